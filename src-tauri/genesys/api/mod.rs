@@ -1,0 +1,54 @@
+//! One small struct per API area, borrowed from a [`Client`]: `client.queues().list_all(..)`.
+
+mod analytics;
+mod audits;
+mod configurations;
+mod deployments;
+mod flows;
+mod routing;
+mod tokens;
+
+pub use analytics::Analytics;
+pub use audits::Audits;
+pub use configurations::Configurations;
+pub use deployments::Deployments;
+pub use flows::Flows;
+pub use routing::Queues;
+pub use tokens::Tokens;
+
+use super::Client;
+
+impl Client {
+    pub fn configurations(&self) -> Configurations<'_> {
+        Configurations { client: self }
+    }
+
+    pub fn deployments(&self) -> Deployments<'_> {
+        Deployments { client: self }
+    }
+
+    pub fn queues(&self) -> Queues<'_> {
+        Queues { client: self }
+    }
+
+    pub fn flows(&self) -> Flows<'_> {
+        Flows { client: self }
+    }
+
+    pub fn analytics(&self) -> Analytics<'_> {
+        Analytics { client: self }
+    }
+
+    pub fn audits(&self) -> Audits<'_> {
+        Audits { client: self }
+    }
+
+    pub fn tokens(&self) -> Tokens<'_> {
+        Tokens { client: self }
+    }
+}
+
+/// Path segments come from user input (ids); encode them so nothing escapes the path.
+pub(crate) fn segment(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}

@@ -1,0 +1,701 @@
+//! The HTTP client: token handling, the send loop with its retry policy, and the
+//! rate-budget snapshot.
+//!
+//! Invariants:
+//! - the client secret leaves the process only in the Basic header of the token request
+//!   to the environment's login host; the bearer token only in requests to its API host;
+//! - one logical call makes at most the exchanges [`retry::decide`] allows, and a token
+//!   is refreshed at most once per call on 401;
+//! - all waiting uses tokio's clock, so tests run it paused.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::error::{Error, ErrorBody, OAuthErrorBody, RequestLabel};
+use super::rate_budget::{RateBudget, HEADER_CORRELATION_ID};
+use super::region::Environment;
+use super::retry::{self, Attempts, Decision, Idempotency, Outcome, RetryPolicy};
+
+/// How long before `expires_in` a token is replaced (the Go SDK's margin).
+pub const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+const EXCERPT_CHARS: usize = 300;
+
+/// Everything needed to talk to one org.
+#[derive(Clone)]
+pub struct ConnectionConfig {
+    pub environment: Environment,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub retry: RetryPolicy,
+    /// Per-exchange timeout (connect + response).
+    pub request_timeout: Duration,
+    pub user_agent: String,
+}
+
+impl ConnectionConfig {
+    pub fn new(
+        environment: Environment,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+    ) -> ConnectionConfig {
+        ConnectionConfig {
+            environment,
+            client_id: client_id.into(),
+            client_secret,
+            retry: RetryPolicy::default(),
+            request_timeout: Duration::from_secs(30),
+            user_agent: format!("webmsg-desk/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectionConfig {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("ConnectionConfig")
+            .field("environment", &self.environment)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The login service's answer to a client-credentials grant.
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+struct CachedToken {
+    access_token: SecretString,
+    refresh_at: Instant,
+    /// Increments with each new token, so concurrent 401s refresh only once.
+    generation: u64,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: ConnectionConfig,
+    token: tokio::sync::Mutex<Option<CachedToken>>,
+    budget: watch::Sender<RateBudget>,
+    token_requests: Mutex<u64>,
+}
+
+/// A connection to one Genesys Cloud org. Cheap to clone; clones share the token and
+/// the rate budget.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// One API call as the area modules describe it.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiRequest {
+    pub method: Method,
+    /// Path from the API root, starting with `/api/v2/`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<serde_json::Value>,
+    pub idempotency: Idempotency,
+}
+
+impl ApiRequest {
+    pub fn get(path: impl Into<String>) -> ApiRequest {
+        ApiRequest {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            idempotency: Idempotency::Safe,
+        }
+    }
+
+    pub fn delete(path: impl Into<String>) -> ApiRequest {
+        ApiRequest {
+            method: Method::DELETE,
+            ..ApiRequest::get(path)
+        }
+    }
+
+    /// A POST that changes state (create, publish): repeated only when surely not processed.
+    pub fn post<B: Serialize>(path: impl Into<String>, body: &B) -> Result<ApiRequest, Error> {
+        Ok(ApiRequest {
+            method: Method::POST,
+            body: Some(to_json(body)?),
+            idempotency: Idempotency::Unsafe,
+            ..ApiRequest::get(path)
+        })
+    }
+
+    /// A POST that only reads (analytics and audit queries): safe to repeat.
+    pub fn query_post<B: Serialize>(
+        path: impl Into<String>,
+        body: &B,
+    ) -> Result<ApiRequest, Error> {
+        Ok(ApiRequest {
+            idempotency: Idempotency::Safe,
+            ..ApiRequest::post(path, body)?
+        })
+    }
+
+    pub fn put<B: Serialize>(path: impl Into<String>, body: &B) -> Result<ApiRequest, Error> {
+        Ok(ApiRequest {
+            method: Method::PUT,
+            body: Some(to_json(body)?),
+            ..ApiRequest::get(path)
+        })
+    }
+
+    pub fn param(mut self, key: &str, value: impl ToString) -> ApiRequest {
+        self.query.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn param_opt(self, key: &str, value: Option<impl ToString>) -> ApiRequest {
+        match value {
+            Some(value) => self.param(key, value),
+            None => self,
+        }
+    }
+
+    fn label(&self) -> RequestLabel {
+        RequestLabel {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+fn to_json<B: Serialize>(body: &B) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(body).map_err(|error| Error::Decode {
+        request: RequestLabel {
+            method: "encode".into(),
+            path: String::new(),
+        },
+        status: 0,
+        reason: format!("request body could not be encoded: {error}"),
+        excerpt: String::new(),
+        correlation_id: None,
+    })
+}
+
+/// A response the send loop accepted.
+pub(crate) struct ApiResponse {
+    pub status: StatusCode,
+    pub correlation_id: Option<String>,
+    pub body: bytes::Bytes,
+}
+
+/// The result of one exchange before the policy looks at it.
+enum Exchange {
+    Answered {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: bytes::Bytes,
+    },
+    Failed {
+        outcome: Outcome,
+        reason: String,
+        timed_out: bool,
+    },
+}
+
+impl Client {
+    pub fn new(config: ConnectionConfig) -> Result<Client, Error> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
+            .user_agent(config.user_agent.clone())
+            // Credentials must never follow a redirect to another host.
+            .redirect(reqwest::redirect::Policy::none());
+        if config.environment.is_sandbox() {
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(|error| Error::Transport {
+            request: RequestLabel {
+                method: "setup".into(),
+                path: String::new(),
+            },
+            reason: error.to_string(),
+            attempts: 0,
+            timed_out: false,
+        })?;
+        let (budget, _) = watch::channel(RateBudget::default());
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                token: tokio::sync::Mutex::new(None),
+                budget,
+                token_requests: Mutex::new(0),
+            }),
+        })
+    }
+
+    pub fn environment(&self) -> &Environment {
+        &self.inner.config.environment
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.inner.config.client_id
+    }
+
+    /// The latest rate-budget snapshot.
+    pub fn rate_budget(&self) -> RateBudget {
+        self.inner.budget.borrow().clone()
+    }
+
+    /// A receiver that sees every rate-budget change, for the UI meter.
+    pub fn watch_rate_budget(&self) -> watch::Receiver<RateBudget> {
+        self.inner.budget.subscribe()
+    }
+
+    /// Token requests made so far (for tests and diagnostics).
+    pub fn token_requests(&self) -> u64 {
+        *self
+            .inner
+            .token_requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Gets a token now, so a bad secret or region shows up at connect time.
+    pub async fn authenticate(&self) -> Result<(), Error> {
+        self.bearer_token().await.map(|_| ())
+    }
+
+    /// Drops the cached token; the next call fetches a new one.
+    pub async fn forget_token(&self) {
+        *self.inner.token.lock().await = None;
+    }
+
+    async fn bearer_token(&self) -> Result<(SecretString, u64), Error> {
+        let mut slot = self.inner.token.lock().await;
+        if let Some(token) = slot.as_ref() {
+            if Instant::now() < token.refresh_at {
+                return Ok((token.access_token.clone(), token.generation));
+            }
+        }
+        let generation = slot.as_ref().map_or(1, |token| token.generation + 1);
+        let fresh = self.request_token(generation).await?;
+        let result = (fresh.access_token.clone(), fresh.generation);
+        *slot = Some(fresh);
+        Ok(result)
+    }
+
+    /// Replaces the token unless someone already replaced the one that failed.
+    async fn refresh_after_unauthorized(&self, failed_generation: u64) -> Result<(), Error> {
+        let mut slot = self.inner.token.lock().await;
+        let current = slot.as_ref().map(|token| token.generation);
+        if current.is_some_and(|generation| generation != failed_generation) {
+            return Ok(());
+        }
+        let fresh = self.request_token(failed_generation + 1).await?;
+        *slot = Some(fresh);
+        Ok(())
+    }
+
+    async fn request_token(&self, generation: u64) -> Result<CachedToken, Error> {
+        let config = &self.inner.config;
+        let url = join(&config.environment.login_base(), "oauth/token");
+        let label = RequestLabel {
+            method: "POST".into(),
+            path: "/oauth/token".into(),
+        };
+        let mut attempts = Attempts::default();
+        loop {
+            *self
+                .inner
+                .token_requests
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) += 1;
+            attempts.made += 1;
+            let sent = self
+                .inner
+                .http
+                .post(url.clone())
+                .basic_auth(
+                    &config.client_id,
+                    Some(config.client_secret.expose_secret()),
+                )
+                .header(ACCEPT, "application/json")
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await;
+            let exchange = read_exchange(sent).await;
+            let outcome = match &exchange {
+                Exchange::Answered {
+                    status, headers, ..
+                } => Outcome::Status {
+                    status: status.as_u16(),
+                    retry_after: retry_after(headers),
+                },
+                Exchange::Failed { outcome, .. } => *outcome,
+            };
+            // A token request is safe to repeat; 401 here means bad credentials, not an
+            // expired token, so it is final.
+            let decision = match outcome {
+                Outcome::Status { status: 401, .. } => Decision::Finish,
+                _ => retry::decide(
+                    &config.retry,
+                    Idempotency::Safe,
+                    attempts,
+                    outcome,
+                    fastrand::f64(),
+                ),
+            };
+            match (decision, exchange) {
+                (Decision::WaitForRateLimit(wait), _) => {
+                    attempts.rate_limited += 1;
+                    self.note_rate_limit_wait(wait);
+                    tokio::time::sleep(wait).await;
+                }
+                (Decision::BackOff(wait), _) => tokio::time::sleep(wait).await,
+                (
+                    _,
+                    Exchange::Answered {
+                        status,
+                        headers,
+                        body,
+                    },
+                ) if status.is_success() => {
+                    let parsed: TokenResponse =
+                        serde_json::from_slice(&body).map_err(|error| Error::Decode {
+                            request: label.clone(),
+                            status: status.as_u16(),
+                            reason: error.to_string(),
+                            // The body holds the token; never echo it.
+                            excerpt: "[token response withheld]".into(),
+                            correlation_id: correlation_id(&headers),
+                        })?;
+                    let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(86_400));
+                    let early = if lifetime > TOKEN_REFRESH_MARGIN * 2 {
+                        lifetime - TOKEN_REFRESH_MARGIN
+                    } else {
+                        lifetime / 2
+                    };
+                    tracing::debug!(lifetime_s = lifetime.as_secs(), "obtained access token");
+                    return Ok(CachedToken {
+                        access_token: SecretString::from(parsed.access_token),
+                        refresh_at: Instant::now() + early,
+                        generation,
+                    });
+                }
+                (
+                    _,
+                    Exchange::Answered {
+                        status,
+                        headers,
+                        body,
+                    },
+                ) => {
+                    return Err(Error::Authentication {
+                        status: status.as_u16(),
+                        body: serde_json::from_slice::<OAuthErrorBody>(&body)
+                            .ok()
+                            .map(Box::new),
+                        environment: config.environment.to_string(),
+                        correlation_id: correlation_id(&headers),
+                    });
+                }
+                (
+                    _,
+                    Exchange::Failed {
+                        reason, timed_out, ..
+                    },
+                ) => {
+                    return Err(Error::Transport {
+                        request: label,
+                        reason,
+                        attempts: attempts.made,
+                        timed_out,
+                    });
+                }
+            }
+        }
+    }
+
+    fn note_rate_limit_wait(&self, wait: Duration) {
+        tracing::warn!(
+            wait_s = wait.as_secs(),
+            "rate limited by Genesys Cloud; waiting"
+        );
+        self.inner
+            .budget
+            .send_modify(|budget| budget.record_rate_limit_wait(wait));
+    }
+
+    /// Runs one API call through the retry policy and returns the accepted response.
+    pub(crate) async fn execute(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
+        let config = &self.inner.config;
+        let mut url = join(
+            &config.environment.api_base(),
+            request.path.trim_start_matches('/'),
+        );
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&request.query);
+        }
+        let mut attempts = Attempts::default();
+        let mut rate_limit_waited = Duration::ZERO;
+        loop {
+            let (token, generation) = self.bearer_token().await?;
+            attempts.made += 1;
+            let mut builder = self
+                .inner
+                .http
+                .request(request.method.clone(), url.clone())
+                .bearer_auth(token.expose_secret())
+                .header(ACCEPT, "application/json");
+            if let Some(body) = &request.body {
+                builder = builder.header(CONTENT_TYPE, "application/json").json(body);
+            }
+            let started = Instant::now();
+            let exchange = read_exchange(builder.send().await).await;
+            let outcome = match &exchange {
+                Exchange::Answered {
+                    status, headers, ..
+                } => {
+                    self.inner
+                        .budget
+                        .send_modify(|budget| budget.record_headers(headers));
+                    tracing::debug!(
+                        method = %request.method,
+                        path = %request.path,
+                        status = status.as_u16(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "api call"
+                    );
+                    Outcome::Status {
+                        status: status.as_u16(),
+                        retry_after: retry_after(headers),
+                    }
+                }
+                Exchange::Failed { outcome, .. } => *outcome,
+            };
+            let decision = retry::decide(
+                &config.retry,
+                request.idempotency,
+                attempts,
+                outcome,
+                fastrand::f64(),
+            );
+            match (decision, exchange) {
+                (Decision::RefreshTokenAndRetry, _) => {
+                    attempts.token_refreshed = true;
+                    self.refresh_after_unauthorized(generation).await?;
+                }
+                (Decision::WaitForRateLimit(wait), _) => {
+                    attempts.rate_limited += 1;
+                    rate_limit_waited += wait;
+                    self.note_rate_limit_wait(wait);
+                    tokio::time::sleep(wait).await;
+                }
+                (Decision::BackOff(wait), _) => {
+                    tracing::warn!(
+                        method = %request.method,
+                        path = %request.path,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying after a server or network failure"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                (
+                    Decision::Finish,
+                    Exchange::Answered {
+                        status,
+                        headers,
+                        body,
+                    },
+                ) if status.is_success() => {
+                    return Ok(ApiResponse {
+                        status,
+                        correlation_id: correlation_id(&headers),
+                        body,
+                    });
+                }
+                (
+                    Decision::Finish,
+                    Exchange::Answered {
+                        status,
+                        headers,
+                        body,
+                    },
+                ) => {
+                    let parsed = serde_json::from_slice::<ErrorBody>(&body)
+                        .ok()
+                        .filter(|parsed| parsed.code.is_some() || parsed.message.is_some());
+                    let excerpt = parsed
+                        .is_none()
+                        .then(|| excerpt(&body))
+                        .filter(|text| !text.is_empty());
+                    return Err(Error::Api {
+                        request: request.label(),
+                        status: status.as_u16(),
+                        correlation_id: correlation_id(&headers)
+                            .or_else(|| parsed.as_ref().and_then(|body| body.context_id.clone())),
+                        body: parsed.map(Box::new),
+                        excerpt,
+                        attempts: attempts.made,
+                        rate_limit_waited,
+                    });
+                }
+                (
+                    Decision::Finish,
+                    Exchange::Failed {
+                        reason, timed_out, ..
+                    },
+                ) => {
+                    return Err(Error::Transport {
+                        request: request.label(),
+                        reason,
+                        attempts: attempts.made,
+                        timed_out,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Runs a call and decodes its JSON body.
+    pub(crate) async fn json<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T, Error> {
+        let response = self.execute(&request).await?;
+        serde_json::from_slice(&response.body).map_err(|error| Error::Decode {
+            request: request.label(),
+            status: response.status.as_u16(),
+            reason: error.to_string(),
+            excerpt: excerpt(&response.body),
+            correlation_id: response.correlation_id,
+        })
+    }
+
+    /// Runs a call whose body is not needed (DELETE, 204s).
+    pub(crate) async fn send(&self, request: ApiRequest) -> Result<(), Error> {
+        self.execute(&request).await.map(|_| ())
+    }
+}
+
+async fn read_exchange(sent: Result<reqwest::Response, reqwest::Error>) -> Exchange {
+    let response = match sent {
+        Ok(response) => response,
+        Err(error) => return failed(&error),
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    match response.bytes().await {
+        Ok(body) => Exchange::Answered {
+            status,
+            headers,
+            body,
+        },
+        Err(error) => failed(&error),
+    }
+}
+
+fn failed(error: &reqwest::Error) -> Exchange {
+    let outcome = if error.is_connect() {
+        Outcome::ConnectFailed
+    } else {
+        Outcome::TransportFailed
+    };
+    Exchange::Failed {
+        outcome,
+        reason: describe_transport(error),
+        timed_out: error.is_timeout(),
+    }
+}
+
+/// reqwest's messages include the URL; ours never carry query strings, but keep only the
+/// error chain's words to stay short.
+fn describe_transport(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "the request timed out".to_string()
+    } else if error.is_connect() {
+        "the connection could not be opened".to_string()
+    } else if error.is_body() || error.is_decode() {
+        "the connection broke while reading the response".to_string()
+    } else {
+        "the request failed".to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    if let Some(cause) = source {
+        text.push_str(&format!(" ({cause}"));
+        source = cause.source();
+        if let Some(inner) = source {
+            text.push_str(&format!(": {inner}"));
+        }
+        text.push(')');
+    }
+    text
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(retry::parse_retry_after)
+}
+
+fn correlation_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(HEADER_CORRELATION_ID)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+}
+
+fn excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(body)
+        .chars()
+        .take(EXCERPT_CHARS)
+        .collect()
+}
+
+fn join(base: &url::Url, path: &str) -> url::Url {
+    let mut url = base.clone();
+    let joined = format!(
+        "{}{}",
+        base.path().trim_end_matches('/'),
+        format_args!("/{path}")
+    );
+    url.set_path(&joined);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let config = ConnectionConfig::new(
+            Environment::parse("us-east-1").unwrap(),
+            "client",
+            SecretString::from("hunter2-very-secret"),
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn paths_join_under_a_base_with_or_without_a_prefix() {
+        let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+        assert_eq!(
+            join(&base, "api/v2/x").as_str(),
+            "http://127.0.0.1:9/api/v2/x"
+        );
+        let prefixed = url::Url::parse("http://127.0.0.1:9/org2/").unwrap();
+        assert_eq!(
+            join(&prefixed, "oauth/token").as_str(),
+            "http://127.0.0.1:9/org2/oauth/token"
+        );
+    }
+}

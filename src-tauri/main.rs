@@ -1,0 +1,3 @@
+fn main() {
+    webmsg_desk::run()
+}
