@@ -1,0 +1,238 @@
+//! `/api/v2/audits/...`: every change made through the Sandbox is an entry here.
+//! The asynchronous query is `Running` when submitted and `Succeeded` from its first
+//! status read, so clients exercise their polling.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::genesys::models::{
+    AuditLogMessage, AuditQueryFilter, AuditQueryRequest, AuditQuerySort, AuditRealtimeQueryRequest,
+};
+
+use super::error::{ApiError, ApiResult};
+use super::gate::Caller;
+use super::state::{iso, AuditQueryRecord, Org, SandboxState};
+use super::util::{parse_typed, without_nulls, Params};
+
+const FILTER_PROPERTIES: &[&str] = &[
+    "UserId",
+    "TrusteeOrganizationId",
+    "ClientId",
+    "Action",
+    "EntityType",
+    "EntityId",
+];
+
+fn select(
+    org: &Org,
+    interval: &str,
+    service: Option<&str>,
+    filters: &[AuditQueryFilter],
+    sort: &[AuditQuerySort],
+) -> ApiResult<Vec<AuditLogMessage>> {
+    let invalid = || {
+        ApiError::invalid_field(
+            "invalid.date",
+            "interval",
+            format!("Interval [{interval}] is not valid; expected start/end in ISO-8601."),
+        )
+    };
+    let (start, end) = interval.split_once('/').ok_or_else(invalid)?;
+    let parse = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .map_err(|_| invalid())
+    };
+    let (start, end) = (parse(start)?, parse(end)?);
+    for filter in filters {
+        if !FILTER_PROPERTIES.contains(&filter.property.as_str()) {
+            return Err(ApiError::invalid_field(
+                "invalid.value",
+                "filters.property",
+                format!(
+                    "Unknown filter property {}; valid: {}",
+                    filter.property,
+                    FILTER_PROPERTIES.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut entries: Vec<AuditLogMessage> = org
+        .audit
+        .iter()
+        .filter(|entry| {
+            let at = entry
+                .event_date
+                .as_deref()
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
+            at.is_some_and(|at| at >= start && at < end)
+        })
+        .filter(|entry| service.is_none_or(|s| entry.service_name.as_deref() == Some(s)))
+        .filter(|entry| {
+            filters.iter().all(|filter| {
+                let found = match filter.property.as_str() {
+                    "UserId" => entry.user.as_ref().and_then(|u| u.id.clone()),
+                    "ClientId" => entry.client.as_ref().and_then(|c| c.id.clone()),
+                    "Action" => entry.action.clone(),
+                    "EntityType" => entry.entity_type.clone(),
+                    "EntityId" => entry.entity.as_ref().and_then(|e| e.id.clone()),
+                    _ => None,
+                };
+                found.as_deref() == Some(filter.value.as_str())
+            })
+        })
+        .cloned()
+        .collect();
+    if sort
+        .iter()
+        .any(|s| s.sort_order.eq_ignore_ascii_case("descending"))
+    {
+        entries.reverse();
+    }
+    Ok(entries)
+}
+
+pub async fn submit_query(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    caller.require("audits:audit:view")?;
+    let query: AuditQueryRequest = parse_typed(&body)?;
+    let now = state.now();
+    let mut org = state.org();
+    let results = select(
+        &org,
+        &query.interval,
+        query.service_name.as_deref(),
+        query.filters.as_deref().unwrap_or_default(),
+        query.sort.as_deref().unwrap_or_default(),
+    )?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let response = without_nulls(json!({
+        "id": id, "state": "Running", "startDate": iso(now), "interval": query.interval,
+        "serviceName": query.service_name, "filters": query.filters, "sort": query.sort,
+    }));
+    org.audit_queries.insert(
+        id.clone(),
+        AuditQueryRecord {
+            id,
+            status_reads: 0,
+            response: response.clone(),
+            results,
+        },
+    );
+    Ok(Json(response))
+}
+
+pub async fn query_status(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require("audits:audit:view")?;
+    let mut org = state.org();
+    let record = org
+        .audit_queries
+        .get_mut(&id)
+        .ok_or_else(|| ApiError::not_found("audit query", &id))?;
+    record.status_reads += 1;
+    let mut response = record.response.clone();
+    response["state"] = json!("Succeeded");
+    Ok(Json(response))
+}
+
+fn encode(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(offset.to_string())
+}
+
+fn decode(cursor: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    String::from_utf8(bytes).ok()?.parse().ok()
+}
+
+pub async fn query_results(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.require("audits:audit:view")?;
+    let params = Params::parse(raw.as_deref());
+    let page_size = params.number("pageSize", 25, 500)? as usize;
+    let org = state.org();
+    let record = org
+        .audit_queries
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found("audit query", &id))?;
+    if record.status_reads == 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "illegal.operation",
+            "The audit query has not finished; poll its status until Succeeded.",
+        ));
+    }
+    let offset = match params.get("cursor") {
+        None => 0,
+        Some(cursor) => decode(cursor).ok_or_else(|| {
+            ApiError::invalid_field(
+                "invalid.query.param.value",
+                "cursor",
+                "The cursor is not valid.",
+            )
+        })?,
+    };
+    let page: Vec<&AuditLogMessage> = record.results.iter().skip(offset).take(page_size).collect();
+    let mut response = json!({"id": record.id, "pageSize": page_size, "entities": page});
+    if offset + page_size < record.results.len() {
+        response["cursor"] = json!(encode(offset + page_size));
+    }
+    Ok(Json(without_nulls(response)).into_response())
+}
+
+pub async fn realtime_query(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    caller.require("audits:audit:view")?;
+    let query: AuditRealtimeQueryRequest = parse_typed(&body)?;
+    let org = state.org();
+    let entries = select(
+        &org,
+        &query.interval,
+        query.service_name.as_deref(),
+        query.filters.as_deref().unwrap_or_default(),
+        query.sort.as_deref().unwrap_or_default(),
+    )?;
+    let page_size = query.page_size.unwrap_or(25).clamp(1, 500) as usize;
+    let page_number = query.page_number.unwrap_or(1).max(1) as usize;
+    let total = entries.len();
+    let page: Vec<AuditLogMessage> = entries
+        .into_iter()
+        .skip((page_number - 1) * page_size)
+        .take(page_size)
+        .collect();
+    Ok(Json(without_nulls(json!({
+        "entities": page, "pageSize": page_size, "pageNumber": page_number, "total": total,
+        "pageCount": total.div_ceil(page_size).max(1),
+    }))))
+}
+
+pub async fn service_mapping(Extension(caller): Extension<Caller>) -> ApiResult<Json<Value>> {
+    caller.require("audits:audit:view")?;
+    Ok(Json(
+        json!({"services": [{"name": "WebDeployments", "entities": [
+            {"name": "Configuration", "actions": ["Create", "Update", "Delete"]},
+            {"name": "ConfigurationVersion", "actions": ["Publish"]},
+            {"name": "Deployment", "actions": ["Create", "Update", "Delete"]},
+        ]}]}),
+    ))
+}

@@ -1,0 +1,216 @@
+//! Sandbox-only controls under `/sandbox/`: fault injection, token expiry, deployment
+//! outcomes, queue traffic and speed, and what was served. Not part of the Genesys API.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::faults::Fault;
+use super::state::{SandboxState, SettleOutcome};
+
+fn bad(message: impl Into<String>) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"message": message.into(), "code": "bad.request", "status": 400})),
+    )
+        .into_response()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid control body: {e}"))
+}
+
+pub async fn status(State(state): State<SandboxState>) -> Json<Value> {
+    let pending = state.faults().pending();
+    let latency = state.faults().latency.as_millis() as u64;
+    let org = state.org();
+    Json(json!({
+        "orgId": org.org_id,
+        "orgName": org.org_name,
+        "baseUrl": org.public_base_url,
+        "simulatedTime": super::state::iso(state.now()),
+        "speed": state.clock().speed(),
+        "configurations": org.configurations.len(),
+        "deployments": org.deployments.len(),
+        "queues": org.queues.iter().map(|q| json!({"id": q.id, "name": q.name})).collect::<Vec<_>>(),
+        "faultsPending": pending,
+        "latencyMs": latency,
+        "stats": org.stats,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FaultRequest {
+    #[serde(flatten)]
+    fault: Fault,
+    #[serde(default = "one")]
+    count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `{"kind":"status","status":429,"retryAfter":3,"count":5}`, `{"kind":"dropConnection"}`,
+/// `{"kind":"malformedJson","count":2}`.
+pub async fn push_fault(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let request: FaultRequest = match parse(&body) {
+        Ok(request) => request,
+        Err(message) => return bad(message),
+    };
+    if let Fault::Status { status, .. } = &request.fault {
+        if !(400..=599).contains(status) {
+            return bad("status must be an error status from 400 to 599");
+        }
+    }
+    state.faults().push(request.fault, request.count);
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({"pending": state.faults().pending()})),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LatencyRequest {
+    ms: u64,
+}
+
+pub async fn set_latency(State(state): State<SandboxState>, body: Bytes) -> Response {
+    match parse::<LatencyRequest>(&body) {
+        Ok(request) => {
+            state.faults().latency = Duration::from_millis(request.ms);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(message) => bad(message),
+    }
+}
+
+pub async fn clear_faults(State(state): State<SandboxState>) -> StatusCode {
+    state.faults().clear();
+    StatusCode::NO_CONTENT
+}
+
+pub async fn expire_tokens(State(state): State<SandboxState>) -> Json<Value> {
+    let mut org = state.org();
+    let now = tokio::time::Instant::now();
+    let count = org.tokens.len();
+    for token in org.tokens.values_mut() {
+        token.expires_at = now;
+    }
+    Json(json!({"expired": count}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutcomeRequest {
+    /// `Active`, `Error` or `StuckPending`.
+    outcome: String,
+    #[serde(default)]
+    deployment_id: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// How the next deployment create/update settles (or a given deployment's next one).
+pub async fn set_deployment_outcome(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let request: OutcomeRequest = match parse(&body) {
+        Ok(request) => request,
+        Err(message) => return bad(message),
+    };
+    let outcome = match request.outcome.as_str() {
+        "Active" => SettleOutcome::Active,
+        "Error" => {
+            SettleOutcome::Error(request.reason.unwrap_or_else(|| "Deployment failed".into()))
+        }
+        "StuckPending" => SettleOutcome::StuckPending,
+        other => {
+            return bad(format!(
+                "outcome must be Active, Error or StuckPending, not {other}"
+            ))
+        }
+    };
+    let mut org = state.org();
+    match request.deployment_id {
+        Some(id) => {
+            if let Some(record) = org.deployment_mut(&id) {
+                // Applies to the deployment as it is now, and to its next update.
+                record.outcome = outcome.clone();
+            }
+            org.deployment_outcomes.insert(id, outcome);
+        }
+        None => org.next_deployment_outcome.push_back(outcome),
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TrafficPatch {
+    arrivals_per_hour: Option<f64>,
+    handle_time_seconds: Option<f64>,
+    patience_seconds: Option<f64>,
+    on_queue_agents: Option<u32>,
+    #[serde(default)]
+    release_agents: bool,
+    daily_curve: Option<bool>,
+}
+
+/// Changes a queue's traffic: e.g. `{"onQueueAgents":0,"arrivalsPerHour":600}` overloads it.
+pub async fn set_traffic(
+    State(state): State<SandboxState>,
+    Path(queue_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let patch: TrafficPatch = match parse(&body) {
+        Ok(patch) => patch,
+        Err(message) => return bad(message),
+    };
+    let mut org = state.org();
+    let Some(queue) = org.traffic.queue_mut(&queue_id) else {
+        return (StatusCode::NOT_FOUND, Json(json!({"message": format!("no queue {queue_id}"), "code": "not.found", "status": 404}))).into_response();
+    };
+    if let Some(value) = patch.arrivals_per_hour {
+        queue.params.arrivals_per_hour = value.max(0.0);
+    }
+    if let Some(value) = patch.handle_time_seconds {
+        queue.params.handle_time_seconds = value.max(1.0);
+    }
+    if let Some(value) = patch.patience_seconds {
+        queue.params.patience_seconds = value.max(1.0);
+    }
+    if let Some(value) = patch.daily_curve {
+        queue.params.daily_curve = value;
+    }
+    if patch.on_queue_agents.is_some() {
+        queue.params.forced_on_queue_agents = patch.on_queue_agents;
+    }
+    if patch.release_agents {
+        queue.params.forced_on_queue_agents = None;
+    }
+    Json(json!({"queueId": queue_id, "params": queue.params, "waiting": queue.waiting.len(), "agents": queue.agents.len()})).into_response()
+}
+
+#[derive(Deserialize)]
+struct SpeedRequest {
+    speed: f64,
+}
+
+pub async fn set_speed(State(state): State<SandboxState>, body: Bytes) -> Response {
+    match parse::<SpeedRequest>(&body) {
+        Ok(request) if request.speed.is_finite() && request.speed >= 0.0 => {
+            state.set_speed(request.speed);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(_) => bad("speed must be a finite number of at least 0"),
+        Err(message) => bad(message),
+    }
+}

@@ -1,0 +1,251 @@
+//! The Sandbox: an embedded emulator of the Genesys Cloud endpoints this app uses, with
+//! a seeded demo org, simulated queue traffic and fault injection.
+//!
+//! [`router`] is served the same way by the app (first start), the `sandbox` CLI command
+//! and the tests: on any listener, usually `127.0.0.1:0`. Paths, bodies, status codes,
+//! error bodies and headers follow the API contract, so an official Genesys client
+//! pointed at it works. Controls live under `/sandbox/`, outside the Genesys API.
+//!
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! use webmsg_desk::sandbox::{RunningSandbox, SandboxOptions};
+//! let sandbox = RunningSandbox::start(SandboxOptions::default(), 0).await?;
+//! println!("Sandbox at {}", sandbox.base_url());
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod analytics;
+mod audits;
+mod control;
+pub mod error;
+pub mod faults;
+mod gate;
+mod oauth;
+mod routing;
+mod seed;
+pub mod state;
+pub mod traffic;
+mod util;
+mod webdeployments;
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::Fault;
+pub use seed::{FALLBACK_FLOW_NAME, PRIMARY_FLOW_NAME};
+pub use state::{
+    SandboxOptions, SandboxState, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, READONLY_CLIENT_ID,
+    READONLY_CLIENT_SECRET,
+};
+
+use error::ApiError;
+
+/// The whole Sandbox as one axum router.
+pub fn router(state: SandboxState) -> Router {
+    let api = Router::new()
+        .route(
+            "/api/v2/webdeployments/configurations",
+            get(webdeployments::list_configurations).post(webdeployments::create_configuration),
+        )
+        .route(
+            "/api/v2/webdeployments/configurations/{configuration_id}",
+            axum::routing::delete(webdeployments::delete_configuration),
+        )
+        .route(
+            "/api/v2/webdeployments/configurations/{configuration_id}/versions",
+            get(webdeployments::list_versions),
+        )
+        .route(
+            "/api/v2/webdeployments/configurations/{configuration_id}/versions/draft",
+            get(webdeployments::get_draft).put(webdeployments::put_draft),
+        )
+        .route(
+            "/api/v2/webdeployments/configurations/{configuration_id}/versions/draft/publish",
+            post(webdeployments::publish_draft),
+        )
+        .route(
+            "/api/v2/webdeployments/configurations/{configuration_id}/versions/{version_id}",
+            get(webdeployments::get_version),
+        )
+        .route(
+            "/api/v2/webdeployments/deployments",
+            get(webdeployments::list_deployments).post(webdeployments::create_deployment),
+        )
+        .route(
+            "/api/v2/webdeployments/deployments/{deployment_id}",
+            get(webdeployments::get_deployment)
+                .put(webdeployments::update_deployment)
+                .delete(webdeployments::delete_deployment),
+        )
+        .route(
+            "/api/v2/webdeployments/deployments/{deployment_id}/configurations",
+            get(webdeployments::active_configuration),
+        )
+        .route("/api/v2/routing/queues", get(routing::list_queues))
+        .route("/api/v2/routing/queues/{queue_id}", get(routing::get_queue))
+        .route(
+            "/api/v2/routing/queues/{queue_id}/estimatedwaittime",
+            get(routing::estimated_wait_time),
+        )
+        .route(
+            "/api/v2/routing/queues/{queue_id}/mediatypes/{media_type}/estimatedwaittime",
+            get(routing::estimated_wait_time_for_media),
+        )
+        .route("/api/v2/flows", get(routing::list_flows))
+        .route("/api/v2/flows/{flow_id}", get(routing::get_flow))
+        .route(
+            "/api/v2/tokens/me",
+            get(routing::token_me).delete(routing::revoke_token),
+        )
+        .route(
+            "/api/v2/analytics/queues/observations/query",
+            post(analytics::queue_observations),
+        )
+        .route(
+            "/api/v2/analytics/conversations/activity/query",
+            post(analytics::conversation_activity),
+        )
+        .route(
+            "/api/v2/analytics/conversations/details/query",
+            post(analytics::conversation_details),
+        )
+        .route(
+            "/api/v2/analytics/conversations/aggregates/query",
+            post(analytics::conversation_aggregates),
+        )
+        .route("/api/v2/audits/query", post(audits::submit_query))
+        .route(
+            "/api/v2/audits/query/servicemapping",
+            get(audits::service_mapping),
+        )
+        .route(
+            "/api/v2/audits/query/realtime/servicemapping",
+            get(audits::service_mapping),
+        )
+        .route(
+            "/api/v2/audits/query/realtime",
+            post(audits::realtime_query),
+        )
+        .route(
+            "/api/v2/audits/query/{transaction_id}",
+            get(audits::query_status),
+        )
+        .route(
+            "/api/v2/audits/query/{transaction_id}/results",
+            get(audits::query_results),
+        )
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not.found",
+                "The requested resource was not found.",
+            )
+        })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            gate::api_gate,
+        ));
+
+    let login = Router::new()
+        .route("/oauth/token", post(oauth::token))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            gate::login_gate,
+        ));
+
+    let controls = Router::new()
+        .route("/sandbox/status", get(control::status))
+        .route(
+            "/sandbox/faults",
+            post(control::push_fault).delete(control::clear_faults),
+        )
+        .route("/sandbox/faults/latency", post(control::set_latency))
+        .route("/sandbox/tokens/expire", post(control::expire_tokens))
+        .route(
+            "/sandbox/deployments/outcome",
+            post(control::set_deployment_outcome),
+        )
+        .route(
+            "/sandbox/queues/{queue_id}/traffic",
+            post(control::set_traffic),
+        )
+        .route("/sandbox/speed", post(control::set_speed));
+
+    api.merge(login).merge(controls).with_state(state)
+}
+
+/// A Sandbox serving on a loopback port until shut down.
+pub struct RunningSandbox {
+    address: SocketAddr,
+    state: SandboxState,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+}
+
+impl RunningSandbox {
+    /// Binds `127.0.0.1:port` (0 for any free port) and serves in the background.
+    pub async fn start(options: SandboxOptions, port: u16) -> std::io::Result<RunningSandbox> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        RunningSandbox::serve(listener, SandboxState::new(options))
+    }
+
+    /// Serves `state` on an already bound listener.
+    pub fn serve(listener: TcpListener, state: SandboxState) -> std::io::Result<RunningSandbox> {
+        let address = listener.local_addr()?;
+        state.org().public_base_url = format!("http://{address}");
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = router(state.clone());
+        let server = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "sandbox server stopped");
+            }
+        });
+        Ok(RunningSandbox {
+            address,
+            state,
+            shutdown: Some(shutdown),
+            server,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// `http://127.0.0.1:PORT` with no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn state(&self) -> &SandboxState {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the server.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let _ = (&mut self.server).await;
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! `/api/v2/routing/queues` (with estimated wait time), `/api/v2/flows` and
+//! `/api/v2/tokens/me`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::gate::Caller;
+use super::state::SandboxState;
+use super::traffic::QueueTraffic;
+use super::util::{number_page, without_nulls, Params};
+
+/// Genesys's `name` filter: case-insensitive, `*` wildcards at either end.
+fn name_matches(pattern: &str, name: &str) -> bool {
+    let pattern = pattern.to_lowercase();
+    let name = name.to_lowercase();
+    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+        (Some(rest), _) if rest.ends_with('*') => name.contains(rest.trim_end_matches('*')),
+        (Some(rest), _) => name.ends_with(rest),
+        (None, Some(rest)) => name.starts_with(rest),
+        (None, None) => name == pattern,
+    }
+}
+
+fn require_uuid(id: &str) -> ApiResult<()> {
+    uuid::Uuid::parse_str(id).map(|_| ()).map_err(|_| {
+        ApiError::invalid_field(
+            "invalid.id",
+            "queueId",
+            format!("The id [{id}] is not a valid UUID."),
+        )
+    })
+}
+
+pub async fn list_queues(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    caller.require("routing:queue:view")?;
+    let params = Params::parse(query.as_deref());
+    let ids = params.all("id");
+    let org = state.org();
+    let mut queues: Vec<_> = org
+        .queues
+        .iter()
+        .filter(|queue| {
+            params
+                .get("name")
+                .is_none_or(|pattern| name_matches(pattern, queue.name.as_deref().unwrap_or("")))
+        })
+        .filter(|queue| ids.is_empty() || queue.id.as_ref().is_some_and(|id| ids.contains(id)))
+        .cloned()
+        .collect();
+    queues.sort_by_key(|queue| queue.name.clone().unwrap_or_default().to_lowercase());
+    if params.get("sortOrder") == Some("desc") {
+        queues.reverse();
+    }
+    let items = queues
+        .into_iter()
+        .map(|queue| without_nulls(serde_json::to_value(queue).unwrap_or_default()))
+        .collect();
+    Ok(Json(number_page(
+        items,
+        &params,
+        "/api/v2/routing/queues",
+        500,
+    )?))
+}
+
+pub async fn get_queue(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require("routing:queue:view")?;
+    require_uuid(&id)?;
+    let org = state.org();
+    let queue = org
+        .queue(&id)
+        .ok_or_else(|| ApiError::not_found("queue", &id))?;
+    Ok(Json(without_nulls(
+        serde_json::to_value(queue).unwrap_or_default(),
+    )))
+}
+
+/// `BEST`: waiting customers ahead times handle time over agents on queue.
+fn queue_estimate(traffic: &QueueTraffic, position: usize) -> i64 {
+    let agents = (traffic.on_queue_idle() + traffic.on_queue_interacting()).max(1) as f64;
+    if traffic.on_queue_idle() > 0 && position <= traffic.on_queue_idle() {
+        return 0;
+    }
+    (position as f64 * traffic.average_handle_seconds() / agents).round() as i64
+}
+
+fn estimate(
+    state: &SandboxState,
+    id: &str,
+    conversation_id: Option<&str>,
+    intent: &str,
+) -> ApiResult<Value> {
+    require_uuid(id)?;
+    let org = state.org();
+    org.queue(id)
+        .ok_or_else(|| ApiError::not_found("queue", id))?;
+    let Some(traffic) = org.traffic.queue(id) else {
+        return Ok(
+            json!({"results": [{"intent": intent, "formula": "BEST", "estimatedWaitTimeSeconds": 0}]}),
+        );
+    };
+    let result = match conversation_id {
+        Some(conversation_id) => {
+            let position = traffic
+                .waiting
+                .iter()
+                .position(|waiting| waiting.conversation_id == conversation_id)
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "invalid.value",
+                        "conversationId",
+                        format!("Conversation {conversation_id} is not waiting in queue {id}."),
+                    )
+                })?;
+            json!({"intent": intent, "formula": "POSITION-IN-QUEUE", "estimatedWaitTimeSeconds": queue_estimate(traffic, position + 1)})
+        }
+        None => {
+            json!({"intent": intent, "formula": "BEST", "estimatedWaitTimeSeconds": queue_estimate(traffic, traffic.waiting.len() + 1)})
+        }
+    };
+    Ok(json!({"results": [result]}))
+}
+
+pub async fn estimated_wait_time(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    caller.require("routing:queue:view")?;
+    let params = Params::parse(query.as_deref());
+    Ok(Json(estimate(
+        &state,
+        &id,
+        params.get("conversationId"),
+        "MESSAGE",
+    )?))
+}
+
+pub async fn estimated_wait_time_for_media(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path((id, media)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    caller.require("routing:queue:view")?;
+    const MEDIA: &[&str] = &[
+        "all",
+        "call",
+        "chat",
+        "callback",
+        "email",
+        "videoComm",
+        "message",
+    ];
+    if !MEDIA.contains(&media.as_str()) {
+        return Err(ApiError::invalid_field(
+            "invalid.value",
+            "mediaType",
+            format!("mediaType must be one of {}", MEDIA.join(", ")),
+        ));
+    }
+    let intent = if media == "all" {
+        "ALL".to_string()
+    } else {
+        media.to_uppercase()
+    };
+    Ok(Json(estimate(&state, &id, None, &intent)?))
+}
+
+const FLOW_TYPES: &[&str] = &[
+    "bot",
+    "commonmodule",
+    "digitalbot",
+    "inboundcall",
+    "inboundchat",
+    "inboundemail",
+    "inboundshortmessage",
+    "inqueuecall",
+    "inqueueemail",
+    "inqueueshortmessage",
+    "outboundcall",
+    "securecall",
+    "surveyinvite",
+    "voice",
+    "voicemail",
+    "voicesurvey",
+    "workflow",
+    "workitem",
+    "inqueuechat",
+    "inboundvoice",
+];
+
+pub async fn list_flows(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    caller.require("architect:flow:view")?;
+    let params = Params::parse(query.as_deref());
+    let types = params.all("type");
+    if let Some(bad) = types.iter().find(|t| !FLOW_TYPES.contains(&t.as_str())) {
+        return Err(ApiError::invalid_field(
+            "architect.invalid.flow.type",
+            "type",
+            format!("Invalid flow type: {bad}"),
+        ));
+    }
+    let ids = params.all("id");
+    let org = state.org();
+    let mut flows: Vec<_> = org
+        .flows
+        .iter()
+        .filter(|flow| {
+            if !ids.is_empty() {
+                return flow.id.as_ref().is_some_and(|id| ids.contains(id));
+            }
+            let kind = flow.flow_type.as_deref().unwrap_or("").to_lowercase();
+            (types.is_empty() || types.contains(&kind))
+                && params
+                    .get("name")
+                    .is_none_or(|pattern| name_matches(pattern, flow.name.as_deref().unwrap_or("")))
+        })
+        .cloned()
+        .collect();
+    flows.sort_by_key(|flow| flow.name.clone().unwrap_or_default().to_lowercase());
+    if params.get("sortOrder") == Some("desc") {
+        flows.reverse();
+    }
+    let items = flows
+        .into_iter()
+        .map(|flow| without_nulls(serde_json::to_value(flow).unwrap_or_default()))
+        .collect();
+    Ok(Json(number_page(items, &params, "/api/v2/flows", 500)?))
+}
+
+pub async fn get_flow(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require("architect:flow:view")?;
+    let org = state.org();
+    let flow = org
+        .flow(&id)
+        .ok_or_else(|| ApiError::not_found("flow", &id))?;
+    Ok(Json(without_nulls(
+        serde_json::to_value(flow).unwrap_or_default(),
+    )))
+}
+
+pub async fn token_me(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+) -> Json<Value> {
+    let org = state.org();
+    let client_name = org.client(&caller.client_id).map(|c| c.name.clone());
+    let idles = org.tokens.get(&caller.token).map(|t| {
+        let left = t
+            .expires_at
+            .saturating_duration_since(tokio::time::Instant::now());
+        super::state::iso(state.now() + chrono::Duration::from_std(left).unwrap_or_default())
+    });
+    Json(without_nulls(json!({
+        "organization": {"id": org.org_id, "name": org.org_name},
+        "homeOrganization": {"id": org.org_id, "name": org.org_name},
+        "authorizedScope": [],
+        "OAuthClient": {"id": caller.client_id, "name": client_name},
+        "dateTokenIdles": idles,
+    })))
+}
+
+pub async fn revoke_token(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+) -> StatusCode {
+    state.org().tokens.remove(&caller.token);
+    StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_matches;
+
+    #[test]
+    fn name_filter_supports_leading_and_trailing_wildcards() {
+        assert!(name_matches("Support", "support"));
+        assert!(!name_matches("Support", "Support Overflow"));
+        assert!(name_matches("Support*", "Support Overflow"));
+        assert!(name_matches("*Overflow", "Support Overflow"));
+        assert!(name_matches("*port*", "Support Overflow"));
+        assert!(!name_matches("*Sales*", "Billing"));
+    }
+}

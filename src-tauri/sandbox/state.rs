@@ -1,0 +1,299 @@
+//! The Sandbox's in-memory org: OAuth clients and tokens, configurations, deployments,
+//! queues, flows, audit entries, simulated traffic, and the fault controls.
+//!
+//! Invariants: every mutation goes through [`Org`] under one lock held for the length of
+//! a handler (no `.await` inside), so requests see a consistent org. Time comes from two
+//! clocks: tokio's [`Instant`] for token lifetimes, rate windows and lifecycle delays, and
+//! the simulated wall clock ([`SimClock`]) for every date the API returns.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::genesys::models::{AuditLogMessage, Flow, Queue};
+
+use super::faults::Faults;
+use super::traffic::Traffic;
+
+/// How the Sandbox behaves. Defaults give a realistic org at real-time speed.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    pub client_id: String,
+    pub client_secret: String,
+    /// `expires_in` of issued tokens.
+    pub token_lifetime: Duration,
+    /// Requests per token per 60-second window.
+    pub rate_limit_per_minute: u32,
+    /// How long a new draft, a published version's deployment or a new deployment stays
+    /// `Pending` before settling.
+    pub lifecycle_delay: Duration,
+    /// Simulated seconds per real second for queue traffic and API dates.
+    pub speed: f64,
+    /// Seed of the traffic simulation.
+    pub seed: u64,
+    /// Extra published channels (configuration + deployment) to seed, for large-org work.
+    pub channels: usize,
+    /// Hours of past traffic simulated at start, so metrics have history.
+    pub history_hours: u32,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        SandboxOptions {
+            client_id: DEMO_CLIENT_ID.into(),
+            client_secret: DEMO_CLIENT_SECRET.into(),
+            token_lifetime: Duration::from_secs(86_400),
+            rate_limit_per_minute: 300,
+            lifecycle_delay: Duration::from_secs(2),
+            speed: 1.0,
+            seed: 7,
+            channels: 0,
+            history_hours: 24,
+        }
+    }
+}
+
+pub const DEMO_CLIENT_ID: &str = "sandbox-client";
+pub const DEMO_CLIENT_SECRET: &str = "sandbox-secret";
+/// A second seeded client with view permissions only, to see 403s.
+pub const READONLY_CLIENT_ID: &str = "sandbox-readonly";
+pub const READONLY_CLIENT_SECRET: &str = "sandbox-readonly-secret";
+
+/// Simulated wall clock: starts at the real time of start and runs `speed` times faster.
+#[derive(Debug, Clone, Copy)]
+pub struct SimClock {
+    started_at: Instant,
+    wall_at_start: DateTime<Utc>,
+    speed: f64,
+}
+
+impl SimClock {
+    pub fn new(speed: f64) -> SimClock {
+        SimClock {
+            started_at: Instant::now(),
+            wall_at_start: Utc::now(),
+            speed: speed.max(0.0),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        let real = self.started_at.elapsed();
+        let simulated = real.mul_f64(self.speed);
+        self.wall_at_start + chrono::Duration::from_std(simulated).unwrap_or_default()
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// Changes speed without a jump in simulated time.
+    pub fn set_speed(&mut self, speed: f64) {
+        let now = self.now();
+        self.wall_at_start = now;
+        self.started_at = Instant::now();
+        self.speed = speed.max(0.0);
+    }
+}
+
+/// ISO-8601 with milliseconds and `Z`, as Genesys writes dates.
+pub fn iso(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[derive(Debug, Clone)]
+pub struct OAuthClientRecord {
+    pub id: String,
+    pub secret: String,
+    pub name: String,
+    /// `None` means every permission.
+    pub permissions: Option<Vec<String>>,
+}
+
+impl OAuthClientRecord {
+    pub fn allows(&self, permission: &str) -> bool {
+        self.permissions
+            .as_ref()
+            .is_none_or(|granted| granted.iter().any(|p| p == permission))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub client_id: String,
+    pub expires_at: Instant,
+    pub window_started: Instant,
+    pub window_count: u32,
+}
+
+/// How a deployment settles after a create or update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettleOutcome {
+    Active,
+    Error(String),
+    StuckPending,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConfigurationRecord {
+    pub id: String,
+    /// The draft as stored (camelCase JSON, unknown fields kept).
+    pub draft: serde_json::Map<String, Value>,
+    pub draft_settles_at: Instant,
+    /// Published versions, oldest first; `version` is their 1-based position.
+    pub versions: Vec<serde_json::Map<String, Value>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeploymentRecord {
+    pub id: String,
+    pub body: serde_json::Map<String, Value>,
+    pub settles_at: Instant,
+    pub outcome: SettleOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditQueryRecord {
+    pub id: String,
+    pub status_reads: u32,
+    pub response: Value,
+    pub results: Vec<AuditLogMessage>,
+}
+
+/// Counters of what the Sandbox served, for tests and benchmarks.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestStats {
+    pub api_requests: u64,
+    pub token_requests: u64,
+    pub rate_limited: u64,
+    pub faults_served: u64,
+    pub by_route: BTreeMap<String, u64>,
+}
+
+/// The whole org.
+pub struct Org {
+    pub org_id: String,
+    pub org_name: String,
+    pub user_id: String,
+    pub supported_content_id: String,
+    pub clients: Vec<OAuthClientRecord>,
+    pub tokens: HashMap<String, TokenRecord>,
+    pub configurations: Vec<ConfigurationRecord>,
+    pub deployments: Vec<DeploymentRecord>,
+    /// Outcome for the next deployment create/update without a per-id override.
+    pub next_deployment_outcome: VecDeque<SettleOutcome>,
+    pub deployment_outcomes: HashMap<String, SettleOutcome>,
+    pub queues: Vec<Queue>,
+    pub flows: Vec<Flow>,
+    pub audit: Vec<AuditLogMessage>,
+    pub audit_queries: HashMap<String, AuditQueryRecord>,
+    pub traffic: Traffic,
+    pub stats: RequestStats,
+    pub public_base_url: String,
+}
+
+/// Shared handle the router and the control endpoints hold.
+#[derive(Clone)]
+pub struct SandboxState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    options: SandboxOptions,
+    clock: Mutex<SimClock>,
+    org: Mutex<Org>,
+    faults: Mutex<Faults>,
+}
+
+impl SandboxState {
+    pub fn new(options: SandboxOptions) -> SandboxState {
+        let clock = SimClock::new(options.speed);
+        let org = super::seed::demo_org(&options, &clock);
+        SandboxState {
+            inner: Arc::new(Shared {
+                options,
+                clock: Mutex::new(clock),
+                org: Mutex::new(org),
+                faults: Mutex::new(Faults::default()),
+            }),
+        }
+    }
+
+    pub fn options(&self) -> &SandboxOptions {
+        &self.inner.options
+    }
+
+    pub fn clock(&self) -> SimClock {
+        *lock(&self.inner.clock)
+    }
+
+    pub fn set_speed(&self, speed: f64) {
+        lock(&self.inner.clock).set_speed(speed);
+    }
+
+    /// The org, with simulated traffic brought up to now.
+    pub fn org(&self) -> MutexGuard<'_, Org> {
+        let now = self.clock().now();
+        let mut org = lock(&self.inner.org);
+        org.traffic.advance_to(now);
+        org
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        lock(&self.inner.faults)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock().now()
+    }
+}
+
+/// A poisoned lock only means a handler panicked mid-request; the data is still usable
+/// and the Sandbox must keep serving.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Org {
+    pub fn client(&self, client_id: &str) -> Option<&OAuthClientRecord> {
+        self.clients.iter().find(|client| client.id == client_id)
+    }
+
+    pub fn configuration(&self, id: &str) -> Option<&ConfigurationRecord> {
+        self.configurations.iter().find(|record| record.id == id)
+    }
+
+    pub fn configuration_mut(&mut self, id: &str) -> Option<&mut ConfigurationRecord> {
+        self.configurations
+            .iter_mut()
+            .find(|record| record.id == id)
+    }
+
+    pub fn deployment_mut(&mut self, id: &str) -> Option<&mut DeploymentRecord> {
+        self.deployments.iter_mut().find(|record| record.id == id)
+    }
+
+    pub fn queue(&self, id: &str) -> Option<&Queue> {
+        self.queues
+            .iter()
+            .find(|queue| queue.id.as_deref() == Some(id))
+    }
+
+    pub fn flow(&self, id: &str) -> Option<&Flow> {
+        self.flows
+            .iter()
+            .find(|flow| flow.id.as_deref() == Some(id))
+    }
+
+    /// A user reference for `createdUser`/`lastModifiedUser` fields.
+    pub fn user_ref(&self) -> Value {
+        serde_json::json!({
+            "id": self.user_id,
+            "selfUri": format!("/api/v2/users/{}", self.user_id),
+        })
+    }
+}

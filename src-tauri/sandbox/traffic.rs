@@ -1,0 +1,468 @@
+//! Simulated web-messaging traffic per queue: arrivals (Poisson, with a daily curve),
+//! agents going on and off queue, FIFO answering, handle times and abandons.
+//!
+//! The simulation is advanced lazily to the simulated "now" whenever the API reads it,
+//! in steps of at most a few simulated seconds, from a seeded random source: the same
+//! seed and the same reads give the same traffic.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Duration as ChronoDuration, Timelike, Utc};
+
+/// Completed conversations kept for details and aggregate queries.
+const MAX_COMPLETED: usize = 200_000;
+const RETENTION_DAYS: i64 = 8;
+
+/// What drives one queue's traffic. Changed at run time through `/sandbox/queues/{id}/traffic`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficParams {
+    /// Mean arrivals per hour at the daily peak's average level.
+    pub arrivals_per_hour: f64,
+    /// Mean handle time of an answered conversation.
+    pub handle_time_seconds: f64,
+    /// Mean time a customer waits before abandoning.
+    pub patience_seconds: f64,
+    /// Share of agents on queue when not forced.
+    pub on_queue_share: f64,
+    /// When set, exactly this many agents are kept on queue (busy ones leave when done).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forced_on_queue_agents: Option<u32>,
+    /// When false, arrivals do not follow the daily curve.
+    #[serde(default = "default_true")]
+    pub daily_curve: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub user_id: String,
+    pub name: String,
+    pub on_queue: bool,
+    pub busy_until: Option<DateTime<Utc>>,
+    pub conversation_id: Option<String>,
+    next_toggle: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WaitingConversation {
+    pub conversation_id: String,
+    pub session_id: String,
+    pub arrived: DateTime<Utc>,
+    pub customer_name: String,
+    patience_until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActiveConversation {
+    pub conversation_id: String,
+    pub session_id: String,
+    pub arrived: DateTime<Utc>,
+    pub answered: DateTime<Utc>,
+    pub ends: DateTime<Utc>,
+    pub agent_user_id: String,
+    pub customer_name: String,
+}
+
+/// A finished conversation, as analytics reports it.
+#[derive(Debug, Clone)]
+pub struct CompletedConversation {
+    pub conversation_id: String,
+    pub session_id: String,
+    pub queue_id: String,
+    pub flow_id: Option<String>,
+    pub customer_name: String,
+    pub arrived: DateTime<Utc>,
+    pub answered: Option<DateTime<Utc>>,
+    pub ended: DateTime<Utc>,
+    pub agent_user_id: Option<String>,
+}
+
+impl CompletedConversation {
+    pub fn abandoned(&self) -> bool {
+        self.answered.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueTraffic {
+    pub queue_id: String,
+    pub flow_id: Option<String>,
+    pub params: TrafficParams,
+    pub agents: Vec<Agent>,
+    pub waiting: VecDeque<WaitingConversation>,
+    pub active: Vec<ActiveConversation>,
+}
+
+impl QueueTraffic {
+    pub fn on_queue_idle(&self) -> usize {
+        self.agents
+            .iter()
+            .filter(|a| a.on_queue && a.busy_until.is_none())
+            .count()
+    }
+
+    pub fn on_queue_interacting(&self) -> usize {
+        self.agents
+            .iter()
+            .filter(|a| a.on_queue && a.busy_until.is_some())
+            .count()
+    }
+
+    pub fn off_queue(&self) -> usize {
+        self.agents.iter().filter(|a| !a.on_queue).count()
+    }
+
+    /// Mean handle time used by wait estimates.
+    pub fn average_handle_seconds(&self) -> f64 {
+        self.params.handle_time_seconds.max(1.0)
+    }
+}
+
+pub struct Traffic {
+    pub queues: Vec<QueueTraffic>,
+    pub completed: VecDeque<CompletedConversation>,
+    now: DateTime<Utc>,
+    rng: fastrand::Rng,
+    next_number: u64,
+}
+
+const CUSTOMER_NAMES: &[&str] = &[
+    "Ada", "Bram", "Chloé", "Dmitri", "Elif", "Femi", "Greta", "Hiro", "Inés", "Jonas", "Kavya",
+    "Luca",
+];
+
+impl Traffic {
+    pub fn new(seed: u64, start: DateTime<Utc>) -> Traffic {
+        Traffic {
+            queues: Vec::new(),
+            completed: VecDeque::new(),
+            now: start,
+            rng: fastrand::Rng::with_seed(seed),
+            next_number: 1,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn add_queue(
+        &mut self,
+        queue_id: &str,
+        flow_id: Option<String>,
+        agent_names: &[String],
+        params: TrafficParams,
+    ) {
+        let now = self.now;
+        let agents = agent_names
+            .iter()
+            .map(|name| Agent {
+                user_id: uuid_from(&mut self.rng),
+                name: name.clone(),
+                on_queue: self.rng.f64() < params.on_queue_share,
+                busy_until: None,
+                conversation_id: None,
+                next_toggle: now + seconds(exponential(&mut self.rng, 2400.0)),
+            })
+            .collect();
+        self.queues.push(QueueTraffic {
+            queue_id: queue_id.to_string(),
+            flow_id,
+            params,
+            agents,
+            waiting: VecDeque::new(),
+            active: Vec::new(),
+        });
+    }
+
+    pub fn queue(&self, queue_id: &str) -> Option<&QueueTraffic> {
+        self.queues.iter().find(|queue| queue.queue_id == queue_id)
+    }
+
+    pub fn queue_mut(&mut self, queue_id: &str) -> Option<&mut QueueTraffic> {
+        self.queues
+            .iter_mut()
+            .find(|queue| queue.queue_id == queue_id)
+    }
+
+    /// Runs the simulation forward to `target`; a target in the past does nothing.
+    pub fn advance_to(&mut self, target: DateTime<Utc>) {
+        let gap = (target - self.now).num_milliseconds();
+        if gap <= 0 {
+            return;
+        }
+        // One-second steps keep answer and abandon times precise; long idle gaps use
+        // coarser steps so catching up on a day costs milliseconds.
+        let step_ms: i64 = if gap > 6 * 3_600_000 {
+            10_000
+        } else if gap > 600_000 {
+            5_000
+        } else {
+            1_000
+        };
+        while self.now < target {
+            let step =
+                ChronoDuration::milliseconds(step_ms.min((target - self.now).num_milliseconds()));
+            self.now += step;
+            self.step(step.num_milliseconds() as f64 / 1000.0);
+        }
+        let horizon = self.now - ChronoDuration::days(RETENTION_DAYS);
+        while self.completed.front().is_some_and(|c| c.ended < horizon)
+            || self.completed.len() > MAX_COMPLETED
+        {
+            self.completed.pop_front();
+        }
+    }
+
+    fn step(&mut self, step_seconds: f64) {
+        let now = self.now;
+        let hour = f64::from(now.hour()) + f64::from(now.minute()) / 60.0;
+        let curve = 0.25 + 1.5 * (-((hour - 13.0).powi(2)) / (2.0 * 3.5 * 3.5)).exp();
+        for index in 0..self.queues.len() {
+            let (arrivals, patience_mean, handle_mean) = {
+                let queue = &self.queues[index];
+                let factor = if queue.params.daily_curve { curve } else { 1.0 };
+                let expected = queue.params.arrivals_per_hour / 3600.0 * step_seconds * factor;
+                (
+                    poisson(&mut self.rng, expected),
+                    queue.params.patience_seconds,
+                    queue.params.handle_time_seconds,
+                )
+            };
+            for _ in 0..arrivals {
+                let number = self.next_number;
+                self.next_number += 1;
+                let conversation = WaitingConversation {
+                    conversation_id: uuid_from(&mut self.rng),
+                    session_id: uuid_from(&mut self.rng),
+                    arrived: now,
+                    customer_name: format!(
+                        "{} #{number}",
+                        CUSTOMER_NAMES[number as usize % CUSTOMER_NAMES.len()]
+                    ),
+                    patience_until: now + seconds(exponential(&mut self.rng, patience_mean)),
+                };
+                self.queues[index].waiting.push_back(conversation);
+            }
+            self.finish_and_abandon(index);
+            self.move_agents(index);
+            self.answer(index, handle_mean);
+        }
+    }
+
+    fn finish_and_abandon(&mut self, index: usize) {
+        let now = self.now;
+        let queue = &mut self.queues[index];
+        let (done, still): (Vec<_>, Vec<_>) = queue.active.drain(..).partition(|c| c.ends <= now);
+        queue.active = still;
+        for conversation in done {
+            if let Some(agent) = queue
+                .agents
+                .iter_mut()
+                .find(|a| a.user_id == conversation.agent_user_id)
+            {
+                agent.busy_until = None;
+                agent.conversation_id = None;
+            }
+            self.completed.push_back(CompletedConversation {
+                conversation_id: conversation.conversation_id,
+                session_id: conversation.session_id,
+                queue_id: queue.queue_id.clone(),
+                flow_id: queue.flow_id.clone(),
+                customer_name: conversation.customer_name,
+                arrived: conversation.arrived,
+                answered: Some(conversation.answered),
+                ended: conversation.ends,
+                agent_user_id: Some(conversation.agent_user_id),
+            });
+        }
+        let mut kept = VecDeque::with_capacity(queue.waiting.len());
+        for conversation in queue.waiting.drain(..) {
+            if conversation.patience_until <= now {
+                self.completed.push_back(CompletedConversation {
+                    conversation_id: conversation.conversation_id,
+                    session_id: conversation.session_id,
+                    queue_id: queue.queue_id.clone(),
+                    flow_id: queue.flow_id.clone(),
+                    customer_name: conversation.customer_name,
+                    arrived: conversation.arrived,
+                    answered: None,
+                    ended: now,
+                    agent_user_id: None,
+                });
+            } else {
+                kept.push_back(conversation);
+            }
+        }
+        queue.waiting = kept;
+    }
+
+    fn move_agents(&mut self, index: usize) {
+        let now = self.now;
+        let queue = &mut self.queues[index];
+        if let Some(target) = queue.params.forced_on_queue_agents {
+            let target = target as usize;
+            let mut on = queue.agents.iter().filter(|a| a.on_queue).count();
+            for agent in queue.agents.iter_mut() {
+                if on < target && !agent.on_queue {
+                    agent.on_queue = true;
+                    on += 1;
+                } else if on > target && agent.on_queue && agent.busy_until.is_none() {
+                    agent.on_queue = false;
+                    on -= 1;
+                }
+            }
+            // Busy agents over the target leave as soon as they finish (next steps).
+            return;
+        }
+        let share = queue.params.on_queue_share;
+        for agent in queue.agents.iter_mut() {
+            if agent.next_toggle > now || agent.busy_until.is_some() {
+                continue;
+            }
+            agent.on_queue = self.rng.f64() < share;
+            agent.next_toggle = now + seconds(exponential(&mut self.rng, 2400.0));
+        }
+    }
+
+    fn answer(&mut self, index: usize, handle_mean: f64) {
+        let now = self.now;
+        loop {
+            let queue = &mut self.queues[index];
+            if queue.waiting.is_empty() {
+                return;
+            }
+            let Some(agent_index) = queue
+                .agents
+                .iter()
+                .position(|a| a.on_queue && a.busy_until.is_none())
+            else {
+                return;
+            };
+            let Some(conversation) = queue.waiting.pop_front() else {
+                return;
+            };
+            let ends = now + seconds(exponential(&mut self.rng, handle_mean).max(20.0));
+            let agent = &mut queue.agents[agent_index];
+            agent.busy_until = Some(ends);
+            agent.conversation_id = Some(conversation.conversation_id.clone());
+            queue.active.push(ActiveConversation {
+                conversation_id: conversation.conversation_id,
+                session_id: conversation.session_id,
+                arrived: conversation.arrived,
+                answered: now,
+                ends,
+                agent_user_id: agent.user_id.clone(),
+                customer_name: conversation.customer_name,
+            });
+        }
+    }
+}
+
+fn seconds(value: f64) -> ChronoDuration {
+    ChronoDuration::milliseconds((value * 1000.0) as i64)
+}
+
+fn exponential(rng: &mut fastrand::Rng, mean: f64) -> f64 {
+    -mean * (1.0 - rng.f64()).ln()
+}
+
+fn poisson(rng: &mut fastrand::Rng, expected: f64) -> u32 {
+    if expected <= 0.0 {
+        return 0;
+    }
+    let limit = (-expected).exp();
+    let mut product = rng.f64();
+    let mut count = 0;
+    while product > limit && count < 1000 {
+        product *= rng.f64();
+        count += 1;
+    }
+    count
+}
+
+/// A v4-shaped UUID from the seeded source, so seeded runs repeat exactly.
+pub fn uuid_from(rng: &mut fastrand::Rng) -> String {
+    let bytes: [u8; 16] = std::array::from_fn(|_| rng.u8(..));
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(arrivals: f64) -> TrafficParams {
+        TrafficParams {
+            arrivals_per_hour: arrivals,
+            handle_time_seconds: 300.0,
+            patience_seconds: 600.0,
+            on_queue_share: 1.0,
+            forced_on_queue_agents: None,
+            daily_curve: false,
+        }
+    }
+
+    fn names(count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("Agent {i}")).collect()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_traffic() {
+        let start = Utc::now();
+        let run = || {
+            let mut traffic = Traffic::new(42, start);
+            traffic.add_queue("q", None, &names(3), params(60.0));
+            traffic.advance_to(start + ChronoDuration::hours(2));
+            traffic
+                .completed
+                .iter()
+                .map(|c| c.conversation_id.clone())
+                .collect::<Vec<_>>()
+        };
+        let first = run();
+        assert!(first.len() > 50, "{}", first.len());
+        assert_eq!(first, run());
+    }
+
+    #[test]
+    fn a_queue_without_agents_builds_a_backlog_and_recovers_when_staffed() {
+        let start = Utc::now();
+        let mut traffic = Traffic::new(1, start);
+        let mut overloaded = params(240.0);
+        overloaded.forced_on_queue_agents = Some(0);
+        overloaded.patience_seconds = 36_000.0;
+        traffic.add_queue("q", None, &names(8), overloaded);
+        traffic.advance_to(start + ChronoDuration::minutes(10));
+        let queue = traffic.queue("q").unwrap();
+        assert_eq!(queue.on_queue_idle() + queue.on_queue_interacting(), 0);
+        assert!(queue.waiting.len() >= 20, "backlog {}", queue.waiting.len());
+
+        let queue = traffic.queue_mut("q").unwrap();
+        queue.params.forced_on_queue_agents = Some(8);
+        queue.params.arrivals_per_hour = 6.0;
+        traffic.advance_to(start + ChronoDuration::minutes(40));
+        assert!(traffic.queue("q").unwrap().waiting.len() <= 2);
+    }
+
+    #[test]
+    fn waiting_is_fifo_and_abandons_are_recorded_unanswered() {
+        let start = Utc::now();
+        let mut traffic = Traffic::new(3, start);
+        let mut no_agents = params(120.0);
+        no_agents.forced_on_queue_agents = Some(0);
+        no_agents.patience_seconds = 60.0;
+        traffic.add_queue("q", None, &names(1), no_agents);
+        traffic.advance_to(start + ChronoDuration::minutes(30));
+        let queue = traffic.queue("q").unwrap();
+        let arrivals: Vec<_> = queue.waiting.iter().map(|c| c.arrived).collect();
+        assert!(arrivals.windows(2).all(|pair| pair[0] <= pair[1]));
+        assert!(traffic.completed.iter().all(|c| c.abandoned()));
+        assert!(!traffic.completed.is_empty());
+    }
+}

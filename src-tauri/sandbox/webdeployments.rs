@@ -1,0 +1,776 @@
+//! `/api/v2/webdeployments/configurations` and `/deployments`, with their lifecycles:
+//! a written draft is `Pending` until it settles `Active`; only an `Active` draft can be
+//! published; a created or updated deployment is `Pending` until it settles `Active`
+//! (or `Error`, or stays `Pending`, as the fault controls say).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{json, Map, Value};
+use tokio::time::Instant;
+
+use crate::genesys::models::{
+    LabelKey, LauncherDisplayType, LauncherVisibility, PositionAlignment, SessionPersistenceType,
+};
+
+use super::error::{ApiError, ApiResult};
+use super::gate::Caller;
+use super::state::{iso, ConfigurationRecord, DeploymentRecord, Org, SandboxState, SettleOutcome};
+use super::util::{
+    cursor_page, parse_object, record_audit, text_at, without_nulls, AuditEvent, Params,
+};
+
+const CONFIGURATIONS: &str = "/api/v2/webdeployments/configurations";
+const DEPLOYMENTS: &str = "/api/v2/webdeployments/deployments";
+
+const CONFIGURATION_READ_ONLY: &[&str] = &[
+    "id",
+    "version",
+    "dateCreated",
+    "dateModified",
+    "datePublished",
+    "lastModifiedUser",
+    "createdUser",
+    "publishedUser",
+    "status",
+    "selfUri",
+];
+const DEPLOYMENT_READ_ONLY: &[&str] = &[
+    "id",
+    "snippet",
+    "status",
+    "dateCreated",
+    "dateModified",
+    "lastModifiedUser",
+    "selfUri",
+];
+
+fn strip(mut body: Map<String, Value>, read_only: &[&str]) -> Map<String, Value> {
+    for field in read_only {
+        body.remove(*field);
+    }
+    body
+}
+
+fn draft_view(record: &ConfigurationRecord) -> Value {
+    let mut draft = record.draft.clone();
+    let status = if Instant::now() >= record.draft_settles_at {
+        "Active"
+    } else {
+        "Pending"
+    };
+    draft.insert("status".into(), json!(status));
+    without_nulls(Value::Object(draft))
+}
+
+/// Checks a configuration body the way the API does: names the first offending field.
+fn validate_configuration(body: &Map<String, Value>) -> ApiResult<()> {
+    let name = body
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("");
+    if name.is_empty() {
+        return Err(ApiError::invalid_field(
+            "constraint.validation",
+            "name",
+            "name may not be null or empty",
+        ));
+    }
+    if name.chars().count() > 100 {
+        return Err(ApiError::invalid_field(
+            "constraint.validation",
+            "name",
+            "name must be 100 characters or fewer",
+        ));
+    }
+    let value = Value::Object(body.clone());
+    let messenger_enabled = value
+        .pointer("/messenger/enabled")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let languages: Vec<&str> = value
+        .get("languages")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let default_language = value.get("defaultLanguage").and_then(Value::as_str);
+    if messenger_enabled && languages.is_empty() {
+        return Err(ApiError::invalid_field(
+            "constraint.validation",
+            "languages",
+            "languages is required when the messenger is enabled",
+        ));
+    }
+    if messenger_enabled && default_language.is_none() {
+        return Err(ApiError::invalid_field(
+            "constraint.validation",
+            "defaultLanguage",
+            "defaultLanguage is required when the messenger is enabled",
+        ));
+    }
+    if let Some(default_language) = default_language {
+        if !languages.is_empty() && !languages.contains(&default_language) {
+            return Err(ApiError::invalid_field(
+                "invalid.value",
+                "defaultLanguage",
+                "defaultLanguage must be one of languages",
+            ));
+        }
+    }
+    let enums: [(&str, &[&str]); 4] = [
+        (
+            "/messenger/launcherButton/visibility",
+            LauncherVisibility::KNOWN,
+        ),
+        (
+            "/messenger/launcherButton/displayType",
+            LauncherDisplayType::KNOWN,
+        ),
+        ("/position/alignment", PositionAlignment::KNOWN),
+        (
+            "/messenger/sessionPersistenceType",
+            SessionPersistenceType::KNOWN,
+        ),
+    ];
+    for (pointer, allowed) in enums {
+        if let Some(found) = value.pointer(pointer).and_then(Value::as_str) {
+            if !allowed.contains(&found) {
+                let field = pointer.trim_start_matches('/').replace('/', ".");
+                return Err(ApiError::invalid_field(
+                    "invalid.value",
+                    &field,
+                    format!("{field} must be one of {}", allowed.join(", ")),
+                ));
+            }
+        }
+    }
+    if let Some(labels) = value.get("customI18nLabels").and_then(Value::as_array) {
+        for label in labels.iter().flat_map(|l| {
+            l.get("localizedLabels")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        }) {
+            if let Some(key) = label.get("key").and_then(Value::as_str) {
+                if !LabelKey::KNOWN.contains(&key) {
+                    return Err(ApiError::invalid_field(
+                        "invalid.value",
+                        "customI18nLabels.localizedLabels.key",
+                        format!("Unknown label key {key}"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn list_configurations(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:configuration:view")?;
+    let params = Params::parse(query.as_deref());
+    let only_published = params.flag("showOnlyPublished")?;
+    let org = state.org();
+    let drafts = org
+        .configurations
+        .iter()
+        .filter(|record| !only_published || !record.versions.is_empty())
+        .map(draft_view)
+        .collect();
+    Ok(Json(cursor_page(drafts, &params, CONFIGURATIONS)?))
+}
+
+pub async fn create_configuration(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:configuration:add")?;
+    let body = strip(parse_object(&body)?, CONFIGURATION_READ_ONLY);
+    validate_configuration(&body)?;
+    let now = state.now();
+    let mut org = state.org();
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut draft = body;
+    let user = org.user_ref();
+    draft.insert("id".into(), json!(id));
+    draft.insert("version".into(), json!("DRAFT"));
+    draft.insert("dateCreated".into(), json!(iso(now)));
+    draft.insert("dateModified".into(), json!(iso(now)));
+    draft.insert("createdUser".into(), user.clone());
+    draft.insert("lastModifiedUser".into(), user);
+    draft.insert("selfUri".into(), json!(format!("{CONFIGURATIONS}/{id}")));
+    let name = text_at(&draft, "/name");
+    let record = ConfigurationRecord {
+        id: id.clone(),
+        draft,
+        draft_settles_at: Instant::now() + state.options().lifecycle_delay,
+        versions: Vec::new(),
+    };
+    let view = draft_view(&record);
+    org.configurations.push(record);
+    record_audit(
+        &mut org,
+        &caller,
+        now,
+        AuditEvent {
+            action: "Create",
+            entity_type: "Configuration",
+            entity_id: &id,
+            entity_name: name.as_deref(),
+            changes: vec![],
+        },
+    );
+    Ok(Json(view))
+}
+
+pub async fn delete_configuration(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require("webDeployments:configuration:delete")?;
+    let now = state.now();
+    let mut org = state.org();
+    let record = org
+        .configuration(&id)
+        .ok_or_else(|| ApiError::not_found("configuration", &id))?;
+    let name = text_at(&record.draft, "/name");
+    let in_use = org
+        .deployments
+        .iter()
+        .any(|d| text_at(&d.body, "/configuration/id").as_deref() == Some(id.as_str()));
+    if in_use {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "resource.conflict",
+            "Resource is used by another: a deployment still uses this configuration.",
+        ));
+    }
+    org.configurations.retain(|record| record.id != id);
+    record_audit(
+        &mut org,
+        &caller,
+        now,
+        AuditEvent {
+            action: "Delete",
+            entity_type: "Configuration",
+            entity_id: &id,
+            entity_name: name.as_deref(),
+            changes: vec![],
+        },
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn list_versions(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:configuration:view")?;
+    let params = Params::parse(query.as_deref());
+    let org = state.org();
+    let record = org
+        .configuration(&id)
+        .ok_or_else(|| ApiError::not_found("configuration", &id))?;
+    let mut versions = vec![draft_view(record)];
+    versions.extend(
+        record
+            .versions
+            .iter()
+            .rev()
+            .map(|v| without_nulls(Value::Object(v.clone()))),
+    );
+    Ok(Json(cursor_page(
+        versions,
+        &params,
+        &format!("{CONFIGURATIONS}/{id}/versions"),
+    )?))
+}
+
+pub async fn get_version(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path((id, version)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:configuration:view")?;
+    let org = state.org();
+    let record = org
+        .configuration(&id)
+        .ok_or_else(|| ApiError::not_found("configuration", &id))?;
+    if version.eq_ignore_ascii_case("draft") {
+        return Ok(Json(draft_view(record)));
+    }
+    let found = version
+        .parse::<usize>()
+        .ok()
+        .and_then(|number| number.checked_sub(1))
+        .and_then(|index| record.versions.get(index))
+        .ok_or_else(|| ApiError::not_found("configuration version", &format!("{id}/{version}")))?;
+    Ok(Json(without_nulls(Value::Object(found.clone()))))
+}
+
+pub async fn get_draft(
+    state: State<SandboxState>,
+    caller: Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    get_version(state, caller, Path((id, "draft".into()))).await
+}
+
+pub async fn put_draft(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:configuration:edit")?;
+    let body = strip(parse_object(&body)?, CONFIGURATION_READ_ONLY);
+    validate_configuration(&body)?;
+    let now = state.now();
+    let delay = state.options().lifecycle_delay;
+    let mut org = state.org();
+    let user = org.user_ref();
+    let record = org
+        .configuration_mut(&id)
+        .ok_or_else(|| ApiError::not_found("configuration", &id))?;
+    let old_name = text_at(&record.draft, "/name");
+    let old_color = text_at(&record.draft, "/messenger/styles/primaryColor");
+    let mut draft = body;
+    for kept in ["dateCreated", "createdUser", "selfUri"] {
+        if let Some(value) = record.draft.get(kept) {
+            draft.insert(kept.into(), value.clone());
+        }
+    }
+    draft.insert("id".into(), json!(id));
+    draft.insert("version".into(), json!("DRAFT"));
+    draft.insert("dateModified".into(), json!(iso(now)));
+    draft.insert("lastModifiedUser".into(), user);
+    record.draft = draft;
+    record.draft_settles_at = Instant::now() + delay;
+    let view = draft_view(record);
+    let new_name = text_at(&record.draft, "/name");
+    let new_color = text_at(&record.draft, "/messenger/styles/primaryColor");
+    let mut changes = Vec::new();
+    if old_name != new_name {
+        changes.push(("name".to_string(), old_name, new_name.clone()));
+    }
+    if old_color != new_color {
+        changes.push((
+            "messenger.styles.primaryColor".to_string(),
+            old_color,
+            new_color,
+        ));
+    }
+    record_audit(
+        &mut org,
+        &caller,
+        now,
+        AuditEvent {
+            action: "Update",
+            entity_type: "Configuration",
+            entity_id: &id,
+            entity_name: new_name.as_deref(),
+            changes,
+        },
+    );
+    Ok(Json(view))
+}
+
+pub async fn publish_draft(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:configuration:edit")?;
+    caller.require("webDeployments:configuration:add")?;
+    let now = state.now();
+    let mut org = state.org();
+    let user = org.user_ref();
+    let record = org
+        .configuration_mut(&id)
+        .ok_or_else(|| ApiError::not_found("configuration", &id))?;
+    if Instant::now() < record.draft_settles_at {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "illegal.operation",
+            "The draft cannot be published while its status is Pending; wait until it is Active.",
+        ));
+    }
+    let number = record.versions.len() + 1;
+    let mut published = record.draft.clone();
+    published.insert("version".into(), json!(number.to_string()));
+    published.insert("status".into(), json!("Active"));
+    published.insert("datePublished".into(), json!(iso(now)));
+    published.insert("publishedUser".into(), user);
+    record.versions.push(published.clone());
+    let name = text_at(&published, "/name");
+    record_audit(
+        &mut org,
+        &caller,
+        now,
+        AuditEvent {
+            action: "Publish",
+            entity_type: "ConfigurationVersion",
+            entity_id: &id,
+            entity_name: name.as_deref(),
+            changes: vec![(
+                "version".into(),
+                (number > 1).then(|| (number - 1).to_string()),
+                Some(number.to_string()),
+            )],
+        },
+    );
+    Ok(Json(without_nulls(Value::Object(published))))
+}
+
+fn deployment_view(org: &Org, record: &DeploymentRecord, expand_configuration: bool) -> Value {
+    let mut body = record.body.clone();
+    let status = if Instant::now() < record.settles_at {
+        "Pending".to_string()
+    } else {
+        match &record.outcome {
+            SettleOutcome::Active => "Active".into(),
+            SettleOutcome::Error(_) => "Error".into(),
+            SettleOutcome::StuckPending => "Pending".into(),
+        }
+    };
+    body.insert("status".into(), json!(status));
+    body.insert(
+        "snippet".into(),
+        json!(snippet(&org.public_base_url, &record.id)),
+    );
+    if expand_configuration {
+        let configuration_id = text_at(&record.body, "/configuration/id").unwrap_or_default();
+        let version = text_at(&record.body, "/configuration/version").unwrap_or_default();
+        if let Some(full) = configuration_version(org, &configuration_id, &version) {
+            body.insert("configuration".into(), Value::Object(full));
+        }
+    }
+    without_nulls(Value::Object(body))
+}
+
+fn snippet(base_url: &str, deployment_id: &str) -> String {
+    let loader = format!(
+        "{}/genesys-bootstrap/genesys.min.js",
+        base_url.trim_end_matches('/')
+    );
+    format!(
+        "<script type=\"text/javascript\" charset=\"utf-8\">\n  (function (g, e, n, es, ys) {{\n    g['_genesysJs'] = e;\n    g[e] = g[e] || function () {{ (g[e].q = g[e].q || []).push(arguments) }};\n    g[e].t = 1 * new Date();\n    g[e].c = es;\n    ys = document.createElement('script'); ys.async = 1; ys.src = n; ys.charset = 'utf-8'; document.head.appendChild(ys);\n  }})(window, 'Genesys', '{loader}', {{\n    environment: 'sandbox',\n    deploymentId: '{deployment_id}'\n  }});\n</script>"
+    )
+}
+
+fn configuration_version(org: &Org, id: &str, version: &str) -> Option<Map<String, Value>> {
+    let record = org.configuration(id)?;
+    let index = version.parse::<usize>().ok()?.checked_sub(1)?;
+    record.versions.get(index).cloned()
+}
+
+/// Validates a deployment body against the org; fills names of referenced entities.
+fn validate_deployment(org: &Org, body: &mut Map<String, Value>) -> ApiResult<()> {
+    let name = body
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("");
+    if name.is_empty() {
+        return Err(ApiError::invalid_field(
+            "constraint.validation",
+            "name",
+            "name may not be null or empty",
+        ));
+    }
+    let allow_all = body
+        .get("allowAllDomains")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let domains = body
+        .get("allowedDomains")
+        .and_then(Value::as_array)
+        .map(Vec::len)
+        .unwrap_or(0);
+    if allow_all && domains > 0 {
+        return Err(ApiError::invalid_field(
+            "invalid.value",
+            "allowedDomains",
+            "allowedDomains must be empty when allowAllDomains is true",
+        ));
+    }
+    let configuration_id = text_at(body, "/configuration/id").ok_or_else(|| {
+        ApiError::invalid_field(
+            "constraint.validation",
+            "configuration.id",
+            "configuration.id may not be null",
+        )
+    })?;
+    let version = text_at(body, "/configuration/version").ok_or_else(|| {
+        ApiError::invalid_field(
+            "constraint.validation",
+            "configuration.version",
+            "configuration.version may not be null",
+        )
+    })?;
+    let published = configuration_version(org, &configuration_id, &version).ok_or_else(|| {
+        ApiError::invalid_field(
+            "invalid.value",
+            "configuration.version",
+            format!("Configuration {configuration_id} has no published version {version}."),
+        )
+    })?;
+    if let Some(Value::Object(reference)) = body.get_mut("configuration") {
+        reference.insert(
+            "name".into(),
+            published.get("name").cloned().unwrap_or(Value::Null),
+        );
+        reference.insert(
+            "selfUri".into(),
+            json!(format!("{CONFIGURATIONS}/{configuration_id}")),
+        );
+    }
+    if let Some(flow_id) = text_at(body, "/flow/id") {
+        let flow = org
+            .flow(&flow_id)
+            .filter(|flow| flow.is_inbound_message_flow());
+        let Some(flow) = flow else {
+            let mut error = ApiError::invalid_field(
+                "bad.flow.id",
+                "flow.id",
+                "The flow is not eligible for use here.",
+            );
+            error.body.entity_id = Some(flow_id);
+            return Err(error);
+        };
+        if let Some(Value::Object(reference)) = body.get_mut("flow") {
+            reference.insert("name".into(), json!(flow.name));
+            reference.insert("selfUri".into(), json!(format!("/api/v2/flows/{flow_id}")));
+        }
+    }
+    if let Some(content_id) = text_at(body, "/supportedContent/id") {
+        if content_id != org.supported_content_id {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "scp.id.not.found",
+                format!("Supported content profile {content_id} was not found."),
+            ));
+        }
+    } else {
+        body.insert(
+            "supportedContent".into(),
+            json!({"id": org.supported_content_id}),
+        );
+    }
+    Ok(())
+}
+
+fn settle_outcome(org: &mut Org, id: &str) -> SettleOutcome {
+    org.deployment_outcomes
+        .remove(id)
+        .or_else(|| org.next_deployment_outcome.pop_front())
+        .unwrap_or(SettleOutcome::Active)
+}
+
+pub async fn list_deployments(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:deployment:view")?;
+    let params = Params::parse(query.as_deref());
+    let expand = params
+        .all("expand")
+        .iter()
+        .any(|e| e.eq_ignore_ascii_case("configuration"));
+    let org = state.org();
+    let items = org
+        .deployments
+        .iter()
+        .map(|record| deployment_view(&org, record, expand))
+        .collect();
+    Ok(Json(cursor_page(items, &params, DEPLOYMENTS)?))
+}
+
+pub async fn get_deployment(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:deployment:view")?;
+    let org = state.org();
+    let record = org
+        .deployments
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| ApiError::not_found("deployment", &id))?;
+    Ok(Json(deployment_view(&org, record, false)))
+}
+
+pub async fn create_deployment(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:deployment:add")?;
+    let mut body = strip(parse_object(&body)?, DEPLOYMENT_READ_ONLY);
+    let now = state.now();
+    let mut org = state.org();
+    validate_deployment(&org, &mut body)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    body.insert("id".into(), json!(id));
+    body.insert("dateCreated".into(), json!(iso(now)));
+    body.insert("dateModified".into(), json!(iso(now)));
+    body.insert("lastModifiedUser".into(), org.user_ref());
+    body.insert("selfUri".into(), json!(format!("{DEPLOYMENTS}/{id}")));
+    let outcome = settle_outcome(&mut org, &id);
+    let name = text_at(&body, "/name");
+    let record = DeploymentRecord {
+        id: id.clone(),
+        body,
+        settles_at: Instant::now() + state.options().lifecycle_delay,
+        outcome,
+    };
+    let view = deployment_view(&org, &record, false);
+    org.deployments.push(record);
+    record_audit(
+        &mut org,
+        &caller,
+        now,
+        AuditEvent {
+            action: "Create",
+            entity_type: "Deployment",
+            entity_id: &id,
+            entity_name: name.as_deref(),
+            changes: vec![],
+        },
+    );
+    Ok(Json(view))
+}
+
+pub async fn update_deployment(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    caller.require("webDeployments:deployment:edit")?;
+    let mut body = strip(parse_object(&body)?, DEPLOYMENT_READ_ONLY);
+    let now = state.now();
+    let delay = state.options().lifecycle_delay;
+    let mut org = state.org();
+    if !org.deployments.iter().any(|r| r.id == id) {
+        return Err(ApiError::not_found("deployment", &id));
+    }
+    validate_deployment(&org, &mut body)?;
+    let outcome = settle_outcome(&mut org, &id);
+    let user = org.user_ref();
+    let Some(record) = org.deployment_mut(&id) else {
+        return Err(ApiError::not_found("deployment", &id));
+    };
+    let tracked = [
+        "/flow/id",
+        "/configuration/version",
+        "/name",
+        "/allowAllDomains",
+    ];
+    let before: Vec<Option<String>> = tracked.iter().map(|p| text_at(&record.body, p)).collect();
+    for kept in ["dateCreated", "selfUri"] {
+        if let Some(value) = record.body.get(kept) {
+            body.insert(kept.into(), value.clone());
+        }
+    }
+    body.insert("id".into(), json!(id));
+    body.insert("dateModified".into(), json!(iso(now)));
+    body.insert("lastModifiedUser".into(), user);
+    record.body = body;
+    record.settles_at = Instant::now() + delay;
+    record.outcome = outcome;
+    let changes = tracked
+        .iter()
+        .zip(before)
+        .filter_map(|(pointer, old)| {
+            let new = text_at(&record.body, pointer);
+            (old != new).then(|| (pointer.trim_start_matches('/').replace('/', "."), old, new))
+        })
+        .collect();
+    let name = text_at(&record.body, "/name");
+    let record = record.clone();
+    let view = deployment_view(&org, &record, false);
+    record_audit(
+        &mut org,
+        &caller,
+        now,
+        AuditEvent {
+            action: "Update",
+            entity_type: "Deployment",
+            entity_id: &id,
+            entity_name: name.as_deref(),
+            changes,
+        },
+    );
+    Ok(Json(view))
+}
+
+pub async fn delete_deployment(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require("webDeployments:deployment:delete")?;
+    let now = state.now();
+    let mut org = state.org();
+    let record = org
+        .deployments
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| ApiError::not_found("deployment", &id))?;
+    let name = text_at(&record.body, "/name");
+    org.deployments.retain(|r| r.id != id);
+    record_audit(
+        &mut org,
+        &caller,
+        now,
+        AuditEvent {
+            action: "Delete",
+            entity_type: "Deployment",
+            entity_id: &id,
+            entity_name: name.as_deref(),
+            changes: vec![],
+        },
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What the Messenger loads: no permission needed, as in the real API.
+pub async fn active_configuration(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let org = state.org();
+    let record = org
+        .deployments
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| ApiError::not_found("deployment", &id))?;
+    let configuration_id = text_at(&record.body, "/configuration/id").unwrap_or_default();
+    let version = text_at(&record.body, "/configuration/version").unwrap_or_default();
+    let configuration =
+        configuration_version(&org, &configuration_id, &version).ok_or_else(|| {
+            ApiError::not_found(
+                "configuration version",
+                &format!("{configuration_id}/{version}"),
+            )
+        })?;
+    let deployment = deployment_view(&org, record, false);
+    Ok(Json(json!({
+        "configurationVersion": without_nulls(Value::Object(configuration)),
+        "deployment": deployment,
+    }))
+    .into_response())
+}
