@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 
 /// One kind of broken answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
 pub enum Fault {
     /// An error status with a Genesys error body; `retryAfter` only for 429.
     Status {
@@ -62,6 +66,21 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_bodies_use_camel_case_fields() {
+        let fault: Fault =
+            serde_json::from_str(r#"{"kind":"status","status":429,"retryAfter":30}"#).unwrap();
+        assert_eq!(
+            fault,
+            Fault::Status {
+                status: 429,
+                retry_after: Some(30)
+            }
+        );
+        let dropped: Fault = serde_json::from_str(r#"{"kind":"dropConnection"}"#).unwrap();
+        assert_eq!(dropped, Fault::DropConnection);
+    }
 
     #[test]
     fn faults_are_served_in_order_and_counted_down() {

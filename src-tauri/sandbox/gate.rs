@@ -225,7 +225,15 @@ fn fault_response(fault: Fault, correlation_id: &str) -> Response {
         } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let error = if status == StatusCode::TOO_MANY_REQUESTS {
-                ApiError::rate_limited(retry_after.unwrap_or(0))
+                match retry_after {
+                    Some(seconds) => ApiError::rate_limited(seconds),
+                    // The pre-2021 shape, which carried no Retry-After.
+                    None => ApiError::new(
+                        status,
+                        "too.many.requests",
+                        "Rate limit exceeded the maximum [300] requests within [60] seconds",
+                    ),
+                }
             } else {
                 ApiError::server_error(status)
             };

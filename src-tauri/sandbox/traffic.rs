@@ -204,9 +204,13 @@ impl Traffic {
         } else {
             1_000
         };
-        while self.now < target {
-            let step =
-                ChronoDuration::milliseconds(step_ms.min((target - self.now).num_milliseconds()));
+        loop {
+            let remaining = (target - self.now).num_milliseconds();
+            if remaining <= 0 {
+                // Sub-millisecond remainders are not simulated; they must not stall us.
+                break;
+            }
+            let step = ChronoDuration::milliseconds(step_ms.min(remaining));
             self.now += step;
             self.step(step.num_milliseconds() as f64 / 1000.0);
         }
@@ -448,6 +452,16 @@ mod tests {
         queue.params.arrivals_per_hour = 6.0;
         traffic.advance_to(start + ChronoDuration::minutes(40));
         assert!(traffic.queue("q").unwrap().waiting.len() <= 2);
+    }
+
+    #[test]
+    fn advancing_by_less_than_a_millisecond_returns() {
+        let start = Utc::now();
+        let mut traffic = Traffic::new(1, start);
+        traffic.add_queue("q", None, &names(1), params(60.0));
+        traffic.advance_to(start + ChronoDuration::microseconds(400));
+        traffic.advance_to(start + ChronoDuration::microseconds(1_900));
+        assert_eq!(traffic.now(), start + ChronoDuration::milliseconds(1));
     }
 
     #[test]
