@@ -1,0 +1,35 @@
+//! What the UI receives when a command fails: `{code, message}`, nothing more (no
+//! secrets, no debug dumps).
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<crate::genesys::Error> for CommandError {
+    fn from(error: crate::genesys::Error) -> Self {
+        CommandError {
+            code: error.code(),
+            message: error.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_reach_the_ui_as_code_and_message_only() {
+        let error = crate::genesys::Error::from(
+            crate::genesys::Environment::parse("nowhere-1").unwrap_err(),
+        );
+        let json = serde_json::to_value(CommandError::from(error)).unwrap();
+        let keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["code", "message"]);
+        assert_eq!(json["code"], "invalid.environment");
+    }
+}
