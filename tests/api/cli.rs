@@ -1,0 +1,179 @@
+//! The headless binary: output, exit codes and the `sandbox` command's lifecycle.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::helpers::spawn_sandbox;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_webmsg-desk");
+
+fn run(base_url: &str, secret: &str, args: &[&str]) -> std::process::Output {
+    let scratch = tempfile::tempdir().unwrap();
+    Command::new(BINARY)
+        .args(args)
+        .env("GENESYS_ENVIRONMENT", base_url)
+        .env("GENESYS_CLIENT_ID", "sandbox-client")
+        .env("GENESYS_CLIENT_SECRET", secret)
+        .env("XDG_CONFIG_HOME", scratch.path())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_commands_print_json_and_exit_zero() {
+    let app = spawn_sandbox().await;
+    let base = app.sandbox.base_url();
+    let output = tokio::task::spawn_blocking(move || {
+        [
+            run(
+                &base,
+                "sandbox-secret",
+                &["queues", "list", "--output", "json"],
+            ),
+            run(
+                &base,
+                "sandbox-secret",
+                &["flows", "list", "--output", "json"],
+            ),
+            run(
+                &base,
+                "sandbox-secret",
+                &["configs", "list", "--output", "json"],
+            ),
+            run(
+                &base,
+                "sandbox-secret",
+                &["queues", "list", "--name", "Support*"],
+            ),
+        ]
+    })
+    .await
+    .unwrap();
+    for out in &output {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let queues: Value = serde_json::from_slice(&output[0].stdout).unwrap();
+    assert_eq!(queues.as_array().unwrap().len(), 4);
+    let flows: Value = serde_json::from_slice(&output[1].stdout).unwrap();
+    assert!(flows
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["type"] == "INBOUNDSHORTMESSAGE"));
+    let configurations: Value = serde_json::from_slice(&output[2].stdout).unwrap();
+    assert_eq!(configurations[0]["name"], "Support Messenger");
+    let table = String::from_utf8_lossy(&output[3].stdout);
+    assert!(
+        table.starts_with("ID") && table.contains("Support Overflow") && !table.contains("Billing"),
+        "{table}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_codes_separate_bad_input_from_api_errors() {
+    let app = spawn_sandbox().await;
+    let base = app.sandbox.base_url();
+    let outputs = tokio::task::spawn_blocking(move || {
+        [
+            run(&base, "wrong-secret", &["queues", "list"]),
+            run("http://10.0.0.1:80", "x", &["queues", "list"]),
+            run("moon-1", "x", &["queues", "list"]),
+            run(
+                &base,
+                "sandbox-secret",
+                &["queues", "list", "--output", "yaml"],
+            ),
+        ]
+    })
+    .await
+    .unwrap();
+    let codes: Vec<_> = outputs.iter().map(|o| o.status.code()).collect();
+    assert_eq!(codes, [Some(3), Some(2), Some(2), Some(2)]);
+    let api_error = String::from_utf8_lossy(&outputs[0].stderr);
+    assert!(
+        api_error.starts_with("error: ") && api_error.trim_end().lines().count() == 1,
+        "{api_error}"
+    );
+    assert!(!api_error.contains("wrong-secret"));
+    assert!(String::from_utf8_lossy(&outputs[2].stderr).contains("valid regions"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_connection_settings_are_named() {
+    let output = tokio::task::spawn_blocking(|| {
+        Command::new(BINARY)
+            .args(["flows", "list"])
+            .env_remove("GENESYS_ENVIRONMENT")
+            .env_remove("GENESYS_CLIENT_ID")
+            .env_remove("GENESYS_CLIENT_SECRET")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_ENVIRONMENT"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sandbox_command_prints_its_url_and_credentials_and_stops_on_sigterm() {
+    let mut child = Command::new(BINARY)
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--client-id",
+            "ci-client",
+            "--client-secret",
+            "ci-secret",
+            "--output",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let printed: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(printed["clientId"], "ci-client");
+    assert_eq!(printed["clientSecret"], "ci-secret");
+    let base_url = printed["baseUrl"].as_str().unwrap().to_string();
+    assert!(base_url.starts_with("http://127.0.0.1:") && !base_url.ends_with(":0"));
+
+    let listing = run(&base_url, "sandbox-secret", &["flows", "list"]);
+    assert_eq!(
+        listing.status.code(),
+        Some(3),
+        "the demo secret is not accepted when another was given"
+    );
+    let listing = Command::new(BINARY)
+        .args(["flows", "list", "--output", "json"])
+        .env("GENESYS_ENVIRONMENT", &base_url)
+        .env("GENESYS_CLIENT_ID", "ci-client")
+        .env("GENESYS_CLIENT_SECRET", "ci-secret")
+        .output()
+        .unwrap();
+    assert_eq!(listing.status.code(), Some(0));
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "SIGTERM ends the Sandbox cleanly");
+}

@@ -1,0 +1,151 @@
+//! Test harness: a Sandbox on `127.0.0.1:0` with a client pointed at it.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::Value;
+use webmsg_desk::genesys::{Client, ConnectionConfig, Environment};
+use webmsg_desk::sandbox::{RunningSandbox, SandboxOptions, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+
+pub struct TestApp {
+    pub sandbox: RunningSandbox,
+    pub client: Client,
+    pub http: reqwest::Client,
+}
+
+/// Options tests start from: no lifecycle delay unless a test wants one.
+pub fn test_options() -> SandboxOptions {
+    SandboxOptions {
+        lifecycle_delay: Duration::from_secs(2),
+        history_hours: 6,
+        ..SandboxOptions::default()
+    }
+}
+
+pub async fn spawn_sandbox() -> TestApp {
+    spawn_sandbox_with(test_options()).await
+}
+
+pub async fn spawn_sandbox_with(options: SandboxOptions) -> TestApp {
+    let sandbox = RunningSandbox::start(options, 0)
+        .await
+        .expect("sandbox binds a loopback port");
+    let client = client_for(&sandbox, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
+    TestApp {
+        sandbox,
+        client,
+        http: reqwest::Client::new(),
+    }
+}
+
+pub fn client_for(sandbox: &RunningSandbox, id: &str, secret: &str) -> Client {
+    let environment = Environment::parse(&sandbox.base_url()).expect("loopback URL is accepted");
+    Client::new(ConnectionConfig::new(
+        environment,
+        id,
+        SecretString::from(secret.to_string()),
+    ))
+    .expect("client builds")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.sandbox.base_url())
+    }
+
+    /// A bearer token fetched the way the login service takes it.
+    pub async fn token(&self) -> String {
+        let response = self
+            .http
+            .post(self.url("/oauth/token"))
+            .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "control {path} answered {}",
+            response.status()
+        );
+        response.json::<Value>().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn fault(&self, body: Value) {
+        self.control("/sandbox/faults", body).await;
+    }
+
+    pub async fn status(&self) -> Value {
+        self.http
+            .get(self.url("/sandbox/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// How many API requests the Sandbox served on one route (`GET /api/v2/...`).
+    pub async fn served(&self, route: &str) -> u64 {
+        self.status().await["stats"]["byRoute"][route]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    pub async fn queue_id(&self, name: &str) -> String {
+        self.client
+            .queues()
+            .find_by_name(name)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .unwrap()
+    }
+
+    pub async fn flow_id(&self, name: &str) -> String {
+        let flows = self
+            .client
+            .flows()
+            .list_inbound_message_flows()
+            .await
+            .unwrap();
+        flows
+            .into_iter()
+            .find(|f| f.name.as_deref() == Some(name))
+            .unwrap()
+            .id
+            .unwrap()
+    }
+}
+
+/// Walks a JSON value and returns the paths of any nulls (Genesys omits them).
+pub fn null_paths(value: &Value, path: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Null => found.push(path.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| null_paths(v, &format!("{path}[{i}]"), found)),
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(k, v)| null_paths(v, &format!("{path}.{k}"), found)),
+        _ => {}
+    }
+}

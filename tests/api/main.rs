@@ -1,0 +1,11 @@
+//! Integration tests: the client, the Sandbox and the CLI over real HTTP on 127.0.0.1.
+
+// A failed unwrap in a test is a failed test with its location: what we want here.
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod client;
+mod helpers;
+mod sandbox_contract;
+mod sandbox_lifecycle;
+mod sandbox_traffic;
