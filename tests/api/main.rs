@@ -6,6 +6,7 @@
 mod cli;
 mod client;
 mod helpers;
+mod keychain;
 mod sandbox_contract;
 mod sandbox_lifecycle;
 mod sandbox_traffic;
