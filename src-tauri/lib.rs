@@ -4,12 +4,18 @@
 //! import tauri; `app` is the only window code and stays a thin adapter over them.
 
 pub mod app;
+pub mod channel;
 pub mod cli;
+pub mod fallback;
 pub mod genesys;
+pub mod metrics;
 pub mod overview;
 pub mod profiles;
 pub mod sandbox;
 pub mod secrets;
+pub mod store;
+pub mod transfer;
+pub mod validate;
 
 /// Logs to stderr at `info` (override with `RUST_LOG`). Log lines never carry secrets
 /// or tokens: the client logs methods, paths, statuses and timings only.

@@ -4,6 +4,7 @@
 //! 4 timed out. Errors go to stderr as one sentence; results go to stdout as a table or
 //! JSON (`--output json`).
 
+mod channel;
 mod output;
 
 use std::io::{BufRead, IsTerminal};
@@ -41,6 +42,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Parsed once per process; boxing the channel flags would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the Sandbox (an emulated Genesys Cloud org) on 127.0.0.1 until stopped.
@@ -65,6 +68,20 @@ pub enum Command {
         #[command(subcommand)]
         action: ProfileAction,
     },
+    /// Create, validate, publish, export, import and diff channels.
+    Channel {
+        #[command(subcommand)]
+        command: channel::ChannelCommand,
+    },
+    /// Switch a channel to its fallback flow when the primary queue is overloaded.
+    Fallback {
+        #[command(subcommand)]
+        command: channel::FallbackCommand,
+    },
+    /// Engagement metrics of web messaging, and a channel's uptime.
+    Metrics(channel::MetricsArgs),
+    /// Change history: the audit API merged with this app's own log.
+    Audit(channel::AuditArgs),
     /// The official regions and their hosts.
     Regions,
     /// Check the connection: who the token belongs to and the rate budget.
@@ -203,7 +220,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         profile: cli.profile,
         output: cli.output,
     };
-    match execute(&context, command).await {
+    match Box::pin(execute(&context, command)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {}", error.message);
@@ -249,11 +266,46 @@ async fn execute(context: &Context, command: Command) -> Result<(), CliError> {
             output::configurations(context.output, &configurations);
             Ok(())
         }
+        Command::Channel {
+            command: channel::ChannelCommand::Validate { channel, file },
+        } => channel::validate(context.output, &channel, file.as_ref()),
+        Command::Channel { command } => {
+            Box::pin(channel::channel_command(&session(context)?, command)).await
+        }
+        Command::Fallback { command } => {
+            Box::pin(channel::fallback_command(&session(context)?, command)).await
+        }
+        Command::Metrics(args) => channel::metrics_command(&session(context)?, args).await,
+        Command::Audit(args) => channel::audit_command(&session(context)?, args).await,
         Command::Whoami => {
             let client = connect(context)?;
             let me = client.tokens().me().await?;
             output::whoami(context.output, &client, &me);
             Ok(())
+        }
+    }
+}
+
+/// A connection plus the local database, for commands that change or measure channels.
+fn session(context: &Context) -> Result<channel::Session, CliError> {
+    let client = connect(context)?;
+    let store = crate::store::Store::open(&crate::store::Store::default_path()?)?;
+    Ok(channel::Session {
+        client,
+        store,
+        profile: context
+            .profile
+            .clone()
+            .unwrap_or_else(|| "environment".into()),
+        output: context.output,
+    })
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(error: crate::store::StoreError) -> Self {
+        CliError {
+            kind: ExitKind::Api,
+            message: error.to_string(),
         }
     }
 }

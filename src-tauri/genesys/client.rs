@@ -90,6 +90,7 @@ struct Inner {
     token: tokio::sync::Mutex<Option<CachedToken>>,
     budget: watch::Sender<RateBudget>,
     token_requests: Mutex<u64>,
+    api_requests: std::sync::atomic::AtomicU64,
 }
 
 /// A connection to one Genesys Cloud org. Cheap to clone; clones share the token and
@@ -239,6 +240,7 @@ impl Client {
                 token: tokio::sync::Mutex::new(None),
                 budget,
                 token_requests: Mutex::new(0),
+                api_requests: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -268,6 +270,13 @@ impl Client {
             .token_requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// API exchanges made so far, retries included (token requests excluded).
+    pub fn api_requests(&self) -> u64 {
+        self.inner
+            .api_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Gets a token now, so a bad secret or region shows up at connect time.
@@ -451,6 +460,9 @@ impl Client {
         loop {
             let (token, generation) = self.bearer_token().await?;
             attempts.made += 1;
+            self.inner
+                .api_requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let mut builder = self
                 .inner
                 .http
@@ -569,7 +581,8 @@ impl Client {
 
     /// Runs a call and decodes its JSON body.
     pub(crate) async fn json<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T, Error> {
-        let response = self.execute(&request).await?;
+        // Boxed so callers' futures hold a pointer, not the whole send loop.
+        let response = Box::pin(self.execute(&request)).await?;
         serde_json::from_slice(&response.body).map_err(|error| Error::Decode {
             request: request.label(),
             status: response.status.as_u16(),
@@ -581,7 +594,7 @@ impl Client {
 
     /// Runs a call whose body is not needed (DELETE, 204s).
     pub(crate) async fn send(&self, request: ApiRequest) -> Result<(), Error> {
-        self.execute(&request).await.map(|_| ())
+        Box::pin(self.execute(&request)).await.map(|_| ())
     }
 }
 

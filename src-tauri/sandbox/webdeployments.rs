@@ -577,6 +577,42 @@ fn settle_outcome(org: &mut Org, id: &str) -> SettleOutcome {
         .unwrap_or(SettleOutcome::Active)
 }
 
+/// A deployment that will settle in Error leaves a FAILURE audit entry with the reason,
+/// dated when it settles.
+fn record_settle_failure(
+    org: &mut Org,
+    caller: &Caller,
+    settles: chrono::DateTime<chrono::Utc>,
+    id: &str,
+    name: Option<&str>,
+    outcome: &SettleOutcome,
+) {
+    if let SettleOutcome::Error(reason) = outcome {
+        record_audit(
+            org,
+            caller,
+            settles,
+            AuditEvent {
+                action: "Update",
+                entity_type: "Deployment",
+                entity_id: id,
+                entity_name: name,
+                changes: vec![(
+                    "status".into(),
+                    Some("Pending".into()),
+                    Some("Error".into()),
+                )],
+            },
+        );
+        if let Some(entry) = org.audit.last_mut() {
+            entry.status = Some("FAILURE".into());
+            if let Some(message) = entry.message.as_mut() {
+                message.message = Some(reason.clone());
+            }
+        }
+    }
+}
+
 pub async fn list_deployments(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
@@ -630,11 +666,12 @@ pub async fn create_deployment(
     body.insert("selfUri".into(), json!(format!("{DEPLOYMENTS}/{id}")));
     let outcome = settle_outcome(&mut org, &id);
     let name = text_at(&body, "/name");
+    let delay = state.options().lifecycle_delay;
     let record = DeploymentRecord {
         id: id.clone(),
         body,
-        settles_at: Instant::now() + state.options().lifecycle_delay,
-        outcome,
+        settles_at: Instant::now() + delay,
+        outcome: outcome.clone(),
     };
     let view = deployment_view(&org, &record, false);
     org.deployments.push(record);
@@ -650,6 +687,9 @@ pub async fn create_deployment(
             changes: vec![],
         },
     );
+    let settles =
+        now + chrono::Duration::from_std(delay.mul_f64(state.clock().speed())).unwrap_or_default();
+    record_settle_failure(&mut org, &caller, settles, &id, name.as_deref(), &outcome);
     Ok(Json(view))
 }
 
@@ -690,7 +730,7 @@ pub async fn update_deployment(
     body.insert("lastModifiedUser".into(), user);
     record.body = body;
     record.settles_at = Instant::now() + delay;
-    record.outcome = outcome;
+    record.outcome = outcome.clone();
     let changes = tracked
         .iter()
         .zip(before)
@@ -714,6 +754,9 @@ pub async fn update_deployment(
             changes,
         },
     );
+    let settles =
+        now + chrono::Duration::from_std(delay.mul_f64(state.clock().speed())).unwrap_or_default();
+    record_settle_failure(&mut org, &caller, settles, &id, name.as_deref(), &outcome);
     Ok(Json(view))
 }
 

@@ -11,12 +11,23 @@ const BINARY: &str = env!("CARGO_BIN_EXE_webmsg-desk");
 
 fn run(base_url: &str, secret: &str, args: &[&str]) -> std::process::Output {
     let scratch = tempfile::tempdir().unwrap();
+    run_in(scratch.path(), base_url, secret, args)
+}
+
+/// Runs the binary with its config and data (the local database) in `home`.
+fn run_in(
+    home: &std::path::Path,
+    base_url: &str,
+    secret: &str,
+    args: &[&str],
+) -> std::process::Output {
     Command::new(BINARY)
         .args(args)
         .env("GENESYS_ENVIRONMENT", base_url)
         .env("GENESYS_CLIENT_ID", "sandbox-client")
         .env("GENESYS_CLIENT_SECRET", secret)
-        .env("XDG_CONFIG_HOME", scratch.path())
+        .env("XDG_CONFIG_HOME", home)
+        .env("XDG_DATA_HOME", home)
         .output()
         .unwrap()
 }
@@ -176,4 +187,195 @@ fn sandbox_command_prints_its_url_and_credentials_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "SIGTERM ends the Sandbox cleanly");
+}
+
+#[test]
+fn channel_validate_lists_every_problem_and_exits_2() {
+    let output = Command::new(BINARY)
+        .args([
+            "channel",
+            "validate",
+            "--name",
+            "",
+            "--queue",
+            "Support",
+            "--flow",
+            "Web Messaging Inbound",
+            "--primary-color",
+            "#abc",
+            "--language",
+            "en-us",
+            "--language",
+            "klingon",
+            "--domain",
+            "https://shop.example.com/x",
+            "--allow-all-domains",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let fields: Vec<_> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "languages[1]",
+            "messenger.styles.primaryColor",
+            "deployment.name",
+            "allowedDomains"
+        ]
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("5 problem(s)") && stderr.contains("#aabbcc"),
+        "{stderr}"
+    );
+
+    let good = Command::new(BINARY)
+        .args([
+            "channel",
+            "validate",
+            "--name",
+            "Shop",
+            "--queue",
+            "Support",
+            "--flow",
+            "Web Messaging Inbound",
+            "--primary-color",
+            "#1f5fa8",
+            "--language",
+            "en-us",
+            "--domain",
+            "shop.example.com",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        good.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn channel_create_export_and_import_through_the_cli() {
+    let options = webmsg_desk::sandbox::SandboxOptions {
+        lifecycle_delay: std::time::Duration::from_millis(300),
+        ..crate::helpers::test_options()
+    };
+    let app = crate::helpers::spawn_sandbox_with(options).await;
+    let base = app.sandbox.base_url();
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("shop.json");
+    let file_arg = file.to_string_lossy().to_string();
+    let home = folder.path().to_path_buf();
+    let outputs = tokio::task::spawn_blocking(move || {
+        let run = |base: &str, secret: &str, args: &[&str]| run_in(&home, base, secret, args);
+        let created = run(
+            &base,
+            "sandbox-secret",
+            &[
+                "channel",
+                "create",
+                "--name",
+                "Shop",
+                "--queue",
+                "Support",
+                "--flow",
+                "Web Messaging Inbound",
+                "--fallback-flow",
+                "Web Messaging Fallback",
+                "--primary-color",
+                "#0b6e4f",
+                "--language",
+                "en-us",
+                "--domain",
+                "shop.example.com",
+                "--wait",
+                "30",
+                "--output",
+                "json",
+            ],
+        );
+        let body: Value = serde_json::from_slice(&created.stdout).unwrap_or(Value::Null);
+        let deployment = body["deploymentId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let exported = run(
+            &base,
+            "sandbox-secret",
+            &[
+                "channel",
+                "export",
+                "--deployment",
+                &deployment,
+                "--out",
+                &file_arg,
+            ],
+        );
+        let imported = run(
+            &base,
+            "sandbox-secret",
+            &["channel", "import", &file_arg, "--output", "json"],
+        );
+        let diff = run(
+            &base,
+            "sandbox-secret",
+            &[
+                "channel",
+                "diff",
+                "--deployment",
+                &deployment,
+                "--output",
+                "json",
+            ],
+        );
+        (created, body, exported, imported, diff)
+    })
+    .await
+    .unwrap();
+    let (created, body, exported, imported, diff) = outputs;
+    assert_eq!(
+        created.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert_eq!(body["status"], "Active");
+    assert!(body["configurationId"].is_string() && body["deploymentId"].is_string());
+    assert!(
+        String::from_utf8_lossy(&created.stderr).contains("WaitingForDeployment"),
+        "progress goes to stderr"
+    );
+    assert_eq!(
+        exported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let report: Value = serde_json::from_slice(&imported.stdout).unwrap();
+    assert_eq!(
+        report["mapping"].as_array().unwrap().len(),
+        3,
+        "primary flow, fallback flow and queue: {report}"
+    );
+    assert_ne!(report["deploymentId"], body["deploymentId"]);
+    let diffs: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    assert_eq!(diffs["draftVsPublished"], serde_json::json!([]));
 }

@@ -3,6 +3,7 @@
 // A failed unwrap in a test is a failed test with its location: what we want here.
 #![allow(clippy::unwrap_used)]
 
+mod channels;
 mod cli;
 mod client;
 mod helpers;

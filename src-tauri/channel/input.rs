@@ -1,0 +1,296 @@
+//! What an admin gives to create a channel (CLI flags, the editor, a JSON file), and
+//! its translation into the API's models.
+
+use serde::{Deserialize, Serialize};
+
+use crate::genesys::models::{
+    ConversationAppSettings, CustomI18nLabels, DeploymentConfigurationRef, DeploymentFlowRef,
+    FileUploadMode, FileUploadSettings, HomeScreenSettings, LabelKey, LauncherButtonSettings,
+    LauncherDisplayType, LauncherVisibility, LocalizedLabel, MessengerApps, MessengerSettings,
+    MessengerStyles, NotificationsSettings, PositionAlignment, PositionSettings, WebDeployment,
+    WebDeploymentConfigurationVersion,
+};
+use crate::validate::{check_configuration, check_deployment, CheckReport};
+
+/// A channel as the admin describes it. Queue and flows are names or ids.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ChannelInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub queue: String,
+    pub flow: String,
+    pub fallback_flow: Option<String>,
+    pub primary_color: String,
+    pub languages: Vec<String>,
+    pub default_language: Option<String>,
+    pub domains: Vec<String>,
+    pub allow_all_domains: bool,
+    /// `On`, `Off`, `OnDemand`.
+    pub launcher_visibility: Option<String>,
+    /// `IconAndText`, `Icon`, `Text`.
+    pub launcher_display_type: Option<String>,
+    /// `Auto`, `Left`, `Right`.
+    pub position: Option<String>,
+    pub home_screen: Option<bool>,
+    pub logo_url: Option<String>,
+    pub attachments: Option<bool>,
+    pub attachment_types: Vec<String>,
+    pub max_file_size_kb: Option<i64>,
+    pub notifications: Option<bool>,
+    pub notification_title: Option<String>,
+    pub notification_body: Option<String>,
+}
+
+impl ChannelInput {
+    /// The configuration draft this input describes.
+    pub fn configuration(&self) -> WebDeploymentConfigurationVersion {
+        let default_language = self
+            .default_language
+            .clone()
+            .or_else(|| self.languages.first().cloned());
+        let attachments = self.attachments.unwrap_or(false);
+        let notifications = self.notifications.unwrap_or(false);
+        let labels: Vec<CustomI18nLabels> = if notifications {
+            self.languages
+                .iter()
+                .map(|language| CustomI18nLabels {
+                    language: Some(language.clone()),
+                    localized_labels: Some(
+                        [
+                            (LabelKey::PushNotificationTitle, &self.notification_title),
+                            (LabelKey::PushNotificationBody, &self.notification_body),
+                        ]
+                        .into_iter()
+                        .filter_map(|(key, value)| {
+                            value.clone().map(|value| LocalizedLabel {
+                                key: Some(key),
+                                value: Some(value),
+                                ..Default::default()
+                            })
+                        })
+                        .collect(),
+                    ),
+                    ..Default::default()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        WebDeploymentConfigurationVersion {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            languages: Some(self.languages.clone()),
+            default_language,
+            custom_i18n_labels: (!labels.is_empty()).then_some(labels),
+            messenger: Some(MessengerSettings {
+                enabled: Some(true),
+                styles: Some(MessengerStyles {
+                    primary_color: Some(self.primary_color.clone()),
+                    ..Default::default()
+                }),
+                launcher_button: Some(LauncherButtonSettings {
+                    visibility: Some(
+                        self.launcher_visibility
+                            .as_deref()
+                            .map_or(LauncherVisibility::On, LauncherVisibility::from),
+                    ),
+                    display_type: self
+                        .launcher_display_type
+                        .as_deref()
+                        .map(LauncherDisplayType::from),
+                    ..Default::default()
+                }),
+                home_screen: Some(HomeScreenSettings {
+                    enabled: Some(self.home_screen.unwrap_or(true)),
+                    logo_url: self.logo_url.clone(),
+                    ..Default::default()
+                }),
+                file_upload: Some(FileUploadSettings {
+                    enable_attachments: Some(attachments),
+                    modes: attachments.then(|| {
+                        vec![FileUploadMode {
+                            file_types: Some(if self.attachment_types.is_empty() {
+                                vec!["image/png".into(), "image/jpeg".into(), "image/gif".into()]
+                            } else {
+                                self.attachment_types.clone()
+                            }),
+                            max_file_size_kb: Some(self.max_file_size_kb.unwrap_or(10_240)),
+                            ..Default::default()
+                        }]
+                    }),
+                    ..Default::default()
+                }),
+                apps: Some(MessengerApps {
+                    conversations: Some(ConversationAppSettings {
+                        enabled: Some(true),
+                        show_agent_typing_indicator: Some(true),
+                        show_user_typing_indicator: Some(true),
+                        notifications: notifications.then(|| NotificationsSettings {
+                            enabled: Some(true),
+                            notification_content_type: Some("IncludeMessagesContent".into()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            position: self.position.as_deref().map(|alignment| PositionSettings {
+                alignment: Some(PositionAlignment::from(alignment)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// The deployment this input describes, before its configuration and flow ids are known.
+    pub fn deployment(&self) -> WebDeployment {
+        WebDeployment {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            allow_all_domains: Some(self.allow_all_domains),
+            allowed_domains: (!self.allow_all_domains || !self.domains.is_empty())
+                .then(|| self.domains.clone()),
+            configuration: Some(DeploymentConfigurationRef::default()),
+            flow: Some(DeploymentFlowRef::default()),
+            ..Default::default()
+        }
+    }
+
+    /// All local checks at once, including the input's own (queue and flow given).
+    pub fn check(
+        &self,
+    ) -> (
+        CheckReport,
+        WebDeploymentConfigurationVersion,
+        WebDeployment,
+    ) {
+        let mut configuration = self.configuration();
+        let mut deployment = self.deployment();
+        let mut report = CheckReport::default();
+        if self.primary_color.trim().is_empty() {
+            report.errors.push(
+                "messenger.styles.primaryColor",
+                "is required; use #RRGGBB, for example #1f5fa8",
+            );
+        }
+        let mut configuration_report = check_configuration(&mut configuration);
+        if self.primary_color.trim().is_empty() {
+            configuration_report
+                .errors
+                .0
+                .retain(|e| e.field != "messenger.styles.primaryColor");
+        }
+        report.merge(configuration_report);
+        report.merge(check_deployment(&mut deployment));
+        for (field, value) in [("queue", &self.queue), ("flow", &self.flow)] {
+            if value.trim().is_empty() {
+                report
+                    .errors
+                    .push(field, "is required; give a name or an id");
+            }
+        }
+        for (field, value) in [
+            (
+                "messenger.launcherButton.visibility",
+                self.launcher_visibility
+                    .as_deref()
+                    .map(|v| (v, LauncherVisibility::KNOWN)),
+            ),
+            (
+                "messenger.launcherButton.displayType",
+                self.launcher_display_type
+                    .as_deref()
+                    .map(|v| (v, LauncherDisplayType::KNOWN)),
+            ),
+            (
+                "position.alignment",
+                self.position
+                    .as_deref()
+                    .map(|v| (v, PositionAlignment::KNOWN)),
+            ),
+        ] {
+            if let Some((value, known)) = value {
+                if !known.contains(&value) {
+                    report.errors.push(
+                        field,
+                        format!("`{value}` is not one of {}", known.join(", ")),
+                    );
+                }
+            }
+        }
+        (report, configuration, deployment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> ChannelInput {
+        ChannelInput {
+            name: "Support site".into(),
+            queue: "Support".into(),
+            flow: "Web Messaging Inbound".into(),
+            primary_color: "#1f5fa8".into(),
+            languages: vec!["en-us".into()],
+            domains: vec!["www.example.com".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_input_checks_clean_and_defaults_the_language() {
+        let (report, configuration, deployment) = input().check();
+        assert!(report.is_valid(), "{:?}", report.errors);
+        assert_eq!(configuration.default_language.as_deref(), Some("en-us"));
+        assert_eq!(deployment.allowed_domains.unwrap(), ["www.example.com"]);
+    }
+
+    #[test]
+    fn missing_and_bad_flags_are_all_named() {
+        let bad = ChannelInput {
+            name: String::new(),
+            queue: String::new(),
+            primary_color: "#12".into(),
+            languages: vec!["en-us".into()],
+            default_language: Some("fr".into()),
+            launcher_visibility: Some("Maybe".into()),
+            ..input()
+        };
+        let (report, _, _) = bad.check();
+        assert_eq!(
+            report.errors.fields(),
+            [
+                "name",
+                "defaultLanguage",
+                "messenger.styles.primaryColor",
+                "deployment.name",
+                "queue",
+                "messenger.launcherButton.visibility"
+            ]
+        );
+    }
+
+    #[test]
+    fn notifications_on_without_labels_are_refused() {
+        let (report, _, _) = ChannelInput {
+            notifications: Some(true),
+            ..input()
+        }
+        .check();
+        assert_eq!(
+            report.errors.fields(),
+            ["customI18nLabels", "customI18nLabels"]
+        );
+        let with_labels = ChannelInput {
+            notifications: Some(true),
+            notification_title: Some("New reply".into()),
+            notification_body: Some("Tap to read".into()),
+            ..input()
+        };
+        assert!(with_labels.check().0.is_valid());
+    }
+}

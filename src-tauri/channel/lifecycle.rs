@@ -1,0 +1,397 @@
+//! Create, list versions, roll back and delete channels.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::genesys::models::{
+    DeploymentConfigurationRef, DeploymentFlowRef, WebDeploymentConfigurationVersion,
+};
+use crate::genesys::Client;
+use crate::store::{timestamp, ChannelRouting, LocalAction, Store};
+use crate::transfer;
+
+use super::publish::{
+    deployment_settled, wait_for_draft, Progress, PublishOptions, PublishOutcome, Run, Stage,
+};
+use super::resolve::{pick_flow, resolve_queue};
+use super::{ChannelError, ChannelInput};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedChannel {
+    pub configuration_id: String,
+    pub deployment_id: Option<String>,
+    pub version: Option<String>,
+    pub status: String,
+    pub outcome: PublishOutcome,
+    pub queue: ChannelRouting,
+    pub warnings: Vec<String>,
+    /// API requests this creation made (token requests excluded).
+    pub requests: u64,
+}
+
+pub fn log_action(
+    store: &Store,
+    profile: &str,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    name: Option<&str>,
+    details: serde_json::Value,
+) {
+    let entry = LocalAction {
+        at: timestamp(chrono::Utc::now()),
+        profile: profile.to_string(),
+        action: action.to_string(),
+        entity_type: entity_type.to_string(),
+        entity_id: entity_id.to_string(),
+        entity_name: name.map(str::to_string),
+        details,
+    };
+    if let Err(error) = store.log_action(&entry) {
+        tracing::warn!(%error, "could not write the local action log");
+    }
+}
+
+/// Validates, resolves the queue and flows, creates the configuration, publishes it and
+/// creates the deployment, waiting for it to be Active.
+pub async fn create_channel(
+    client: &Client,
+    store: &Store,
+    profile: &str,
+    input: &ChannelInput,
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<CreatedChannel, ChannelError> {
+    // Boxed: the pipeline's state is large and callers should not carry it inline.
+    Box::pin(create_channel_inner(
+        client, store, profile, input, options, cancel, report,
+    ))
+    .await
+}
+
+async fn create_channel_inner(
+    client: &Client,
+    store: &Store,
+    profile: &str,
+    input: &ChannelInput,
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<CreatedChannel, ChannelError> {
+    let (checked, configuration, mut deployment) = input.check();
+    if !checked.is_valid() {
+        return Err(ChannelError::Invalid(checked.errors));
+    }
+    let queue = resolve_queue(client, &input.queue).await?;
+    let flows = client.flows().list_inbound_message_flows().await?;
+    let flow = pick_flow(&flows, &input.flow)?;
+    let fallback = input
+        .fallback_flow
+        .as_deref()
+        .map(|name| pick_flow(&flows, name))
+        .transpose()?;
+    deployment.flow = Some(DeploymentFlowRef {
+        id: flow.id.clone(),
+        ..Default::default()
+    });
+    let routing = |deployment_id: &str| ChannelRouting {
+        deployment_id: deployment_id.to_string(),
+        primary_queue_id: queue.id.clone(),
+        primary_queue_name: queue.name.clone(),
+        primary_flow_id: flow.id.clone(),
+        primary_flow_name: flow.name.clone(),
+        fallback_flow_id: fallback.as_ref().and_then(|f| f.id.clone()),
+        fallback_flow_name: fallback.as_ref().and_then(|f| f.name.clone()),
+    };
+    let mut created = create_from_models(
+        client,
+        store,
+        profile,
+        configuration,
+        deployment,
+        &routing,
+        options,
+        cancel,
+        report,
+    )
+    .await?;
+    created.warnings = checked.warnings;
+    Ok(created)
+}
+
+/// Creates checked models: configuration, draft wait, publish, deployment, wait.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_from_models(
+    client: &Client,
+    store: &Store,
+    profile: &str,
+    configuration: WebDeploymentConfigurationVersion,
+    deployment: crate::genesys::models::WebDeployment,
+    routing: &(dyn Fn(&str) -> ChannelRouting + Send + Sync),
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<CreatedChannel, ChannelError> {
+    // Boxed: the pipeline's state is large and callers should not carry it inline.
+    Box::pin(create_from_models_inner(
+        client,
+        store,
+        profile,
+        configuration,
+        deployment,
+        routing,
+        options,
+        cancel,
+        report,
+    ))
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create_from_models_inner(
+    client: &Client,
+    store: &Store,
+    profile: &str,
+    configuration: WebDeploymentConfigurationVersion,
+    mut deployment: crate::genesys::models::WebDeployment,
+    routing: &(dyn Fn(&str) -> ChannelRouting + Send + Sync),
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<CreatedChannel, ChannelError> {
+    let requests_before = client.api_requests();
+    let run = Run::new(options, cancel, report);
+    run.emit(Stage::WritingDraft, "creating the configuration", None);
+    let created = client.configurations().create(&configuration).await?;
+    let configuration_id = created.id.clone().unwrap_or_default();
+    log_action(
+        store,
+        profile,
+        "Create",
+        "Configuration",
+        &configuration_id,
+        Some(&configuration.name),
+        serde_json::json!({}),
+    );
+    let unfinished = |outcome: PublishOutcome| CreatedChannel {
+        configuration_id: configuration_id.clone(),
+        deployment_id: None,
+        version: None,
+        status: "NotDeployed".into(),
+        outcome,
+        queue: routing(""),
+        warnings: Vec::new(),
+        requests: client.api_requests() - requests_before,
+    };
+    if let Some(ended) = wait_for_draft(&run, client, &configuration_id).await? {
+        return Ok(unfinished(ended));
+    }
+    if run.cancelled() {
+        return Ok(unfinished(PublishOutcome::Cancelled {
+            stage: Stage::Publishing,
+        }));
+    }
+    run.emit(Stage::Publishing, "publishing version 1", None);
+    let published = client.configurations().publish(&configuration_id).await?;
+    let version = published.version.clone().unwrap_or_else(|| "1".into());
+    log_action(
+        store,
+        profile,
+        "Publish",
+        "ConfigurationVersion",
+        &configuration_id,
+        Some(&configuration.name),
+        serde_json::json!({"version": version}),
+    );
+
+    run.emit(Stage::UpdatingDeployment, "creating the deployment", None);
+    deployment.configuration = Some(DeploymentConfigurationRef {
+        id: Some(configuration_id.clone()),
+        version: Some(version.clone()),
+        ..Default::default()
+    });
+    let created_deployment = client.deployments().create(&deployment).await?;
+    let deployment_id = created_deployment.id.clone().unwrap_or_default();
+    let routing = routing(&deployment_id);
+    store.save_routing(&routing)?;
+    log_action(
+        store,
+        profile,
+        "Create",
+        "Deployment",
+        &deployment_id,
+        Some(&deployment.name),
+        serde_json::json!({"flow": routing.primary_flow_name, "queue": routing.primary_queue_name}),
+    );
+
+    let outcome = if options.wait_for_deployment {
+        deployment_settled(&run, client, store, &deployment_id, Some(version.clone())).await?
+    } else {
+        PublishOutcome::Submitted {
+            version: version.clone(),
+        }
+    };
+    let status = match &outcome {
+        PublishOutcome::Active { .. } => "Active".to_string(),
+        PublishOutcome::Error { .. } => "Error".to_string(),
+        PublishOutcome::TimedOut { last_status, .. } => {
+            last_status.clone().unwrap_or_else(|| "Pending".into())
+        }
+        PublishOutcome::Cancelled { .. } | PublishOutcome::Submitted { .. } => {
+            "Pending".to_string()
+        }
+    };
+    Ok(CreatedChannel {
+        configuration_id,
+        deployment_id: Some(deployment_id),
+        version: Some(version),
+        status,
+        outcome,
+        queue: routing,
+        warnings: Vec::new(),
+        requests: client.api_requests() - requests_before,
+    })
+}
+
+/// Draft and published versions, newest first.
+pub async fn versions(
+    client: &Client,
+    configuration_id: &str,
+) -> Result<Vec<WebDeploymentConfigurationVersion>, ChannelError> {
+    let mut versions = client.configurations().versions(configuration_id).await?;
+    versions.sort_by_key(|v| std::cmp::Reverse(v.version_number().unwrap_or(u64::MAX)));
+    Ok(versions)
+}
+
+/// Publishes an earlier version's content as a new version and moves the deployment to it.
+#[allow(clippy::too_many_arguments)]
+pub async fn rollback(
+    client: &Client,
+    store: &Store,
+    profile: &str,
+    deployment_id: &str,
+    to_version: &str,
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<PublishOutcome, ChannelError> {
+    // Boxed: the pipeline's state is large and callers should not carry it inline.
+    Box::pin(rollback_inner(
+        client,
+        store,
+        profile,
+        deployment_id,
+        to_version,
+        options,
+        cancel,
+        report,
+    ))
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn rollback_inner(
+    client: &Client,
+    store: &Store,
+    profile: &str,
+    deployment_id: &str,
+    to_version: &str,
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<PublishOutcome, ChannelError> {
+    let deployment = client.deployments().get(deployment_id).await?;
+    let configuration_id = deployment
+        .configuration
+        .as_ref()
+        .and_then(|c| c.id.clone())
+        .unwrap_or_default();
+    let earlier = client
+        .configurations()
+        .version(&configuration_id, to_version)
+        .await?;
+    let outcome = Box::pin(super::publish_channel(
+        client,
+        store,
+        &configuration_id,
+        deployment_id,
+        Some(earlier.writable()),
+        options,
+        cancel,
+        report,
+    ))
+    .await?;
+    log_action(
+        store,
+        profile,
+        "Rollback",
+        "Deployment",
+        deployment_id,
+        Some(&deployment.name),
+        serde_json::json!({"toContentOf": to_version, "outcome": outcome}),
+    );
+    Ok(outcome)
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedChannel {
+    pub snapshot: PathBuf,
+    pub deployment_id: String,
+    pub configuration_id: String,
+    pub configuration_deleted: bool,
+}
+
+/// Saves an export snapshot, then deletes the deployment and, when nothing else uses it,
+/// its configuration (which removes every version).
+pub async fn delete_channel(
+    client: &Client,
+    store: &Store,
+    profile: &str,
+    deployment_id: &str,
+    snapshot_dir: &Path,
+) -> Result<DeletedChannel, ChannelError> {
+    let document = transfer::export_channel(client, store, deployment_id).await?;
+    let snapshot = snapshot_dir.join(format!(
+        "{}-{}.json",
+        deployment_id,
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    ));
+    transfer::write_document(&snapshot, &document).map_err(ChannelError::File)?;
+    let configuration_id = document.configuration_id();
+    client.deployments().delete(deployment_id).await?;
+    log_action(
+        store,
+        profile,
+        "Delete",
+        "Deployment",
+        deployment_id,
+        Some(&document.deployment.name),
+        serde_json::json!({"snapshot": snapshot}),
+    );
+    let still_used = client.deployments().list_all().await?.iter().any(|d| {
+        d.configuration.as_ref().and_then(|c| c.id.as_deref()) == Some(configuration_id.as_str())
+    });
+    if !still_used {
+        client.configurations().delete(&configuration_id).await?;
+        log_action(
+            store,
+            profile,
+            "Delete",
+            "Configuration",
+            &configuration_id,
+            Some(&document.configuration.name),
+            serde_json::json!({"snapshot": snapshot}),
+        );
+    }
+    Ok(DeletedChannel {
+        snapshot,
+        deployment_id: deployment_id.into(),
+        configuration_id,
+        configuration_deleted: !still_used,
+    })
+}

@@ -1,0 +1,61 @@
+//! A channel = a Messenger configuration (draft + published versions) + a deployment
+//! bound to a published version and an inbound message flow. This module creates,
+//! publishes, rolls back and deletes channels, always validating locally first.
+
+mod input;
+mod lifecycle;
+mod publish;
+mod resolve;
+
+pub use input::ChannelInput;
+pub use lifecycle::{
+    create_channel, create_from_models, delete_channel, log_action, rollback, versions,
+    CreatedChannel, DeletedChannel,
+};
+pub use publish::{
+    is_publishing, publish_channel, wait_for_deployment, Progress, PublishOptions, PublishOutcome,
+    Stage,
+};
+pub use resolve::{pick_flow, resolve_flow, resolve_queue};
+
+use crate::genesys;
+use crate::store::StoreError;
+use crate::validate::ValidationErrors;
+
+/// Why a channel operation could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error("the channel is not valid: {0}")]
+    Invalid(ValidationErrors),
+    #[error("{what} `{given}` was not found; known: {known}")]
+    NotFound {
+        what: &'static str,
+        given: String,
+        known: String,
+    },
+    #[error("{0}")]
+    Api(Box<genesys::Error>),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    File(String),
+}
+
+impl From<genesys::Error> for ChannelError {
+    fn from(error: genesys::Error) -> Self {
+        ChannelError::Api(Box::new(error))
+    }
+}
+
+impl ChannelError {
+    /// The stable machine code the UI and the CLI use.
+    pub fn code(&self) -> String {
+        match self {
+            ChannelError::Invalid(_) => "validation.failed".into(),
+            ChannelError::NotFound { .. } => "not.found".into(),
+            ChannelError::Api(error) => error.code(),
+            ChannelError::Store(_) => "local.store".into(),
+            ChannelError::File(_) => "file".into(),
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! Publishing, as a pipeline with progress and cancellation:
+//! write draft → wait for the draft → publish → point the deployment at the new version
+//! → wait for the deployment → verify what is live.
+//!
+//! Every run ends in exactly one [`PublishOutcome`]: Active, Error (with the server's
+//! reason when it gives one), timed out (with the stage and status it was left in), or
+//! cancelled. Polls back off when rate limited instead of failing.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::genesys::models::{
+    AuditQueryFilter, AuditQuerySort, AuditRealtimeQueryRequest, DeploymentStatus, WebDeployment,
+    WebDeploymentConfigurationVersion,
+};
+use crate::genesys::{Client, Error};
+use crate::store::Store;
+use crate::validate::check_configuration;
+
+use super::ChannelError;
+
+/// Deployments being published by this process, so the fallback runner keeps off them.
+static PUBLISHING: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn publishing() -> std::sync::MutexGuard<'static, std::collections::HashSet<String>> {
+    PUBLISHING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether a publish of this deployment is running in this process.
+pub fn is_publishing(deployment_id: &str) -> bool {
+    publishing().contains(deployment_id)
+}
+
+/// Marks a deployment as being published until dropped.
+struct PublishingGuard(String);
+
+impl PublishingGuard {
+    fn new(deployment_id: &str) -> PublishingGuard {
+        publishing().insert(deployment_id.to_string());
+        PublishingGuard(deployment_id.to_string())
+    }
+}
+
+impl Drop for PublishingGuard {
+    fn drop(&mut self) {
+        publishing().remove(&self.0);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Stage {
+    Validating,
+    WritingDraft,
+    WaitingForDraft,
+    Publishing,
+    UpdatingDeployment,
+    WaitingForDeployment,
+    Verifying,
+}
+
+/// One progress event, streamed to the UI and the CLI.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub stage: Stage,
+    pub message: String,
+    pub status: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "end")]
+pub enum PublishOutcome {
+    Active {
+        version: String,
+    },
+    Error {
+        reason: String,
+    },
+    TimedOut {
+        stage: Stage,
+        last_status: Option<String>,
+    },
+    Cancelled {
+        stage: Stage,
+    },
+    /// Published and deployed, but not waited for (the caller asked not to).
+    Submitted {
+        version: String,
+    },
+}
+
+impl PublishOutcome {
+    pub fn is_active(&self) -> bool {
+        matches!(self, PublishOutcome::Active { .. })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// The whole pipeline must end within this.
+    pub deadline: Duration,
+    pub first_poll: Duration,
+    pub max_poll: Duration,
+    /// Whether to wait for a new deployment to leave Pending.
+    pub wait_for_deployment: bool,
+}
+
+impl Default for PublishOptions {
+    fn default() -> Self {
+        PublishOptions {
+            deadline: Duration::from_secs(120),
+            first_poll: Duration::from_secs(1),
+            max_poll: Duration::from_secs(10),
+            wait_for_deployment: true,
+        }
+    }
+}
+
+/// Reports progress and keeps the clock.
+pub(super) struct Run<'a> {
+    started: Instant,
+    options: &'a PublishOptions,
+    cancel: &'a CancellationToken,
+    report: &'a (dyn Fn(Progress) + Send + Sync),
+}
+
+enum Waited {
+    Settled(DeploymentStatus),
+    TimedOut(Option<String>),
+    Cancelled,
+}
+
+impl<'a> Run<'a> {
+    pub(super) fn new(
+        options: &'a PublishOptions,
+        cancel: &'a CancellationToken,
+        report: &'a (dyn Fn(Progress) + Send + Sync),
+    ) -> Run<'a> {
+        Run {
+            started: Instant::now(),
+            options,
+            cancel,
+            report,
+        }
+    }
+
+    pub(super) fn emit(
+        &self,
+        stage: Stage,
+        message: impl Into<String>,
+        status: Option<&DeploymentStatus>,
+    ) {
+        (self.report)(Progress {
+            stage,
+            message: message.into(),
+            status: status.map(ToString::to_string),
+            elapsed_ms: self.started.elapsed().as_millis() as u64,
+        });
+    }
+
+    pub(super) fn cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Polls `fetch` until the status leaves `Pending`, the deadline passes or the run is
+    /// cancelled. A 429 that the client gave up on doubles the interval instead of failing.
+    async fn wait<F, Fut>(&self, stage: Stage, mut fetch: F) -> Result<Waited, ChannelError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<DeploymentStatus>, Error>>,
+    {
+        let mut interval = self.options.first_poll;
+        let mut last: Option<String> = None;
+        loop {
+            match fetch().await {
+                Ok(Some(status)) if status != DeploymentStatus::Pending => {
+                    self.emit(stage, format!("status is {status}"), Some(&status));
+                    return Ok(Waited::Settled(status));
+                }
+                Ok(status) => {
+                    last = status.as_ref().map(ToString::to_string);
+                    self.emit(
+                        stage,
+                        format!("still {}", last.as_deref().unwrap_or("without a status")),
+                        status.as_ref(),
+                    );
+                }
+                Err(error) if error.status() == Some(429) => {
+                    interval = (interval * 2).min(self.options.max_poll);
+                    self.emit(
+                        stage,
+                        format!("rate limited; polling every {} s", interval.as_secs()),
+                        None,
+                    );
+                }
+                Err(error) => return Err(error.into()),
+            }
+            let left = self.options.deadline.saturating_sub(self.started.elapsed());
+            if left.is_zero() {
+                return Ok(Waited::TimedOut(last));
+            }
+            tokio::select! {
+                _ = self.cancel.cancelled() => return Ok(Waited::Cancelled),
+                _ = tokio::time::sleep(interval.min(left)) => {}
+            }
+            interval = (interval + interval / 2).min(self.options.max_poll);
+        }
+    }
+}
+
+/// Waits for a draft to become publishable.
+pub(super) async fn wait_for_draft(
+    run: &Run<'_>,
+    client: &Client,
+    configuration_id: &str,
+) -> Result<Option<PublishOutcome>, ChannelError> {
+    let waited = run
+        .wait(Stage::WaitingForDraft, || async {
+            Ok(client
+                .configurations()
+                .draft(configuration_id)
+                .await?
+                .status)
+        })
+        .await?;
+    Ok(match waited {
+        Waited::Settled(DeploymentStatus::Active) => None,
+        Waited::Settled(other) => Some(PublishOutcome::Error {
+            reason: format!("the draft settled as {other}, not Active"),
+        }),
+        Waited::TimedOut(last) => Some(PublishOutcome::TimedOut {
+            stage: Stage::WaitingForDraft,
+            last_status: last,
+        }),
+        Waited::Cancelled => Some(PublishOutcome::Cancelled {
+            stage: Stage::WaitingForDraft,
+        }),
+    })
+}
+
+/// Polls a deployment until it is Active or ends otherwise; records each status seen.
+pub async fn wait_for_deployment(
+    client: &Client,
+    store: &Store,
+    deployment_id: &str,
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<PublishOutcome, ChannelError> {
+    let run = Run::new(options, cancel, report);
+    deployment_settled(&run, client, store, deployment_id, None).await
+}
+
+pub(super) async fn deployment_settled(
+    run: &Run<'_>,
+    client: &Client,
+    store: &Store,
+    deployment_id: &str,
+    version: Option<String>,
+) -> Result<PublishOutcome, ChannelError> {
+    let waited = run
+        .wait(Stage::WaitingForDeployment, || async {
+            let deployment = client.deployments().get(deployment_id).await?;
+            if let Some(status) = &deployment.status {
+                // A failed local write must not fail the publish; uptime just loses a point.
+                if let Err(error) =
+                    store.record_status(deployment_id, chrono::Utc::now(), status.as_str())
+                {
+                    tracing::warn!(%error, "could not record deployment status");
+                }
+            }
+            Ok(deployment.status)
+        })
+        .await?;
+    Ok(match waited {
+        Waited::Settled(DeploymentStatus::Active) => {
+            let version = match version {
+                Some(version) => version,
+                None => client
+                    .deployments()
+                    .get(deployment_id)
+                    .await?
+                    .configuration
+                    .and_then(|c| c.version)
+                    .unwrap_or_default(),
+            };
+            PublishOutcome::Active { version }
+        }
+        Waited::Settled(other) => PublishOutcome::Error {
+            reason: error_reason(client, deployment_id, &other).await,
+        },
+        Waited::TimedOut(last) => PublishOutcome::TimedOut {
+            stage: Stage::WaitingForDeployment,
+            last_status: last,
+        },
+        Waited::Cancelled => PublishOutcome::Cancelled {
+            stage: Stage::WaitingForDeployment,
+        },
+    })
+}
+
+/// The server's reason for an Error status: the latest failed audit entry of the
+/// deployment, when the audit service has one.
+async fn error_reason(client: &Client, deployment_id: &str, status: &DeploymentStatus) -> String {
+    let now = chrono::Utc::now();
+    let query = AuditRealtimeQueryRequest {
+        interval: format!(
+            "{}/{}",
+            (now - chrono::Duration::hours(1)).to_rfc3339(),
+            (now + chrono::Duration::hours(1)).to_rfc3339()
+        ),
+        service_name: Some(crate::genesys::models::WEB_DEPLOYMENTS_SERVICE.into()),
+        filters: Some(vec![AuditQueryFilter {
+            property: "EntityId".into(),
+            value: deployment_id.into(),
+        }]),
+        sort: Some(vec![AuditQuerySort {
+            name: "Timestamp".into(),
+            sort_order: "descending".into(),
+        }]),
+        page_size: Some(25),
+        page_number: Some(1),
+        ..Default::default()
+    };
+    let found = client
+        .audits()
+        .realtime_query(&query)
+        .await
+        .ok()
+        .and_then(|page| {
+            page.entities
+                .into_iter()
+                .find(|entry| entry.status.as_deref() == Some("FAILURE"))
+                .and_then(|entry| entry.message.and_then(|m| m.message))
+        });
+    match found {
+        Some(reason) => format!("the deployment is {status}: {reason}"),
+        None => format!("the deployment is {status}; Genesys Cloud gave no reason (check the flow and the configuration in Admin)"),
+    }
+}
+
+/// Publishes `draft` (or the current draft when `None`) and moves the deployment to it.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish_channel(
+    client: &Client,
+    store: &Store,
+    configuration_id: &str,
+    deployment_id: &str,
+    draft: Option<WebDeploymentConfigurationVersion>,
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<PublishOutcome, ChannelError> {
+    // Boxed: the pipeline's state is large and callers should not carry it inline.
+    Box::pin(publish_channel_inner(
+        client,
+        store,
+        configuration_id,
+        deployment_id,
+        draft,
+        options,
+        cancel,
+        report,
+    ))
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn publish_channel_inner(
+    client: &Client,
+    store: &Store,
+    configuration_id: &str,
+    deployment_id: &str,
+    draft: Option<WebDeploymentConfigurationVersion>,
+    options: &PublishOptions,
+    cancel: &CancellationToken,
+    report: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<PublishOutcome, ChannelError> {
+    let _publishing = PublishingGuard::new(deployment_id);
+    let run = Run::new(options, cancel, report);
+    run.emit(
+        Stage::Validating,
+        "checking the configuration locally",
+        None,
+    );
+    let mut draft = match draft {
+        Some(draft) => draft,
+        None => client.configurations().draft(configuration_id).await?,
+    };
+    let checked = check_configuration(&mut draft);
+    if !checked.is_valid() {
+        return Err(ChannelError::Invalid(checked.errors));
+    }
+    if run.cancelled() {
+        return Ok(PublishOutcome::Cancelled {
+            stage: Stage::Validating,
+        });
+    }
+    run.emit(Stage::WritingDraft, "writing the draft", None);
+    client
+        .configurations()
+        .update_draft(configuration_id, &draft)
+        .await?;
+    if let Some(ended) = wait_for_draft(&run, client, configuration_id).await? {
+        return Ok(ended);
+    }
+    if run.cancelled() {
+        return Ok(PublishOutcome::Cancelled {
+            stage: Stage::Publishing,
+        });
+    }
+    run.emit(Stage::Publishing, "publishing the draft", None);
+    let published = client.configurations().publish(configuration_id).await?;
+    let version = published.version.clone().unwrap_or_default();
+    run.emit(
+        Stage::UpdatingDeployment,
+        format!("pointing the deployment at version {version}"),
+        None,
+    );
+    let mut deployment: WebDeployment = client.deployments().get(deployment_id).await?;
+    if let Some(reference) = deployment.configuration.as_mut() {
+        reference.version = Some(version.clone());
+    }
+    client
+        .deployments()
+        .update(deployment_id, &deployment)
+        .await?;
+    let outcome =
+        deployment_settled(&run, client, store, deployment_id, Some(version.clone())).await?;
+    if outcome.is_active() {
+        run.emit(Stage::Verifying, "checking what the Messenger loads", None);
+        let live = client
+            .deployments()
+            .active_configuration(deployment_id)
+            .await?;
+        let live_version = live.configuration_version.and_then(|v| v.version);
+        if live_version.as_deref() != Some(version.as_str()) {
+            return Ok(PublishOutcome::Error {
+                reason: format!(
+                    "the deployment is Active but serves version {} instead of {version}",
+                    live_version.unwrap_or_default()
+                ),
+            });
+        }
+    }
+    Ok(outcome)
+}

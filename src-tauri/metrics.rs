@@ -1,0 +1,367 @@
+//! Engagement metrics of web messaging (analytics), channel uptime (from the statuses the
+//! app recorded) and the change history (audit API merged with the local action log).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::channel::ChannelError;
+use crate::genesys::models::{
+    AnalyticsFilter, AnalyticsPredicate, AuditQueryRequest, AuditQuerySort,
+    ConversationAggregationQuery, ConversationQuery, WEB_DEPLOYMENTS_SERVICE,
+};
+use crate::genesys::Client;
+use crate::store::Store;
+
+/// A half-open time range `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Period {
+    /// The last `span` up to `end`.
+    pub fn last(span: Duration, end: DateTime<Utc>) -> Period {
+        Period {
+            start: end - chrono::Duration::from_std(span).unwrap_or_default(),
+            end,
+        }
+    }
+
+    /// `start/end`, as the analytics and audit APIs take it.
+    pub fn interval(&self) -> String {
+        format!(
+            "{}/{}",
+            crate::store::timestamp(self.start),
+            crate::store::timestamp(self.end)
+        )
+    }
+}
+
+/// Parses `30m`, `24h`, `7d`, `2w`.
+pub fn parse_span(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; use e.g. 30m, 24h, 7d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(format!("`{text}` has an unknown unit; use s, m, h, d or w")),
+    };
+    if number == 0 {
+        return Err(format!("`{text}` is empty; give a positive duration"));
+    }
+    Ok(Duration::from_secs(number * seconds))
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngagementMetrics {
+    pub interval: String,
+    pub offered: i64,
+    pub answered: i64,
+    pub abandoned: i64,
+    pub average_wait_seconds: Option<f64>,
+    pub average_handle_seconds: Option<f64>,
+    pub service_level: Option<f64>,
+    /// Conversations the details query returned (all pages read).
+    pub conversations: usize,
+    pub requests: u64,
+}
+
+fn web_messaging_predicates(
+    queue_id: Option<&str>,
+    flow_id: Option<&str>,
+) -> Vec<AnalyticsPredicate> {
+    let mut predicates = vec![
+        AnalyticsPredicate::dimension("mediaType", "message"),
+        AnalyticsPredicate::dimension("messageType", "webmessaging"),
+    ];
+    if let Some(queue_id) = queue_id {
+        predicates.push(AnalyticsPredicate::dimension("queueId", queue_id));
+    }
+    if let Some(flow_id) = flow_id {
+        predicates.push(AnalyticsPredicate::dimension("flowId", flow_id));
+    }
+    predicates
+}
+
+/// Offered, answered, abandoned, average wait and handle time of web messaging over a
+/// period, optionally narrowed to a queue or inbound flow.
+pub async fn engagement(
+    client: &Client,
+    period: Period,
+    queue_id: Option<&str>,
+    flow_id: Option<&str>,
+) -> Result<EngagementMetrics, ChannelError> {
+    let before = client.api_requests();
+    let filter = AnalyticsFilter::all_of(web_messaging_predicates(queue_id, flow_id));
+    let aggregates = client
+        .analytics()
+        .conversation_aggregates(&ConversationAggregationQuery {
+            interval: period.interval(),
+            filter: Some(filter.clone()),
+            metrics: [
+                "nOffered",
+                "nConnected",
+                "tAbandon",
+                "tAcd",
+                "tHandle",
+                "oServiceLevel",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ..Default::default()
+        })
+        .await?;
+    let mut offered = 0;
+    let mut answered = 0;
+    let mut abandoned = 0;
+    let (mut wait_sum, mut wait_count, mut handle_sum, mut handle_count) = (0.0, 0i64, 0.0, 0i64);
+    let mut level: Option<(f64, f64)> = None;
+    for data in aggregates
+        .results
+        .iter()
+        .flatten()
+        .flat_map(|r| r.data.iter())
+    {
+        for metric in &data.metrics {
+            let stats = &metric.stats;
+            match metric.metric.as_str() {
+                "nOffered" => offered += stats.count.unwrap_or(0),
+                "nConnected" => answered += stats.count.unwrap_or(0),
+                "tAbandon" => abandoned += stats.count.unwrap_or(0),
+                "tAcd" => {
+                    wait_sum += stats.sum.unwrap_or(0.0);
+                    wait_count += stats.count.unwrap_or(0);
+                }
+                "tHandle" => {
+                    handle_sum += stats.sum.unwrap_or(0.0);
+                    handle_count += stats.count.unwrap_or(0);
+                }
+                "oServiceLevel" => {
+                    let (n, d) = (
+                        stats.numerator.unwrap_or(0.0),
+                        stats.denominator.unwrap_or(0.0),
+                    );
+                    level = Some(level.map_or((n, d), |(a, b)| (a + n, b + d)));
+                }
+                _ => {}
+            }
+        }
+    }
+    let query = ConversationQuery {
+        interval: period.interval(),
+        order: Some("desc".into()),
+        segment_filters: Some(vec![filter]),
+        ..Default::default()
+    };
+    let conversations = client
+        .analytics()
+        .conversation_details_all(&query, 100)
+        .await?;
+    let average = |sum: f64, count: i64| {
+        (count > 0).then(|| (sum / count as f64 / 1000.0 * 10.0).round() / 10.0)
+    };
+    Ok(EngagementMetrics {
+        interval: period.interval(),
+        offered,
+        answered,
+        abandoned,
+        average_wait_seconds: average(wait_sum, wait_count),
+        average_handle_seconds: average(handle_sum, handle_count),
+        service_level: level.and_then(|(n, d)| (d > 0.0).then(|| n / d)),
+        conversations: conversations.len(),
+        requests: client.api_requests() - before,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gap {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Uptime {
+    pub period: Period,
+    /// Share of the period the deployment was Active, 0 to 100.
+    pub active_percent: f64,
+    /// Stretches that were not Active (`Unknown` where nothing was recorded).
+    pub gaps: Vec<Gap>,
+}
+
+/// Uptime from status changes (oldest first; the first may predate the period).
+pub fn uptime(changes: &[(DateTime<Utc>, String)], period: Period) -> Uptime {
+    let mut gaps: Vec<Gap> = Vec::new();
+    let mut active = chrono::Duration::zero();
+    let mut cursor = period.start;
+    let mut current = "Unknown".to_string();
+    let mut points: Vec<(DateTime<Utc>, String)> = changes.to_vec();
+    points.push((period.end, String::new()));
+    for (at, status) in points {
+        let at = at.clamp(period.start, period.end);
+        if at > cursor {
+            if current == "Active" {
+                active += at - cursor;
+            } else {
+                match gaps.last_mut() {
+                    Some(gap) if gap.end == cursor && gap.status == current => gap.end = at,
+                    _ => gaps.push(Gap {
+                        start: cursor,
+                        end: at,
+                        status: current.clone(),
+                    }),
+                }
+            }
+            cursor = at;
+        }
+        if !status.is_empty() {
+            current = status;
+        }
+    }
+    let total = (period.end - period.start).num_milliseconds().max(1) as f64;
+    Uptime {
+        period,
+        active_percent: (active.num_milliseconds() as f64 / total * 10_000.0).round() / 100.0,
+        gaps,
+    }
+}
+
+/// One line of the change history.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub at: String,
+    /// `genesys` (audit API) or `local` (this app's log).
+    pub source: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub entity_name: Option<String>,
+    pub who: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// The audit API's web deployment entries merged with the local log, oldest first.
+pub async fn audit_timeline(
+    client: &Client,
+    store: &Store,
+    entity_ids: &[String],
+    period: Period,
+) -> Result<Vec<TimelineEntry>, ChannelError> {
+    let query = AuditQueryRequest {
+        interval: period.interval(),
+        service_name: Some(WEB_DEPLOYMENTS_SERVICE.into()),
+        sort: Some(vec![AuditQuerySort {
+            name: "Timestamp".into(),
+            sort_order: "ascending".into(),
+        }]),
+        ..Default::default()
+    };
+    let remote = client
+        .audits()
+        .query_all(&query, Duration::from_secs(1), Duration::from_secs(120))
+        .await?;
+    let mut entries: Vec<TimelineEntry> = remote
+        .into_iter()
+        .filter(|entry| entity_ids.is_empty() || entry.entity.as_ref().and_then(|e| e.id.as_ref()).is_some_and(|id| entity_ids.contains(id)))
+        .map(|entry| TimelineEntry {
+            at: entry.event_date.clone().unwrap_or_default(),
+            source: "genesys".into(),
+            action: entry.action.clone().unwrap_or_default(),
+            entity_type: entry.entity_type.clone().unwrap_or_default(),
+            entity_id: entry.entity.as_ref().and_then(|e| e.id.clone()).unwrap_or_default(),
+            entity_name: entry.entity.as_ref().and_then(|e| e.name.clone()),
+            who: entry.client.as_ref().and_then(|c| c.name.clone().or(c.id.clone())),
+            details: serde_json::json!({"status": entry.status, "changes": entry.property_changes, "message": entry.message.and_then(|m| m.message)}),
+        })
+        .collect();
+    for action in store.actions(entity_ids, period.start)? {
+        entries.push(TimelineEntry {
+            at: action.at,
+            source: "local".into(),
+            action: action.action,
+            entity_type: action.entity_type,
+            entity_id: action.entity_id,
+            entity_name: action.entity_name,
+            who: Some(format!("Web Messaging Desk ({})", action.profile)),
+            details: action.details,
+        });
+    }
+    entries.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.source.cmp(&b.source)));
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::minutes(minutes)
+    }
+
+    #[test]
+    fn uptime_counts_active_time_and_lists_the_gaps() {
+        let period = Period {
+            start: at(0),
+            end: at(100),
+        };
+        let changes = vec![
+            (at(-10), "Active".to_string()),
+            (at(40), "Error".to_string()),
+            (at(50), "Pending".to_string()),
+            (at(55), "Active".to_string()),
+        ];
+        let result = uptime(&changes, period);
+        assert_eq!(result.active_percent, 85.0);
+        assert_eq!(
+            result.gaps,
+            [
+                Gap {
+                    start: at(40),
+                    end: at(50),
+                    status: "Error".into()
+                },
+                Gap {
+                    start: at(50),
+                    end: at(55),
+                    status: "Pending".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn uptime_without_history_is_unknown_not_down() {
+        let period = Period {
+            start: at(0),
+            end: at(60),
+        };
+        let result = uptime(&[(at(30), "Active".to_string())], period);
+        assert_eq!(result.active_percent, 50.0);
+        assert_eq!(result.gaps[0].status, "Unknown");
+    }
+
+    #[test]
+    fn spans_parse_with_units() {
+        assert_eq!(parse_span("24h").unwrap(), Duration::from_secs(86_400));
+        assert_eq!(parse_span("7d").unwrap(), Duration::from_secs(604_800));
+        assert!(parse_span("0h").is_err());
+        assert!(parse_span("soon").is_err());
+        assert!(parse_span("5y").unwrap_err().contains("unit"));
+    }
+}

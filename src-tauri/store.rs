@@ -1,0 +1,412 @@
+//! The local database (SQLite, in the app's data directory): what the app itself saw
+//! and did, which the Genesys API does not keep for us: deployment status over time
+//! (for uptime), the local action log (merged into the audit timeline), fallback
+//! switches, and the routing roles of each channel (primary queue, primary and fallback
+//! flows).
+//!
+//! Invariants: schema changes are numbered migrations applied in order on open; the
+//! database runs in WAL mode so readers never block the writer; every timestamp is
+//! RFC 3339 UTC with milliseconds, so text order is time order.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::profiles::APP_IDENTIFIER;
+
+const FILE_NAME: &str = "desk.sqlite3";
+
+/// Migrations, in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &["CREATE TABLE status_history (
+         deployment_id TEXT NOT NULL,
+         observed_at TEXT NOT NULL,
+         status TEXT NOT NULL
+     );
+     CREATE INDEX status_history_by_deployment ON status_history (deployment_id, observed_at);
+     CREATE TABLE action_log (
+         id INTEGER PRIMARY KEY,
+         at TEXT NOT NULL,
+         profile TEXT NOT NULL,
+         action TEXT NOT NULL,
+         entity_type TEXT NOT NULL,
+         entity_id TEXT NOT NULL,
+         entity_name TEXT,
+         details TEXT NOT NULL DEFAULT '{}'
+     );
+     CREATE INDEX action_log_by_entity ON action_log (entity_id, at);
+     CREATE TABLE fallback_switches (
+         id INTEGER PRIMARY KEY,
+         at TEXT NOT NULL,
+         deployment_id TEXT NOT NULL,
+         to_route TEXT NOT NULL,
+         reason TEXT NOT NULL,
+         sample TEXT NOT NULL,
+         dry_run INTEGER NOT NULL
+     );
+     CREATE TABLE channel_routing (
+         deployment_id TEXT PRIMARY KEY,
+         primary_queue_id TEXT,
+         primary_queue_name TEXT,
+         primary_flow_id TEXT,
+         primary_flow_name TEXT,
+         fallback_flow_id TEXT,
+         fallback_flow_name TEXT
+     );"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the local database {path} could not be opened or written: {reason}")]
+    Database { path: String, reason: String },
+    #[error("no data directory is known for this user")]
+    NoDataDir,
+}
+
+/// The routing roles the app keeps for a channel (the API has no field for them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelRouting {
+    pub deployment_id: String,
+    pub primary_queue_id: Option<String>,
+    pub primary_queue_name: Option<String>,
+    pub primary_flow_id: Option<String>,
+    pub primary_flow_name: Option<String>,
+    pub fallback_flow_id: Option<String>,
+    pub fallback_flow_name: Option<String>,
+}
+
+/// One entry of the local action log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalAction {
+    pub at: String,
+    pub profile: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub entity_name: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// One recorded fallback switch (or what a dry run would have done).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SwitchRecord {
+    pub at: String,
+    pub deployment_id: String,
+    pub to_route: String,
+    pub reason: String,
+    pub sample: serde_json::Value,
+    pub dry_run: bool,
+}
+
+/// A shared handle to the database.
+#[derive(Clone)]
+pub struct Store {
+    connection: Arc<Mutex<Connection>>,
+    path: String,
+}
+
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// `<data dir>/com.webmsgdesk.app/desk.sqlite3`.
+    pub fn default_path() -> Result<PathBuf, StoreError> {
+        Ok(dirs::data_dir()
+            .ok_or(StoreError::NoDataDir)?
+            .join(APP_IDENTIFIER)
+            .join(FILE_NAME))
+    }
+
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let label = path.display().to_string();
+        let fail = |error: &dyn std::fmt::Display| StoreError::Database {
+            path: label.clone(),
+            reason: error.to_string(),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+        }
+        let connection = Connection::open(path).map_err(|e| fail(&e))?;
+        Store::prepare(connection, label)
+    }
+
+    /// A private in-memory database, for tests and dry runs.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let connection = Connection::open_in_memory().map_err(|e| StoreError::Database {
+            path: ":memory:".into(),
+            reason: e.to_string(),
+        })?;
+        Store::prepare(connection, ":memory:".into())
+    }
+
+    fn prepare(connection: Connection, path: String) -> Result<Store, StoreError> {
+        let fail = |error: rusqlite::Error| StoreError::Database {
+            path: path.clone(),
+            reason: error.to_string(),
+        };
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(fail)?;
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(fail)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(fail)?;
+        let applied: usize = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(fail)?;
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+            connection.execute_batch(migration).map_err(fail)?;
+            connection
+                .pragma_update(None, "user_version", index + 1)
+                .map_err(fail)?;
+        }
+        Ok(Store {
+            connection: Arc::new(Mutex::new(connection)),
+            path,
+        })
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn fail(&self, error: rusqlite::Error) -> StoreError {
+        StoreError::Database {
+            path: self.path.clone(),
+            reason: error.to_string(),
+        }
+    }
+
+    /// Records a status observation; consecutive equal statuses are kept as one change.
+    pub fn record_status(
+        &self,
+        deployment_id: &str,
+        at: DateTime<Utc>,
+        status: &str,
+    ) -> Result<(), StoreError> {
+        let connection = self.connection();
+        let last: Option<String> = connection
+            .query_row(
+                "SELECT status FROM status_history WHERE deployment_id = ?1 ORDER BY observed_at DESC LIMIT 1",
+                params![deployment_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        if last.as_deref() == Some(status) {
+            return Ok(());
+        }
+        connection
+            .execute(
+                "INSERT INTO status_history (deployment_id, observed_at, status) VALUES (?1, ?2, ?3)",
+                params![deployment_id, timestamp(at), status],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Status changes of a deployment, oldest first, with the last one before `since`.
+    pub fn status_changes(
+        &self,
+        deployment_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, String)>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(
+                "SELECT observed_at, status FROM status_history WHERE deployment_id = ?1 AND observed_at >= ?2
+                 UNION ALL
+                 SELECT * FROM (SELECT observed_at, status FROM status_history WHERE deployment_id = ?1 AND observed_at < ?2
+                                ORDER BY observed_at DESC LIMIT 1)
+                 ORDER BY 1",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map(params![deployment_id, timestamp(since)], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(|e| self.fail(e))?;
+        let mut changes = Vec::new();
+        for row in rows {
+            let (at, status) = row.map_err(|e| self.fail(e))?;
+            if let Ok(at) = DateTime::parse_from_rfc3339(&at) {
+                changes.push((at.with_timezone(&Utc), status));
+            }
+        }
+        Ok(changes)
+    }
+
+    pub fn log_action(&self, action: &LocalAction) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT INTO action_log (at, profile, action, entity_type, entity_id, entity_name, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![action.at, action.profile, action.action, action.entity_type, action.entity_id, action.entity_name, action.details.to_string()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Actions on any of `entity_ids` (all actions when empty) at or after `since`.
+    pub fn actions(
+        &self,
+        entity_ids: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<LocalAction>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare("SELECT at, profile, action, entity_type, entity_id, entity_name, details FROM action_log WHERE at >= ?1 ORDER BY at, id")
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map(params![timestamp(since)], |row| {
+                Ok(LocalAction {
+                    at: row.get(0)?,
+                    profile: row.get(1)?,
+                    action: row.get(2)?,
+                    entity_type: row.get(3)?,
+                    entity_id: row.get(4)?,
+                    entity_name: row.get(5)?,
+                    details: serde_json::from_str(&row.get::<_, String>(6)?).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.fail(e))?;
+        let mut actions = Vec::new();
+        for row in rows {
+            let action = row.map_err(|e| self.fail(e))?;
+            if entity_ids.is_empty() || entity_ids.contains(&action.entity_id) {
+                actions.push(action);
+            }
+        }
+        Ok(actions)
+    }
+
+    pub fn record_switch(&self, record: &SwitchRecord) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT INTO fallback_switches (at, deployment_id, to_route, reason, sample, dry_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![record.at, record.deployment_id, record.to_route, record.reason, record.sample.to_string(), record.dry_run],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    pub fn switches(&self, deployment_id: &str) -> Result<Vec<SwitchRecord>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare("SELECT at, deployment_id, to_route, reason, sample, dry_run FROM fallback_switches WHERE deployment_id = ?1 ORDER BY at, id")
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map(params![deployment_id], |row| {
+                Ok(SwitchRecord {
+                    at: row.get(0)?,
+                    deployment_id: row.get(1)?,
+                    to_route: row.get(2)?,
+                    reason: row.get(3)?,
+                    sample: serde_json::from_str(&row.get::<_, String>(4)?).unwrap_or_default(),
+                    dry_run: row.get(5)?,
+                })
+            })
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+
+    pub fn save_routing(&self, routing: &ChannelRouting) -> Result<(), StoreError> {
+        self.connection()
+            .execute(
+                "INSERT INTO channel_routing VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (deployment_id) DO UPDATE SET
+                   primary_queue_id = excluded.primary_queue_id, primary_queue_name = excluded.primary_queue_name,
+                   primary_flow_id = excluded.primary_flow_id, primary_flow_name = excluded.primary_flow_name,
+                   fallback_flow_id = excluded.fallback_flow_id, fallback_flow_name = excluded.fallback_flow_name",
+                params![
+                    routing.deployment_id,
+                    routing.primary_queue_id,
+                    routing.primary_queue_name,
+                    routing.primary_flow_id,
+                    routing.primary_flow_name,
+                    routing.fallback_flow_id,
+                    routing.fallback_flow_name
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    pub fn routing(&self, deployment_id: &str) -> Result<Option<ChannelRouting>, StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT * FROM channel_routing WHERE deployment_id = ?1",
+                params![deployment_id],
+                |row| {
+                    Ok(ChannelRouting {
+                        deployment_id: row.get(0)?,
+                        primary_queue_id: row.get(1)?,
+                        primary_queue_name: row.get(2)?,
+                        primary_flow_id: row.get(3)?,
+                        primary_flow_name: row.get(4)?,
+                        fallback_flow_id: row.get(5)?,
+                        fallback_flow_name: row.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.fail(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_changes_keep_only_transitions_and_the_state_before_the_window() {
+        let store = Store::in_memory().unwrap();
+        let t = |minutes: i64| Utc::now() - chrono::Duration::minutes(100 - minutes);
+        store.record_status("d", t(0), "Pending").unwrap();
+        store.record_status("d", t(1), "Active").unwrap();
+        store.record_status("d", t(2), "Active").unwrap();
+        store.record_status("d", t(50), "Error").unwrap();
+        store.record_status("d", t(60), "Active").unwrap();
+        let changes = store.status_changes("d", t(30)).unwrap();
+        let statuses: Vec<_> = changes.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(statuses, ["Active", "Error", "Active"]);
+    }
+
+    #[test]
+    fn the_schema_survives_reopening_and_routing_upserts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        let store = Store::open(&path).unwrap();
+        let routing = ChannelRouting {
+            deployment_id: "d".into(),
+            fallback_flow_id: Some("f".into()),
+            ..Default::default()
+        };
+        store.save_routing(&routing).unwrap();
+        store
+            .save_routing(&ChannelRouting {
+                primary_queue_name: Some("Support".into()),
+                ..routing.clone()
+            })
+            .unwrap();
+        drop(store);
+        let reopened = Store::open(&path).unwrap();
+        let found = reopened.routing("d").unwrap().unwrap();
+        assert_eq!(
+            (
+                found.fallback_flow_id.as_deref(),
+                found.primary_queue_name.as_deref()
+            ),
+            (Some("f"), Some("Support"))
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Exporting every channel of an org: one file per channel plus an index, as fast as
+//! the org's rate budget allows and no faster.
+//!
+//! Requests are paced by a GCRA limiter (governor) set just under the per-token limit the
+//! server reports, so the budget is used almost fully while 429s stay rare; the few that
+//! still happen are waited out by the client and never reach the user.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use governor::{Quota, RateLimiter};
+use serde::Serialize;
+
+use crate::channel::ChannelError;
+use crate::genesys::Client;
+use crate::store::Store;
+
+use super::{document_for, write_atomically, write_document, Source};
+
+#[derive(Debug, Clone)]
+pub struct ExportAllOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Share of the reported per-minute limit to pace at.
+    pub budget_share: f64,
+}
+
+impl Default for ExportAllOptions {
+    fn default() -> Self {
+        ExportAllOptions {
+            concurrency: 16,
+            budget_share: 0.985,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportSummary {
+    pub channels: usize,
+    pub files: Vec<PathBuf>,
+    pub index: PathBuf,
+    pub failed: Vec<(String, String)>,
+    pub requests: u64,
+    pub wall_seconds: f64,
+    pub rate_limit_per_minute: Option<u32>,
+    /// Requests made over what the budget allowed in the wall time.
+    pub budget_used: Option<f64>,
+    /// 429 responses the client met (all waited out).
+    pub rate_limited_responses: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexEntry<'a> {
+    deployment_id: &'a str,
+    name: &'a str,
+    configuration_id: String,
+    version: Option<String>,
+    file: String,
+}
+
+fn file_name(name: &str, id: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let short = id.split('-').next().unwrap_or(id);
+    format!("{}-{short}.json", safe.trim_matches('-'))
+}
+
+/// Exports every deployment to `directory`, reporting `done/total` to `progress`.
+pub async fn export_all(
+    client: &Client,
+    store: &Store,
+    directory: &Path,
+    options: &ExportAllOptions,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<ExportSummary, ChannelError> {
+    let started = Instant::now();
+    let requests_before = client.api_requests();
+    let limited_before = client.rate_budget().rate_limited_responses;
+    std::fs::create_dir_all(directory).map_err(|e| {
+        ChannelError::File(format!("could not create {}: {e}", directory.display()))
+    })?;
+
+    // The first request tells us the budget; pace everything after it.
+    let me = client.tokens().me().await?;
+    let allowed = client.rate_budget().allowed.unwrap_or(300).max(1);
+    let per_minute = ((f64::from(allowed) * options.budget_share).floor() as u32).max(1);
+    let burst = (allowed / 100).max(1);
+    let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
+    let limiter = RateLimiter::direct(quota);
+
+    let source = Source {
+        environment: client.environment().as_setting(),
+        organization_id: me.organization.as_ref().and_then(|o| o.id.clone()),
+        organization_name: me.organization.as_ref().and_then(|o| o.name.clone()),
+    };
+    let mut deployments = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        limiter.until_ready().await;
+        let page = client
+            .deployments()
+            .list_page(100, cursor.as_deref())
+            .await?;
+        deployments.extend(page.entities);
+        match page
+            .next_uri
+            .as_deref()
+            .and_then(crate::genesys::paging::cursor_from_uri)
+        {
+            Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+            _ => break,
+        }
+    }
+    let total = deployments.len();
+    let done = AtomicUsize::new(0);
+    progress(0, total);
+    let results: Vec<_> = stream::iter(deployments)
+        .map(|deployment| {
+            let (limiter, source, done) = (&limiter, source.clone(), &done);
+            async move {
+                limiter.until_ready().await;
+                let id = deployment.id.clone().unwrap_or_default();
+                let name = deployment.name.clone();
+                let result = document_for(client, store, source, deployment).await;
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                (id, name, result)
+            }
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+
+    let mut files = Vec::new();
+    let mut failed = Vec::new();
+    let mut index = Vec::new();
+    let mut documents = Vec::new();
+    for (id, name, result) in &results {
+        match result {
+            Ok(document) => documents.push((id, name, document)),
+            Err(error) => failed.push((id.clone(), error.to_string())),
+        }
+    }
+    documents.sort_by(|a, b| a.1.cmp(b.1));
+    for (id, name, document) in documents {
+        let file = file_name(name, id);
+        let path = directory.join(&file);
+        write_document(&path, document).map_err(ChannelError::File)?;
+        index.push(IndexEntry {
+            deployment_id: id,
+            name,
+            configuration_id: document.configuration_id(),
+            version: document.configuration.version.clone(),
+            file,
+        });
+        files.push(path);
+    }
+    let index_path = directory.join("index.json");
+    let index_json = serde_json::json!({
+        "schemaVersion": super::SCHEMA_VERSION,
+        "exportedAt": crate::store::timestamp(chrono::Utc::now()),
+        "source": source,
+        "channels": index,
+    });
+    write_atomically(
+        &index_path,
+        &serde_json::to_vec_pretty(&index_json).unwrap_or_default(),
+    )
+    .map_err(ChannelError::File)?;
+
+    let wall = started.elapsed();
+    let requests = client.api_requests() - requests_before;
+    let budget_used = (wall > Duration::from_secs(1))
+        .then(|| requests as f64 / (f64::from(allowed) * wall.as_secs_f64() / 60.0));
+    Ok(ExportSummary {
+        channels: total,
+        files,
+        index: index_path,
+        failed,
+        requests,
+        wall_seconds: wall.as_secs_f64(),
+        rate_limit_per_minute: Some(allowed),
+        budget_used,
+        rate_limited_responses: client.rate_budget().rate_limited_responses - limited_before,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn file_names_are_safe_and_unique_per_deployment() {
+        assert_eq!(
+            file_name("Support Site / EU", "3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+            "support-site---eu-3fa85f64.json"
+        );
+        assert_eq!(file_name("../../etc", "abc"), "etc-abc.json");
+    }
+}
