@@ -5,10 +5,12 @@
 
 pub mod app;
 pub mod channel;
+pub mod chart;
 pub mod cli;
 pub mod fallback;
 pub mod genesys;
 pub mod metrics;
+pub mod monitor;
 pub mod overview;
 pub mod profiles;
 pub mod sandbox;

@@ -20,7 +20,8 @@ use crate::profiles::APP_IDENTIFIER;
 const FILE_NAME: &str = "desk.sqlite3";
 
 /// Migrations, in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE status_history (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE status_history (
          deployment_id TEXT NOT NULL,
          observed_at TEXT NOT NULL,
          status TEXT NOT NULL
@@ -54,7 +55,20 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE status_history (
          primary_flow_name TEXT,
          fallback_flow_id TEXT,
          fallback_flow_name TEXT
-     );"];
+     );",
+    "CREATE TABLE queue_samples (
+         queue_id TEXT NOT NULL,
+         at_ms INTEGER NOT NULL,
+         waiting INTEGER NOT NULL,
+         interacting INTEGER NOT NULL,
+         agents_on_queue INTEGER NOT NULL,
+         agents_idle INTEGER NOT NULL,
+         longest_wait_s INTEGER NOT NULL,
+         estimated_wait_s INTEGER,
+         smoothed_wait_s REAL
+     );
+     CREATE INDEX queue_samples_by_queue ON queue_samples (queue_id, at_ms);",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -171,6 +185,15 @@ impl Store {
             connection: Arc::new(Mutex::new(connection)),
             path,
         })
+    }
+
+    /// Runs `work` on the connection; for modules that own their own tables.
+    pub(crate) fn with_connection<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection();
+        work(&mut connection).map_err(|e| self.fail(e))
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {

@@ -5,6 +5,7 @@
 //! JSON (`--output json`).
 
 mod channel;
+mod monitor;
 mod output;
 
 use std::io::{BufRead, IsTerminal};
@@ -78,6 +79,11 @@ pub enum Command {
         #[command(subcommand)]
         command: channel::FallbackCommand,
     },
+    /// Watch queues: live numbers, history, flags, trackers, charts.
+    Monitor {
+        #[command(subcommand)]
+        command: monitor::MonitorCommand,
+    },
     /// Engagement metrics of web messaging, and a channel's uptime.
     Metrics(channel::MetricsArgs),
     /// Change history: the audit API merged with this app's own log.
@@ -117,6 +123,9 @@ pub struct SandboxArgs {
     /// Seed of the traffic simulation.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Extra message queues to seed (for many-queue monitoring).
+    #[arg(long, default_value_t = 0)]
+    pub queues: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,6 +283,9 @@ async fn execute(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Fallback { command } => {
             Box::pin(channel::fallback_command(&session(context)?, command)).await
+        }
+        Command::Monitor { command } => {
+            Box::pin(monitor::monitor_command(&session(context)?, command)).await
         }
         Command::Metrics(args) => channel::metrics_command(&session(context)?, args).await,
         Command::Audit(args) => channel::audit_command(&session(context)?, args).await,
@@ -454,6 +466,7 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
         speed: args.speed,
         seed: args.seed,
         channels: args.channels,
+        extra_queues: args.queues,
         ..defaults
     };
     let (client_id, client_secret) = (options.client_id.clone(), options.client_secret.clone());

@@ -35,13 +35,13 @@ const VIEW_PERMISSIONS: &[&str] = &[
 ];
 
 struct QueueSeed {
-    name: &'static str,
+    name: String,
     description: &'static str,
     agents: usize,
     params: TrafficParams,
 }
 
-fn queue_seeds() -> Vec<QueueSeed> {
+fn queue_seeds(extra: usize) -> Vec<QueueSeed> {
     let params = |arrivals: f64, handle: f64| TrafficParams {
         arrivals_per_hour: arrivals,
         handle_time_seconds: handle,
@@ -50,32 +50,39 @@ fn queue_seeds() -> Vec<QueueSeed> {
         forced_on_queue_agents: None,
         daily_curve: true,
     };
-    vec![
+    let mut seeds = vec![
         QueueSeed {
-            name: "Support",
+            name: "Support".into(),
             description: "Website support chats (primary)",
             agents: 8,
             params: params(45.0, 420.0),
         },
         QueueSeed {
-            name: "Sales",
+            name: "Sales".into(),
             description: "Pre-sales questions",
             agents: 5,
             params: params(20.0, 300.0),
         },
         QueueSeed {
-            name: "Billing",
+            name: "Billing".into(),
             description: "Invoices and payments",
             agents: 4,
             params: params(12.0, 480.0),
         },
         QueueSeed {
-            name: "Support Overflow",
+            name: "Support Overflow".into(),
             description: "Fallback for Support when it is overloaded",
             agents: 6,
             params: params(4.0, 420.0),
         },
-    ]
+    ];
+    seeds.extend((1..=extra).map(|n| QueueSeed {
+        name: format!("Queue {n:02}"),
+        description: "Additional queue",
+        agents: 3,
+        params: params(8.0, 360.0),
+    }));
+    seeds
 }
 
 const AGENT_NAMES: &[&str] = &[
@@ -164,13 +171,13 @@ pub fn demo_org(options: &SandboxOptions, clock: &SimClock) -> Org {
     let mut traffic = Traffic::new(options.seed, history_start);
     let mut queues = Vec::new();
     let mut agent_names = AGENT_NAMES.iter().cycle();
-    for seed in queue_seeds() {
+    for seed in queue_seeds(options.extra_queues) {
         let id = uuid_from(&mut rng);
         let names: Vec<String> = (0..seed.agents)
             .filter_map(|_| agent_names.next())
             .map(|n| n.to_string())
             .collect();
-        let flow_id = match seed.name {
+        let flow_id = match seed.name.as_str() {
             "Support" => Some(primary_flow_id.clone()),
             "Support Overflow" => Some(fallback_flow_id.clone()),
             _ => None,
@@ -178,7 +185,7 @@ pub fn demo_org(options: &SandboxOptions, clock: &SimClock) -> Org {
         traffic.add_queue(&id, flow_id, &names, seed.params);
         queues.push(Queue {
             id: Some(id.clone()),
-            name: Some(seed.name.into()),
+            name: Some(seed.name.clone()),
             description: Some(seed.description.into()),
             division: Some(division.clone()),
             date_created: Some(created.clone()),

@@ -39,6 +39,8 @@ pub struct SandboxOptions {
     pub channels: usize,
     /// Hours of past traffic simulated at start, so metrics have history.
     pub history_hours: u32,
+    /// Extra message queues to seed ("Queue 01", …), for many-queue work.
+    pub extra_queues: usize,
 }
 
 impl Default for SandboxOptions {
@@ -53,6 +55,7 @@ impl Default for SandboxOptions {
             seed: 7,
             channels: 0,
             history_hours: 24,
+            extra_queues: 0,
         }
     }
 }

@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod helpers;
 mod keychain;
+mod monitor;
 mod sandbox_contract;
 mod sandbox_lifecycle;
 mod sandbox_traffic;

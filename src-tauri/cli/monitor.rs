@@ -1,0 +1,350 @@
+//! `monitor watch|track|history|chart`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::chart::{self, ChartOptions};
+use crate::monitor::audit_log::{AuditLog, DEFAULT_MAX_BYTES};
+use crate::monitor::callbacks::{CallbackSettings, Callbacks};
+use crate::monitor::poller::{CycleReport, Poller, PollerSettings, WatchedQueue};
+use crate::monitor::{history, Directives};
+use crate::store::Store;
+
+use super::channel::Session;
+use super::{CliError, OutputFormat};
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// A queue to watch, by name or id; repeat for several (one request per cycle for all).
+    #[arg(long = "queue", required = true)]
+    pub queues: Vec<String>,
+    /// Seconds between cycles (at least 5; slower when the rate budget runs low).
+    #[arg(long, default_value_t = 10)]
+    pub interval: u64,
+    /// Stop after this long, e.g. 10m or 24h.
+    #[arg(long = "for")]
+    pub run_for: Option<String>,
+    #[arg(long = "max-depth")]
+    pub max_depth: Option<u32>,
+    /// Seconds.
+    #[arg(long = "max-wait")]
+    pub max_wait: Option<u64>,
+    #[arg(long = "min-agents")]
+    pub min_agents: Option<u32>,
+    /// POST every event as JSON to this URL.
+    #[arg(long)]
+    pub webhook: Option<url::Url>,
+    /// Run this command for every event, with the event JSON on stdin.
+    #[arg(long = "exec")]
+    pub command: Option<String>,
+    /// Ask estimated waits every N cycles (0: never).
+    #[arg(long = "estimate-every", default_value_t = 6)]
+    pub estimate_every: u32,
+    /// Weight of the newest estimate in the smoothed wait.
+    #[arg(long, default_value_t = crate::monitor::DEFAULT_SMOOTHING)]
+    pub smoothing: f64,
+    /// Days of history to keep.
+    #[arg(long = "retention-days", default_value_t = 30)]
+    pub retention_days: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Poll queues, record their history, raise flags and call trackers.
+    Watch(WatchArgs),
+    /// Follow one waiting conversation: position, estimated wait, accuracy.
+    Track {
+        #[arg(long)]
+        queue: String,
+        #[arg(long)]
+        conversation: String,
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+        #[arg(long = "for")]
+        run_for: Option<String>,
+    },
+    /// Print recorded samples of a queue.
+    History {
+        #[arg(long)]
+        queue: String,
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// Bucket size, e.g. 1m or 15m (peaks are kept).
+        #[arg(long)]
+        resolution: Option<String>,
+        #[arg(long, value_enum, default_value_t = HistoryFormat::Csv)]
+        format: HistoryFormat,
+    },
+    /// Draw the wait-time chart of a queue to an .svg or .png file.
+    Chart {
+        #[arg(long)]
+        queue: String,
+        #[arg(long, default_value = "24h")]
+        since: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long = "max-wait")]
+        max_wait: Option<u64>,
+        #[arg(long = "max-depth")]
+        max_depth: Option<u32>,
+    },
+}
+
+fn span(text: &str) -> Result<Duration, CliError> {
+    crate::metrics::parse_span(text).map_err(CliError::invalid)
+}
+
+async fn watched(
+    session: &Session,
+    names: &[String],
+    directives: Directives,
+) -> Result<Vec<WatchedQueue>, CliError> {
+    let mut queues = Vec::new();
+    for name in names {
+        let queue = crate::channel::resolve_queue(&session.client, name).await?;
+        queues.push(WatchedQueue {
+            id: queue.id.unwrap_or_default(),
+            name: queue.name.unwrap_or_default(),
+            directives,
+        });
+    }
+    Ok(queues)
+}
+
+/// The queue's id from the history's point of view: resolved online when possible.
+async fn queue_id(session: &Session, name_or_id: &str) -> Result<String, CliError> {
+    Ok(crate::channel::resolve_queue(&session.client, name_or_id)
+        .await?
+        .id
+        .unwrap_or_default())
+}
+
+fn print_report(output: OutputFormat, names: &[(String, String)], report: &CycleReport) {
+    if output == OutputFormat::Json {
+        println!("{}", serde_json::to_string(report).unwrap_or_default());
+        return;
+    }
+    if let Some(error) = &report.error {
+        println!("{}  poll failed: {error}", report.at);
+    }
+    for (sample, (_, flags)) in report.samples.iter().zip(&report.flags) {
+        let name = names
+            .iter()
+            .find(|(id, _)| *id == sample.queue_id)
+            .map(|(_, n)| n.as_str())
+            .unwrap_or(&sample.queue_id);
+        let mut marks = Vec::new();
+        if flags.over_capacity {
+            marks.push("OVER CAPACITY");
+        }
+        if flags.wait_exceeded {
+            marks.push("WAIT EXCEEDED");
+        }
+        println!(
+            "{}  {:<18} waiting {:>3}  agents {:>2} ({} idle)  longest {:>4} s  est {:>5}  availability {:?}{}  ({} ms)",
+            &report.at[11..19],
+            name,
+            sample.waiting,
+            sample.agents_on_queue,
+            sample.agents_idle,
+            sample.longest_wait_seconds,
+            sample.smoothed_wait_seconds.map(|s| format!("{s:.0} s")).unwrap_or_else(|| "-".into()),
+            flags.availability,
+            if marks.is_empty() { String::new() } else { format!("  [{}]", marks.join(", ")) },
+            report.latency_ms
+        );
+    }
+    for change in &report.changes {
+        if change.before.is_some() {
+            println!(
+                "  flags changed for {}: {}",
+                change.queue_name,
+                change.after.reasons.join("; ")
+            );
+        }
+    }
+    if let Some(tracking) = &report.tracking {
+        println!(
+            "  conversation {}: {} position {} est {} s waited {} s accuracy {}",
+            tracking.conversation_id,
+            tracking.state,
+            tracking
+                .position
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into()),
+            tracking
+                .estimated_wait_seconds
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into()),
+            tracking
+                .waited_seconds
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into()),
+            tracking
+                .position_accuracy
+                .map(|a| format!("{:.0} %", a * 100.0))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+}
+
+fn audit_log() -> Option<AuditLog> {
+    let path = Store::default_path().ok()?.parent()?.join("monitor.jsonl");
+    match AuditLog::open(&path, DEFAULT_MAX_BYTES) {
+        Ok(log) => Some(log),
+        Err(error) => {
+            eprintln!(
+                "warning: the monitor audit log {} cannot be written: {error}",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+async fn run_poller(
+    session: &Session,
+    queues: Vec<WatchedQueue>,
+    settings: PollerSettings,
+    callbacks: Callbacks,
+    run_for: Option<Duration>,
+) -> Result<(), CliError> {
+    let names: Vec<(String, String)> = queues
+        .iter()
+        .map(|q| (q.id.clone(), q.name.clone()))
+        .collect();
+    let mut poller = Poller::new(
+        session.client.clone(),
+        session.store.clone(),
+        queues,
+        settings,
+        callbacks,
+        audit_log(),
+    )
+    .map_err(CliError::invalid)?;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.cancel();
+        }
+    });
+    let output = session.output;
+    poller
+        .run(&cancel, run_for, &|report| {
+            print_report(output, &names, report)
+        })
+        .await;
+    Ok(())
+}
+
+pub async fn monitor_command(session: &Session, command: MonitorCommand) -> Result<(), CliError> {
+    match command {
+        MonitorCommand::Watch(args) => {
+            let directives = Directives {
+                max_depth: args.max_depth,
+                max_wait_seconds: args.max_wait,
+                min_agents: args.min_agents,
+            };
+            directives.check().map_err(CliError::invalid)?;
+            let run_for = args.run_for.as_deref().map(span).transpose()?;
+            let queues = watched(session, &args.queues, directives).await?;
+            let settings = PollerSettings {
+                interval: Duration::from_secs(args.interval),
+                estimate_every: args.estimate_every,
+                smoothing: args.smoothing,
+                retention: Duration::from_secs(args.retention_days.max(1) * 86_400),
+                track: None,
+            };
+            let callbacks = Callbacks::start(CallbackSettings {
+                webhook: args.webhook,
+                command: args.command,
+                timeout: Duration::from_secs(5),
+                retries: 2,
+            });
+            run_poller(session, queues, settings, callbacks, run_for).await
+        }
+        MonitorCommand::Track {
+            queue,
+            conversation,
+            interval,
+            run_for,
+        } => {
+            let run_for = run_for.as_deref().map(span).transpose()?;
+            let conversation = crate::validate::parse_uuid(&conversation)
+                .map_err(|e| CliError::invalid(format!("--conversation: {e}")))?;
+            let queues = watched(
+                session,
+                &[queue],
+                Directives {
+                    max_depth: None,
+                    max_wait_seconds: None,
+                    min_agents: None,
+                },
+            )
+            .await?;
+            let settings = PollerSettings {
+                interval: Duration::from_secs(interval),
+                track: Some((queues[0].id.clone(), conversation)),
+                ..PollerSettings::default()
+            };
+            run_poller(session, queues, settings, Callbacks::none(), run_for).await
+        }
+        MonitorCommand::History {
+            queue,
+            since,
+            resolution,
+            format,
+        } => {
+            let id = queue_id(session, &queue).await?;
+            let now = chrono::Utc::now().timestamp_millis();
+            let from = now - span(&since)?.as_millis() as i64;
+            let resolution = resolution.as_deref().map(span).transpose()?;
+            let samples = history::range(&session.store, &id, from, now + 1, resolution)?;
+            match format {
+                HistoryFormat::Csv => {
+                    print!("{}", history::to_csv(&samples).map_err(CliError::invalid)?)
+                }
+                HistoryFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&samples).unwrap_or_default()
+                ),
+            }
+            Ok(())
+        }
+        MonitorCommand::Chart {
+            queue,
+            since,
+            out,
+            max_wait,
+            max_depth,
+        } => {
+            let resolved = crate::channel::resolve_queue(&session.client, &queue).await?;
+            let id = resolved.id.unwrap_or_default();
+            let now = chrono::Utc::now().timestamp_millis();
+            let from = now - span(&since)?.as_millis() as i64;
+            let samples = history::range(&session.store, &id, from, now + 1, None)?;
+            let options = ChartOptions {
+                title: format!(
+                    "{} — wait time, last {since}",
+                    resolved.name.unwrap_or_default()
+                ),
+                max_wait_seconds: max_wait,
+                max_depth,
+                ..ChartOptions::default()
+            };
+            chart::write_chart(&out, &samples, &options)
+                .map_err(|e| CliError::invalid(e.to_string()))?;
+            eprintln!("wrote {} ({} samples)", out.display(), samples.len());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Telling external trackers: POST each event as JSON to a webhook and/or run a local
+//! command with the event on stdin.
+//!
+//! Events go through a bounded queue to one background task, so polling never waits on
+//! a slow tracker; when the queue is full the newest event is dropped and counted. Each
+//! delivery has a timeout and a bounded number of retries.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+const QUEUE_CAPACITY: usize = 256;
+
+#[derive(Debug, Clone, Default)]
+pub struct CallbackSettings {
+    pub webhook: Option<url::Url>,
+    /// A command line run with `sh -c` (or `cmd /C`), the event JSON on stdin.
+    pub command: Option<String>,
+    pub timeout: Duration,
+    pub retries: u32,
+}
+
+/// Delivery counters, for the UI and the tests.
+#[derive(Debug, Default)]
+pub struct DeliveryStats {
+    pub delivered: AtomicU64,
+    pub failed: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct Callbacks {
+    sender: Option<mpsc::Sender<serde_json::Value>>,
+    stats: Arc<DeliveryStats>,
+}
+
+impl Callbacks {
+    /// No trackers: events go nowhere.
+    pub fn none() -> Callbacks {
+        Callbacks {
+            sender: None,
+            stats: Arc::new(DeliveryStats::default()),
+        }
+    }
+
+    /// Starts the delivery task.
+    pub fn start(settings: CallbackSettings) -> Callbacks {
+        if settings.webhook.is_none() && settings.command.is_none() {
+            return Callbacks::none();
+        }
+        let (sender, mut receiver) = mpsc::channel::<serde_json::Value>(QUEUE_CAPACITY);
+        let stats = Arc::new(DeliveryStats::default());
+        let task_stats = stats.clone();
+        let timeout = if settings.timeout.is_zero() {
+            Duration::from_secs(5)
+        } else {
+            settings.timeout
+        };
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .unwrap_or_default();
+        tokio::spawn(async move {
+            while let Some(event) = receiver.recv().await {
+                if let Some(url) = &settings.webhook {
+                    let ok = post_with_retries(&http, url, &event, settings.retries).await;
+                    count(&task_stats, ok);
+                }
+                if let Some(command) = &settings.command {
+                    let ok = run_command(command, &event, timeout).await;
+                    count(&task_stats, ok);
+                }
+            }
+        });
+        Callbacks {
+            sender: Some(sender),
+            stats,
+        }
+    }
+
+    /// Queues an event; never waits.
+    pub fn send<T: Serialize>(&self, event: &T) {
+        let Some(sender) = &self.sender else { return };
+        let value = serde_json::to_value(event).unwrap_or_default();
+        if sender.try_send(value).is_err() {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("callback queue full; an event was dropped");
+        }
+    }
+
+    pub fn stats(&self) -> &DeliveryStats {
+        &self.stats
+    }
+}
+
+fn count(stats: &DeliveryStats, ok: bool) {
+    if ok {
+        stats.delivered.fetch_add(1, Ordering::Relaxed);
+    } else {
+        stats.failed.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+async fn post_with_retries(
+    http: &reqwest::Client,
+    url: &url::Url,
+    event: &serde_json::Value,
+    retries: u32,
+) -> bool {
+    for attempt in 0..=retries {
+        match http.post(url.clone()).json(event).send().await {
+            Ok(response) if response.status().is_success() => return true,
+            Ok(response) => tracing::warn!(
+                status = response.status().as_u16(),
+                attempt,
+                "webhook refused the event"
+            ),
+            Err(error) => tracing::warn!(%error, attempt, "webhook could not be reached"),
+        }
+        if attempt < retries {
+            tokio::time::sleep(Duration::from_millis(500) * 2u32.pow(attempt)).await;
+        }
+    }
+    false
+}
+
+async fn run_command(command: &str, event: &serde_json::Value, timeout: Duration) -> bool {
+    let mut process = if cfg!(windows) {
+        let mut p = tokio::process::Command::new("cmd");
+        p.args(["/C", command]);
+        p
+    } else {
+        let mut p = tokio::process::Command::new("sh");
+        p.args(["-c", command]);
+        p
+    };
+    let spawned = process
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(error) => {
+            tracing::warn!(%error, "callback command could not start");
+            return false;
+        }
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let line = format!("{event}\n");
+        if stdin.write_all(line.as_bytes()).await.is_err() {
+            return false;
+        }
+    }
+    match tokio::time::timeout(timeout, child.wait()).await {
+        Ok(Ok(status)) => status.success(),
+        Ok(Err(_)) => false,
+        Err(_) => {
+            tracing::warn!("callback command timed out and was stopped");
+            false
+        }
+    }
+}

@@ -1,0 +1,499 @@
+//! The polling loop: one observations request per cycle for every watched queue, estimated
+//! waits on a slower cadence, samples into the history, flags against directives, events
+//! to the audit log and the trackers, and a schedule that respects the rate budget.
+//!
+//! Memory stays flat however long it runs: between cycles it keeps a few numbers per
+//! queue and per tracked conversation, never the samples themselves.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::genesys::models::{
+    metric, AnalyticsFilter, QueueObservationQuery, QueueObservationQueryResponse,
+};
+use crate::genesys::Client;
+use crate::store::Store;
+
+use super::audit_log::AuditLog;
+use super::callbacks::Callbacks;
+use super::schedule::{next_interval, MIN_INTERVAL};
+use super::{evaluate_flags, history, smooth, Directives, Flags, QueueSample, DEFAULT_SMOOTHING};
+
+#[derive(Debug, Clone)]
+pub struct WatchedQueue {
+    pub id: String,
+    pub name: String,
+    pub directives: Directives,
+}
+
+#[derive(Debug, Clone)]
+pub struct PollerSettings {
+    pub interval: Duration,
+    /// Ask each queue's estimated wait every this many cycles (0: never).
+    pub estimate_every: u32,
+    pub smoothing: f64,
+    pub retention: Duration,
+    /// Follow one conversation: `(queue id, conversation id)`.
+    pub track: Option<(String, String)>,
+}
+
+impl Default for PollerSettings {
+    fn default() -> Self {
+        PollerSettings {
+            interval: Duration::from_secs(10),
+            estimate_every: 6,
+            smoothing: DEFAULT_SMOOTHING,
+            retention: history::DEFAULT_RETENTION,
+            track: None,
+        }
+    }
+}
+
+/// A flag change of one queue.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagChange {
+    pub queue_id: String,
+    pub queue_name: String,
+    pub before: Option<Flags>,
+    pub after: Flags,
+}
+
+/// Where a tracked conversation is.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tracking {
+    pub conversation_id: String,
+    /// 1-based place in the queue, while waiting.
+    pub position: Option<u32>,
+    pub estimated_wait_seconds: Option<i64>,
+    pub waited_seconds: Option<i64>,
+    /// `waiting`, `left` (answered or abandoned) or `notSeen`.
+    pub state: String,
+    /// Share of position changes that moved down or stayed (1.0 is perfect).
+    pub position_accuracy: Option<f64>,
+    /// First estimate minus the wait that actually happened, once it left the queue.
+    pub estimate_error_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CycleReport {
+    pub at: String,
+    pub latency_ms: u64,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub requests: u64,
+    pub samples: Vec<QueueSample>,
+    pub flags: Vec<(String, Flags)>,
+    pub changes: Vec<FlagChange>,
+    pub tracking: Option<Tracking>,
+    pub next_interval_ms: u64,
+}
+
+#[derive(Default)]
+struct QueueState {
+    smoothed: Option<f64>,
+    last_estimate: Option<u64>,
+    flags: Option<Flags>,
+}
+
+#[derive(Default)]
+struct TrackState {
+    arrived: Option<DateTime<Utc>>,
+    last_position: Option<u32>,
+    transitions: u32,
+    good_transitions: u32,
+    first_estimate: Option<i64>,
+    left_after: Option<i64>,
+}
+
+pub struct Poller {
+    client: Client,
+    store: Store,
+    queues: Vec<WatchedQueue>,
+    settings: PollerSettings,
+    callbacks: Callbacks,
+    audit: Option<AuditLog>,
+    states: Vec<QueueState>,
+    track: TrackState,
+    cycles: u64,
+    consecutive_rate_limits: u32,
+    anchor: (DateTime<Utc>, tokio::time::Instant),
+}
+
+impl Poller {
+    pub fn new(
+        client: Client,
+        store: Store,
+        queues: Vec<WatchedQueue>,
+        settings: PollerSettings,
+        callbacks: Callbacks,
+        audit: Option<AuditLog>,
+    ) -> Result<Poller, String> {
+        if queues.is_empty() {
+            return Err("give at least one queue to watch".into());
+        }
+        if settings.interval < MIN_INTERVAL {
+            return Err(format!(
+                "the interval must be at least {} s, to stay inside the rate limits",
+                MIN_INTERVAL.as_secs()
+            ));
+        }
+        if !(0.0..=1.0).contains(&settings.smoothing) || settings.smoothing == 0.0 {
+            return Err("the smoothing factor must be above 0 and at most 1".into());
+        }
+        for queue in &queues {
+            queue
+                .directives
+                .check()
+                .map_err(|reason| format!("queue {}: {reason}", queue.name))?;
+        }
+        let states = queues.iter().map(|_| QueueState::default()).collect();
+        Ok(Poller {
+            client,
+            store,
+            queues,
+            settings,
+            callbacks,
+            audit,
+            states,
+            track: TrackState::default(),
+            cycles: 0,
+            consecutive_rate_limits: 0,
+            anchor: (Utc::now(), tokio::time::Instant::now()),
+        })
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.anchor.0 + chrono::Duration::from_std(self.anchor.1.elapsed()).unwrap_or_default()
+    }
+
+    pub fn callbacks(&self) -> &Callbacks {
+        &self.callbacks
+    }
+
+    fn requests_per_cycle(&self) -> u32 {
+        let estimates = if self.settings.estimate_every > 0 {
+            self.queues.len() as u32 / self.settings.estimate_every.max(1)
+        } else {
+            0
+        };
+        1 + estimates + u32::from(self.settings.track.is_some())
+    }
+
+    /// One cycle. Failures are reported in the report, not returned: polling goes on.
+    pub async fn cycle(&mut self) -> CycleReport {
+        let started = tokio::time::Instant::now();
+        let requests_before = self.client.api_requests();
+        let limited_before = self.client.rate_budget().rate_limited_responses;
+        let now = self.now();
+        self.cycles += 1;
+        let result = self.poll(now).await;
+        // A 429 slows the schedule even when the client waited it out and the cycle
+        // succeeded: the budget is telling us we ask too often.
+        let met_rate_limit = self.client.rate_budget().rate_limited_responses > limited_before;
+        let (ok, error, samples, tracking) = match result {
+            Ok((samples, tracking)) => (true, None, samples, tracking),
+            Err(error) => (false, Some(error.to_string()), Vec::new(), None),
+        };
+        if met_rate_limit
+            || error.is_some()
+                && self.client.rate_budget().last_retry_after_seconds.is_some()
+                && !ok
+        {
+            self.consecutive_rate_limits += 1;
+        } else if ok {
+            self.consecutive_rate_limits = 0;
+        }
+        let mut flags = Vec::new();
+        let mut changes = Vec::new();
+        for sample in &samples {
+            let Some(index) = self.queues.iter().position(|q| q.id == sample.queue_id) else {
+                continue;
+            };
+            let evaluated = evaluate_flags(sample, &self.queues[index].directives);
+            let before = self.states[index].flags.clone();
+            if before.as_ref().is_none_or(|b| b.differs_from(&evaluated)) {
+                changes.push(FlagChange {
+                    queue_id: sample.queue_id.clone(),
+                    queue_name: self.queues[index].name.clone(),
+                    before,
+                    after: evaluated.clone(),
+                });
+            }
+            self.states[index].flags = Some(evaluated.clone());
+            flags.push((sample.queue_id.clone(), evaluated));
+        }
+        if !samples.is_empty() {
+            if let Err(error) = history::append(&self.store, &samples) {
+                tracing::warn!(%error, "could not write the queue history");
+            }
+        }
+        if self.cycles % 720 == 1 {
+            if let Err(error) =
+                history::prune(&self.store, now.timestamp_millis(), self.settings.retention)
+            {
+                tracing::warn!(%error, "could not prune the queue history");
+            }
+        }
+        let budget = self.client.rate_budget();
+        let next = next_interval(
+            self.settings.interval,
+            self.requests_per_cycle(),
+            &budget,
+            self.consecutive_rate_limits,
+        );
+        let report = CycleReport {
+            at: crate::store::timestamp(now),
+            latency_ms: started.elapsed().as_millis() as u64,
+            ok,
+            error,
+            requests: self.client.api_requests() - requests_before,
+            samples,
+            flags,
+            changes,
+            tracking,
+            next_interval_ms: next.as_millis() as u64,
+        };
+        self.publish(&report);
+        report
+    }
+
+    fn publish(&mut self, report: &CycleReport) {
+        let cycle_entry = serde_json::json!({
+            "type": "cycle", "at": report.at, "latencyMs": report.latency_ms, "ok": report.ok, "error": report.error,
+            "requests": report.requests, "nextIntervalMs": report.next_interval_ms,
+            "queues": report.samples.iter().zip(&report.flags).map(|(s, (_, f))| serde_json::json!({
+                "queueId": s.queue_id, "waiting": s.waiting, "interacting": s.interacting, "agentsOnQueue": s.agents_on_queue,
+                "longestWaitSeconds": s.longest_wait_seconds, "estimatedWaitSeconds": s.estimated_wait_seconds,
+                "smoothedWaitSeconds": s.smoothed_wait_seconds, "overCapacity": f.over_capacity, "waitExceeded": f.wait_exceeded,
+                "availability": f.availability,
+            })).collect::<Vec<_>>(),
+            "tracking": report.tracking,
+        });
+        let mut entries = vec![cycle_entry];
+        entries.extend(report.changes.iter().map(|change| {
+            serde_json::json!({"type": "flags", "at": report.at, "queueId": change.queue_id, "queueName": change.queue_name,
+                               "before": change.before, "after": change.after})
+        }));
+        for entry in &entries {
+            if let Some(log) = self.audit.as_mut() {
+                if let Err(error) = log.write(entry) {
+                    tracing::warn!(%error, "could not write the monitor audit log");
+                }
+            }
+            self.callbacks.send(entry);
+        }
+    }
+
+    async fn poll(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<QueueSample>, Option<Tracking>), crate::genesys::Error> {
+        let tracking_queue = self.settings.track.as_ref().map(|(queue, _)| queue.clone());
+        let query = QueueObservationQuery {
+            filter: AnalyticsFilter::any_of("queueId", self.queues.iter().map(|q| q.id.clone())),
+            metrics: vec![
+                metric::WAITING.into(),
+                metric::INTERACTING.into(),
+                metric::ON_QUEUE_USERS.into(),
+                metric::LONGEST_WAITING.into(),
+            ],
+            detail_metrics: tracking_queue
+                .as_ref()
+                .map(|_| vec![metric::WAITING.to_string()]),
+            ..Default::default()
+        };
+        let response = self.client.analytics().queue_observations(&query).await?;
+        let ask_estimates = self.settings.estimate_every > 0
+            && (self.cycles - 1) % u64::from(self.settings.estimate_every) == 0;
+        let mut samples = Vec::with_capacity(self.queues.len());
+        for index in 0..self.queues.len() {
+            let id = self.queues[index].id.clone();
+            let mut sample = sample_of(&response, &id, now);
+            if ask_estimates {
+                let estimate = self
+                    .client
+                    .queues()
+                    .estimated_wait_time_for_media(&id, "message")
+                    .await?;
+                self.states[index].last_estimate =
+                    estimate.message_estimate_seconds().map(|s| s.max(0) as u64);
+                sample.estimated_wait_seconds = self.states[index].last_estimate;
+            }
+            if let Some(estimate) = self.states[index].last_estimate {
+                let smoothed = smooth(
+                    self.states[index].smoothed,
+                    estimate as f64,
+                    self.settings.smoothing,
+                );
+                self.states[index].smoothed = Some(smoothed);
+                sample.smoothed_wait_seconds = Some((smoothed * 10.0).round() / 10.0);
+            }
+            samples.push(sample);
+        }
+        let tracking = match self.settings.track.clone() {
+            Some((queue_id, conversation_id)) => Some(
+                self.follow(&response, &queue_id, &conversation_id, now)
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok((samples, tracking))
+    }
+
+    async fn follow(
+        &mut self,
+        response: &QueueObservationQueryResponse,
+        queue_id: &str,
+        conversation_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Tracking, crate::genesys::Error> {
+        let waiting: Vec<(String, Option<DateTime<Utc>>)> = response
+            .results
+            .iter()
+            .filter(|r| r.group.get("queueId").map(String::as_str) == Some(queue_id))
+            .flat_map(|r| r.data.iter())
+            .filter(|d| d.metric == metric::WAITING)
+            .flat_map(|d| d.observations.iter().flatten())
+            .map(|o| {
+                (
+                    o.conversation_id.clone().unwrap_or_default(),
+                    o.observation_date.as_deref().and_then(parse_date),
+                )
+            })
+            .collect();
+        let found = waiting.iter().position(|(id, _)| id == conversation_id);
+        let track = &mut self.track;
+        let mut estimate = None;
+        let state = match found {
+            Some(index) => {
+                let position = index as u32 + 1;
+                track.arrived = track.arrived.or(waiting[index].1);
+                if let Some(previous) = track.last_position {
+                    track.transitions += 1;
+                    if position <= previous {
+                        track.good_transitions += 1;
+                    }
+                }
+                track.last_position = Some(position);
+                let predictions = self
+                    .client
+                    .queues()
+                    .estimated_wait_time(queue_id, Some(conversation_id))
+                    .await?;
+                estimate = predictions
+                    .results
+                    .first()
+                    .map(|r| r.estimated_wait_time_seconds);
+                let track = &mut self.track;
+                track.first_estimate = track.first_estimate.or(estimate);
+                "waiting"
+            }
+            None if track.last_position.is_some() => {
+                if track.left_after.is_none() {
+                    track.left_after = track.arrived.map(|arrived| (now - arrived).num_seconds());
+                }
+                "left"
+            }
+            None => "notSeen",
+        };
+        let track = &self.track;
+        Ok(Tracking {
+            conversation_id: conversation_id.to_string(),
+            position: found.map(|i| i as u32 + 1),
+            estimated_wait_seconds: estimate,
+            waited_seconds: track
+                .left_after
+                .or_else(|| track.arrived.map(|a| (now - a).num_seconds())),
+            state: state.into(),
+            position_accuracy: (track.transitions > 0)
+                .then(|| f64::from(track.good_transitions) / f64::from(track.transitions)),
+            estimate_error_seconds: track
+                .first_estimate
+                .zip(track.left_after)
+                .map(|(estimated, actual)| estimated - actual),
+        })
+    }
+
+    /// Cycles until cancelled or `run_for` has passed, sleeping as the schedule says.
+    pub async fn run(
+        &mut self,
+        cancel: &CancellationToken,
+        run_for: Option<Duration>,
+        on_report: &(dyn Fn(&CycleReport) + Send + Sync),
+    ) {
+        let started = tokio::time::Instant::now();
+        loop {
+            let report = self.cycle().await;
+            on_report(&report);
+            let wait = Duration::from_millis(report.next_interval_ms);
+            if run_for.is_some_and(|limit| started.elapsed() + wait > limit) {
+                return;
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
+
+fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// One queue's numbers from a shared observations response.
+pub fn sample_of(
+    response: &QueueObservationQueryResponse,
+    queue_id: &str,
+    now: DateTime<Utc>,
+) -> QueueSample {
+    let mut sample = QueueSample {
+        queue_id: queue_id.to_string(),
+        at_ms: now.timestamp_millis(),
+        waiting: 0,
+        interacting: 0,
+        agents_on_queue: 0,
+        agents_idle: 0,
+        longest_wait_seconds: 0,
+        estimated_wait_seconds: None,
+        smoothed_wait_seconds: None,
+    };
+    let count = |value: Option<i64>| value.unwrap_or(0).max(0) as u32;
+    for result in response
+        .results
+        .iter()
+        .filter(|r| r.group.get("queueId").map(String::as_str) == Some(queue_id))
+    {
+        for data in &result.data {
+            match data.metric.as_str() {
+                metric::WAITING => sample.waiting += count(data.stats.count),
+                metric::INTERACTING => sample.interacting += count(data.stats.count),
+                metric::ON_QUEUE_USERS => {
+                    sample.agents_on_queue += count(data.stats.count);
+                    if data.qualifier.as_deref() == Some("IDLE") {
+                        sample.agents_idle += count(data.stats.count);
+                    }
+                }
+                metric::LONGEST_WAITING => {
+                    if let Some(started) = data
+                        .stats
+                        .calculated_metric_value
+                        .and_then(DateTime::<Utc>::from_timestamp_millis)
+                    {
+                        sample.longest_wait_seconds = (now - started).num_seconds().max(0) as u64;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    sample
+}
