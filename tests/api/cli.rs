@@ -379,3 +379,78 @@ async fn channel_create_export_and_import_through_the_cli() {
     let diffs: Value = serde_json::from_slice(&diff.stdout).unwrap();
     assert_eq!(diffs["draftVsPublished"], serde_json::json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monitor_watch_records_history_that_history_and_chart_read_back() {
+    let app = spawn_sandbox().await;
+    let base = app.sandbox.base_url();
+    let folder = tempfile::tempdir().unwrap();
+    let home = folder.path().to_path_buf();
+    let chart = folder.path().join("support.svg");
+    let chart_arg = chart.to_string_lossy().to_string();
+    let (watch, history, drawn, bad) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| run_in(&home, &base, "sandbox-secret", args);
+        let watch = run(&[
+            "monitor",
+            "watch",
+            "--queue",
+            "Support",
+            "--queue",
+            "Sales",
+            "--interval",
+            "5",
+            "--for",
+            "6s",
+            "--max-wait",
+            "300",
+            "--output",
+            "json",
+        ]);
+        let history = run(&[
+            "monitor", "history", "--queue", "Support", "--since", "1h", "--format", "csv",
+        ]);
+        let drawn = run(&[
+            "monitor",
+            "chart",
+            "--queue",
+            "Support",
+            "--since",
+            "1h",
+            "--out",
+            &chart_arg,
+            "--max-wait",
+            "300",
+        ]);
+        let bad = run(&["monitor", "watch", "--queue", "Support", "--interval", "2"]);
+        (watch, history, drawn, bad)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        watch.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&watch.stderr)
+    );
+    let cycles: Vec<Value> = String::from_utf8_lossy(&watch.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(cycles.len(), 2, "cycles at 0 s and 5 s within 6 s");
+    assert!(cycles
+        .iter()
+        .all(|c| c["ok"] == true && c["samples"].as_array().unwrap().len() == 2));
+    let csv = String::from_utf8_lossy(&history.stdout);
+    assert_eq!(csv.lines().count(), 3, "header and two samples: {csv}");
+    assert_eq!(
+        drawn.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&drawn.stderr)
+    );
+    assert!(std::fs::read_to_string(&chart)
+        .unwrap()
+        .contains("max wait 300 s"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("at least 5 s"));
+}
