@@ -1,5 +1,5 @@
-// Release builds on Windows must not open a console window behind the app.
-#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+// One binary serves the window and the headless CLI, so it stays a console program on
+// Windows: the "windows" subsystem would swallow every line the CLI prints.
 
 use std::process::ExitCode;
 

@@ -65,65 +65,26 @@ pub enum RunnerEvent {
     },
 }
 
-/// Reduces an observations response to the sample of one queue. `now` is the caller's
-/// clock, used to turn the longest-waiting start time into a duration.
+/// Reduces an observations response to the sample of one queue (the monitor's reading of
+/// the same response). `now` is the caller's clock, used to turn the longest-waiting
+/// start time into a duration.
 pub fn sample_from_observations(
     response: &QueueObservationQueryResponse,
     queue_id: &str,
     now: DateTime<Utc>,
 ) -> Sample {
-    let mut agents = 0i64;
-    let mut waiting = 0i64;
-    let mut oldest: Option<DateTime<Utc>> = None;
-    for result in response
-        .results
-        .iter()
-        .filter(|r| r.group.get("queueId").map(String::as_str) == Some(queue_id))
-    {
-        for data in &result.data {
-            match data.metric.as_str() {
-                metric::ON_QUEUE_USERS => agents += data.stats.count.unwrap_or(0),
-                metric::WAITING => {
-                    waiting += data.stats.count.unwrap_or(0);
-                    let first = data
-                        .observations
-                        .iter()
-                        .flatten()
-                        .filter_map(|o| o.observation_date.as_deref())
-                        .filter_map(parse_date)
-                        .min();
-                    oldest = oldest.min(first).or(first);
-                }
-                metric::LONGEST_WAITING => {
-                    let started = data
-                        .stats
-                        .calculated_metric_value
-                        .and_then(DateTime::<Utc>::from_timestamp_millis);
-                    oldest = match (oldest, started) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                }
-                _ => {}
-            }
-        }
-    }
-    let longest = oldest
-        .map(|start| (now - start).num_seconds().max(0) as u64)
-        .unwrap_or(0);
+    let observed = crate::monitor::poller::sample_of(response, queue_id, now);
     Sample {
         at: now,
-        agents_on_queue: agents.max(0) as u32,
-        waiting: waiting.max(0) as u32,
-        longest_wait_seconds: if waiting > 0 { longest } else { 0 },
+        agents_on_queue: observed.agents_on_queue,
+        waiting: observed.waiting,
+        longest_wait_seconds: if observed.waiting > 0 {
+            observed.longest_wait_seconds
+        } else {
+            0
+        },
         estimated_wait_seconds: None,
     }
-}
-
-fn parse_date(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
 }
 
 pub struct FallbackRunner {

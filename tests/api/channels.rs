@@ -37,6 +37,28 @@ fn quiet() -> impl Fn(Progress) + Send + Sync {
     |_| {}
 }
 
+/// Runner settings with the given queue, flows and rules, sampling every 10 s.
+fn settings(
+    deployment_id: &str,
+    queue_id: &str,
+    primary_flow: &str,
+    fallback_flow: &str,
+    rules: FallbackRules,
+    mode: RunnerMode,
+) -> RunnerSettings {
+    RunnerSettings {
+        profile: "t".into(),
+        deployment_id: deployment_id.into(),
+        primary_queue_id: queue_id.into(),
+        primary_flow_id: primary_flow.into(),
+        fallback_flow_id: fallback_flow.into(),
+        rules,
+        interval: Duration::from_secs(10),
+        mode,
+        use_estimated_wait: false,
+    }
+}
+
 async fn deployment_flow(app: &TestApp, deployment_id: &str) -> String {
     app.client
         .deployments()
@@ -796,25 +818,24 @@ async fn dry_run_reports_the_switch_but_changes_nothing() {
         json!({"onQueueAgents": 0}),
     )
     .await;
+    let fallback_flow = app.flow_id(FALLBACK_FLOW_NAME).await;
+    // More agents than the queue has: overloaded from the first sample.
+    let rules = FallbackRules {
+        trigger_samples: 2,
+        min_agents: 20,
+        ..FallbackRules::default()
+    };
     let runner = FallbackRunner::new(
         app.client.clone(),
         store.clone(),
-        RunnerSettings {
-            profile: "t".into(),
-            deployment_id: deployment_id.clone(),
-            primary_queue_id: support,
-            primary_flow_id: primary_flow.clone(),
-            fallback_flow_id: app.flow_id(FALLBACK_FLOW_NAME).await,
-            // More agents than the queue has: overloaded from the first sample.
-            rules: FallbackRules {
-                trigger_samples: 2,
-                min_agents: 20,
-                ..FallbackRules::default()
-            },
-            interval: Duration::from_secs(10),
-            mode: RunnerMode::DryRun,
-            use_estimated_wait: false,
-        },
+        settings(
+            &deployment_id,
+            &support,
+            &primary_flow,
+            &fallback_flow,
+            rules,
+            RunnerMode::DryRun,
+        ),
     )
     .unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
@@ -850,23 +871,14 @@ async fn dry_run_reports_the_switch_but_changes_nothing() {
 #[tokio::test]
 async fn a_runner_with_unworkable_rules_is_refused() {
     let app = spawn_sandbox().await;
+    let rules = FallbackRules {
+        trigger_samples: 0,
+        ..FallbackRules::default()
+    };
     let result = FallbackRunner::new(
         app.client.clone(),
         Store::in_memory().unwrap(),
-        RunnerSettings {
-            profile: "t".into(),
-            deployment_id: "d".into(),
-            primary_queue_id: "q".into(),
-            primary_flow_id: "p".into(),
-            fallback_flow_id: "f".into(),
-            rules: FallbackRules {
-                trigger_samples: 0,
-                ..FallbackRules::default()
-            },
-            interval: Duration::from_secs(10),
-            mode: RunnerMode::Run,
-            use_estimated_wait: false,
-        },
+        settings("d", "q", "p", "f", rules, RunnerMode::Run),
     );
     assert!(matches!(result, Err(ChannelError::Invalid(_))));
 }
@@ -883,24 +895,24 @@ async fn the_fallback_is_not_switched_to_a_flow_that_is_gone() {
         json!({"onQueueAgents": 0}),
     )
     .await;
+    let primary_flow = deployment.flow.unwrap().id.unwrap();
+    let missing_flow = uuid::Uuid::new_v4().to_string();
+    let rules = FallbackRules {
+        trigger_samples: 1,
+        min_agents: 20,
+        ..FallbackRules::default()
+    };
     let runner = FallbackRunner::new(
         app.client.clone(),
         store,
-        RunnerSettings {
-            profile: "t".into(),
-            deployment_id: deployment_id.clone(),
-            primary_queue_id: support,
-            primary_flow_id: deployment.flow.unwrap().id.unwrap(),
-            fallback_flow_id: uuid::Uuid::new_v4().to_string(),
-            rules: FallbackRules {
-                trigger_samples: 1,
-                min_agents: 20,
-                ..FallbackRules::default()
-            },
-            interval: Duration::from_secs(10),
-            mode: RunnerMode::Run,
-            use_estimated_wait: false,
-        },
+        settings(
+            &deployment_id,
+            &support,
+            &primary_flow,
+            &missing_flow,
+            rules,
+            RunnerMode::Run,
+        ),
     )
     .unwrap();
     let mut state = runner.current_state().await.unwrap();
