@@ -149,6 +149,7 @@ where
         .x_desc("local time")
         .y_desc("wait (s)")
         .x_label_formatter(&time_label)
+        .y_label_formatter(&|value| format!("{value:.0}"))
         .x_labels(8)
         .light_line_style(RGBColor(235, 238, 242))
         .draw()
