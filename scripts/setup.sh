@@ -9,6 +9,7 @@ packages=(
   libdbus-1-dev libfontconfig1-dev libfreetype-dev fonts-dejavu-core
   xvfb xauth webkit2gtk-driver imagemagick
   gnome-keyring libsecret-tools keyutils dbus-x11
+  python3 python3-venv
 )
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then

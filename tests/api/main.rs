@@ -9,6 +9,7 @@ mod client;
 mod helpers;
 mod keychain;
 mod monitor;
+mod official_sdk;
 mod sandbox_contract;
 mod sandbox_lifecycle;
 mod sandbox_traffic;

@@ -1,0 +1,97 @@
+"""Drives the Sandbox with Genesys's official Python SDK (PureCloudPlatformClientV2).
+
+Usage: python official_sdk_check.py BASE_URL CLIENT_ID CLIENT_SECRET
+
+The SDK deserialises every response into its own models: a null enum, a wrong field
+name or an unknown envelope fails here. Prints one line per check and exits non-zero on
+the first failure.
+"""
+
+import datetime
+import sys
+
+import PureCloudPlatformClientV2 as gc
+from PureCloudPlatformClientV2.rest import ApiException
+
+
+def check(label, condition, detail=""):
+    if not condition:
+        print(f"FAIL {label} {detail}")
+        sys.exit(1)
+    print(f"ok   {label} {detail}")
+
+
+def main():
+    base, client_id, client_secret = sys.argv[1:4]
+    gc.configuration.host = base
+    client = gc.api_client.ApiClient()
+    client.host = base
+    client.get_client_credentials_token(client_id, client_secret)
+    check("token", bool(client.access_token))
+
+    routing = gc.RoutingApi(client)
+    queues = routing.get_routing_queues(page_size=2, page_number=1)
+    check("queues page", queues.page_size == 2 and queues.page_count >= 2 and len(queues.entities) == 2, f"total={queues.total}")
+    support = routing.get_routing_queues(name="Support").entities[0]
+    ewt = routing.get_routing_queue_estimatedwaittime(support.id)
+    check("estimated wait", ewt.results[0].formula in ("BEST", "POSITION-IN-QUEUE"), f"{ewt.results[0].estimated_wait_time_seconds} s")
+
+    flows = gc.ArchitectApi(client).get_flows(type=["inboundshortmessage"])
+    check("inbound message flows", len(flows.entities) == 2 and flows.entities[0].type == "INBOUNDSHORTMESSAGE")
+
+    web = gc.WebDeploymentsApi(client)
+    configurations = web.get_webdeployments_configurations()
+    configuration = configurations.entities[0]
+    check("configurations", configuration.version == "DRAFT" and configuration.status == "Active", configuration.name)
+    versions = web.get_webdeployments_configuration_versions(configuration.id)
+    check("versions", [v.version for v in versions.entities][:2] == ["DRAFT", "1"])
+    deployments = web.get_webdeployments_deployments()
+    deployment = deployments.entities[0]
+    check("deployments", deployment.status == "Active" and deployment.configuration.version == "1", deployment.name)
+    live = web.get_webdeployments_deployment_configurations(deployment.id)
+    check("active configuration", live.configuration_version.messenger.styles.primary_color == "#1f5fa8")
+
+    draft = web.get_webdeployments_configuration_versions_draft(configuration.id)
+    draft.description = "Edited by the official SDK"
+    written = web.put_webdeployments_configuration_versions_draft(configuration.id, draft)
+    check("draft write", written.description == "Edited by the official SDK" and written.status in ("Pending", "Active"), f"status={written.status}")
+
+    query = gc.QueueObservationQuery()
+    query.filter = gc.QueueObservationQueryFilter()
+    query.filter.type = "or"
+    predicate = gc.QueueObservationQueryPredicate()
+    predicate.dimension = "queueId"
+    predicate.value = support.id
+    query.filter.predicates = [predicate]
+    query.metrics = ["oWaiting", "oInteracting", "oOnQueueUsers", "oLongestWaiting"]
+    observed = gc.AnalyticsApi(client).post_analytics_queues_observations_query(query)
+    metrics = sorted({d.metric for r in observed.results for d in r.data})
+    check("queue observations", metrics == ["oInteracting", "oLongestWaiting", "oOnQueueUsers", "oWaiting"], str(metrics))
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    interval = f"{(now - datetime.timedelta(hours=6)).isoformat()}/{(now + datetime.timedelta(hours=1)).isoformat()}"
+    details_query = gc.ConversationQuery()
+    details_query.interval = interval
+    paging = gc.PagingSpec()
+    paging.page_size = 5
+    paging.page_number = 1
+    details_query.paging = paging
+    details = gc.AnalyticsApi(client).post_analytics_conversations_details_query(details_query)
+    check("conversation details", details.total_hits > 0 and len(details.conversations) == 5, f"totalHits={details.total_hits}")
+
+    audit = gc.AuditQueryRequest()
+    audit.interval = interval
+    audit.service_name = "WebDeployments"
+    submitted = gc.AuditApi(client).post_audits_query(audit)
+    status = gc.AuditApi(client).get_audits_query_transaction_id(submitted.id)
+    results = gc.AuditApi(client).get_audits_query_transaction_id_results(submitted.id)
+    check("audit query", status.state == "Succeeded" and any(e.action == "Update" for e in results.entities))
+
+    try:
+        routing.get_routing_queue("00000000-0000-4000-8000-000000000000")
+        check("404 error", False)
+    except ApiException as error:
+        check("404 error", error.status == 404 and "not.found" in error.body)
+
+
+main()
