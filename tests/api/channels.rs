@@ -37,6 +37,25 @@ fn quiet() -> impl Fn(Progress) + Send + Sync {
     |_| {}
 }
 
+/// Creates a Support channel with default publish options and waits for the outcome.
+async fn create_support_channel(
+    app: &TestApp,
+    store: &Store,
+    name: &str,
+) -> channel::CreatedChannel {
+    channel::create_channel(
+        &app.client,
+        store,
+        "t",
+        &support_channel(name),
+        &PublishOptions::default(),
+        &CancellationToken::new(),
+        &quiet(),
+    )
+    .await
+    .unwrap()
+}
+
 /// Runner settings with the given queue, flows and rules, sampling every 10 s.
 fn settings(
     deployment_id: &str,
@@ -401,17 +420,7 @@ async fn publish_ends_in_error_with_the_servers_reason() {
         json!({"outcome": "Error", "reason": "Flow Web Messaging Inbound is not published"}),
     )
     .await;
-    let created = channel::create_channel(
-        &app.client,
-        &store,
-        "t",
-        &support_channel("Broken"),
-        &PublishOptions::default(),
-        &CancellationToken::new(),
-        &quiet(),
-    )
-    .await
-    .unwrap();
+    let created = create_support_channel(&app, &store, "Broken").await;
     match &created.outcome {
         PublishOutcome::Error { reason } => assert!(
             reason.contains("Flow Web Messaging Inbound is not published"),
@@ -570,17 +579,7 @@ async fn rollback_republishes_an_earlier_versions_content() {
     let app = spawn_sandbox().await;
     let store = Store::in_memory().unwrap();
     let cancel = CancellationToken::new();
-    let created = channel::create_channel(
-        &app.client,
-        &store,
-        "t",
-        &support_channel("Rollback me"),
-        &PublishOptions::default(),
-        &cancel,
-        &quiet(),
-    )
-    .await
-    .unwrap();
+    let created = create_support_channel(&app, &store, "Rollback me").await;
     let (configuration_id, deployment_id) = (
         created.configuration_id.clone(),
         created.deployment_id.unwrap(),
@@ -677,17 +676,7 @@ async fn delete_takes_a_snapshot_first_that_can_be_imported_back() {
     let app = spawn_sandbox().await;
     let store = Store::in_memory().unwrap();
     let cancel = CancellationToken::new();
-    let created = channel::create_channel(
-        &app.client,
-        &store,
-        "t",
-        &support_channel("Short-lived"),
-        &PublishOptions::default(),
-        &cancel,
-        &quiet(),
-    )
-    .await
-    .unwrap();
+    let created = create_support_channel(&app, &store, "Short-lived").await;
     let deployment_id = created.deployment_id.unwrap();
     let folder = tempfile::tempdir().unwrap();
     let deleted = channel::delete_channel(&app.client, &store, "t", &deployment_id, folder.path())
