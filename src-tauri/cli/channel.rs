@@ -748,14 +748,7 @@ pub async fn fallback_command(session: &Session, command: FallbackCommand) -> Re
         primary_queue_id: queue_id,
         primary_flow_id,
         fallback_flow_id,
-        rules: FallbackRules {
-            min_agents: args.min_agents,
-            max_wait: Duration::from_secs(args.max_wait),
-            trigger_samples: args.trigger_samples,
-            recover_dwell: Duration::from_secs(args.recover_dwell),
-            agent_margin: args.agent_margin,
-            wait_margin: args.wait_margin,
-        },
+        rules: rules_from(&args),
         interval: Duration::from_secs(args.interval),
         mode,
         use_estimated_wait: args.estimated_wait,
@@ -778,15 +771,23 @@ pub async fn fallback_command(session: &Session, command: FallbackCommand) -> Re
     Ok(())
 }
 
-fn runner_rules(args: &FallbackArgs) -> FallbackRules {
+fn rules_from(args: &FallbackArgs) -> FallbackRules {
     FallbackRules {
         min_agents: args.min_agents,
         max_wait: Duration::from_secs(args.max_wait),
-        // A single evaluation cannot see a streak; it reports what this sample alone says.
-        trigger_samples: 1,
-        recover_dwell: Duration::ZERO,
+        trigger_samples: args.trigger_samples,
+        recover_dwell: Duration::from_secs(args.recover_dwell),
         agent_margin: args.agent_margin,
         wait_margin: args.wait_margin,
+    }
+}
+
+/// A single evaluation cannot see a streak or a dwell; it reports what this sample alone says.
+fn runner_rules(args: &FallbackArgs) -> FallbackRules {
+    FallbackRules {
+        trigger_samples: 1,
+        recover_dwell: Duration::ZERO,
+        ..rules_from(args)
     }
 }
 

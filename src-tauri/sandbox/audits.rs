@@ -7,7 +7,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::genesys::models::{
@@ -17,7 +16,7 @@ use crate::genesys::models::{
 use super::error::{ApiError, ApiResult};
 use super::gate::Caller;
 use super::state::{iso, AuditQueryRecord, Org, SandboxState};
-use super::util::{parse_typed, without_nulls, Params};
+use super::util::{decode_cursor, encode_cursor, parse_typed, without_nulls, Params};
 
 const FILTER_PROPERTIES: &[&str] = &[
     "UserId",
@@ -147,17 +146,6 @@ pub async fn query_status(
     Ok(Json(response))
 }
 
-fn encode(offset: usize) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(offset.to_string())
-}
-
-fn decode(cursor: &str) -> Option<usize> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    String::from_utf8(bytes).ok()?.parse().ok()
-}
-
 pub async fn query_results(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
@@ -181,7 +169,7 @@ pub async fn query_results(
     }
     let offset = match params.get("cursor") {
         None => 0,
-        Some(cursor) => decode(cursor).ok_or_else(|| {
+        Some(cursor) => decode_cursor(cursor).ok_or_else(|| {
             ApiError::invalid_field(
                 "invalid.query.param.value",
                 "cursor",
@@ -192,7 +180,7 @@ pub async fn query_results(
     let page: Vec<&AuditLogMessage> = record.results.iter().skip(offset).take(page_size).collect();
     let mut response = json!({"id": record.id, "pageSize": page_size, "entities": page});
     if offset + page_size < record.results.len() {
-        response["cursor"] = json!(encode(offset + page_size));
+        response["cursor"] = json!(encode_cursor(offset + page_size));
     }
     Ok(Json(without_nulls(response)).into_response())
 }

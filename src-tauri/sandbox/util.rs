@@ -95,11 +95,12 @@ pub fn parse_typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> 
     })
 }
 
-fn encode_cursor(offset: usize) -> String {
+/// An opaque cursor for an offset into a listing.
+pub fn encode_cursor(offset: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
 
-fn decode_cursor(cursor: &str) -> Option<usize> {
+pub fn decode_cursor(cursor: &str) -> Option<usize> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()?;

@@ -107,24 +107,14 @@ pub async fn export_all(
         organization_id: me.organization.as_ref().and_then(|o| o.id.clone()),
         organization_name: me.organization.as_ref().and_then(|o| o.name.clone()),
     };
-    let mut deployments = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        limiter.until_ready().await;
-        let page = client
-            .deployments()
-            .list_page(100, cursor.as_deref())
-            .await?;
-        deployments.extend(page.entities);
-        match page
-            .next_uri
-            .as_deref()
-            .and_then(crate::genesys::paging::cursor_from_uri)
-        {
-            Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
-            _ => break,
+    let deployments = crate::genesys::paging::collect_cursor(|cursor| {
+        let limiter = &limiter;
+        async move {
+            limiter.until_ready().await;
+            client.deployments().list_page(100, cursor.as_deref()).await
         }
-    }
+    })
+    .await?;
     let total = deployments.len();
     let done = AtomicUsize::new(0);
     progress(0, total);
