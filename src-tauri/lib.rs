@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod store;
 pub mod transfer;
 pub mod validate;
+pub mod workspace;
 
 /// Logs to stderr at `info` (override with `RUST_LOG`). Log lines never carry secrets
 /// or tokens: the client logs methods, paths, statuses and timings only.

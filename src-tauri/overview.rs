@@ -1,5 +1,6 @@
 //! The first screen's data: which org, its queues and its channels, in one call.
 
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::genesys::{Client, Error, RateBudget};
@@ -13,6 +14,8 @@ pub struct Overview {
     pub organization: Option<String>,
     pub queues: Vec<NamedItem>,
     pub channels: Vec<ChannelSummary>,
+    /// Configurations no deployment uses (drafts never deployed, leftovers).
+    pub unused_configurations: Vec<NamedItem>,
     pub rate_budget: RateBudget,
 }
 
@@ -30,14 +33,65 @@ pub struct ChannelSummary {
     pub name: String,
     pub status: String,
     pub configuration: String,
+    pub configuration_id: String,
     pub configuration_version: String,
+    /// When the newest version of its configuration was published (RFC 3339).
+    pub last_published: Option<String>,
     pub flow: String,
 }
 
+const LAST_PUBLISHED_LOOKUPS: usize = 50;
+
 pub async fn load(client: &Client, profile: &str) -> Result<Overview, Error> {
-    let me = client.tokens().me().await?;
-    let queues = client.queues().list_all(None).await?;
-    let deployments = client.deployments().list_all().await?;
+    let (tokens, queue_api, deployment_api, configuration_api) = (
+        client.tokens(),
+        client.queues(),
+        client.deployments(),
+        client.configurations(),
+    );
+    let (me, queues, deployments, configurations) = tokio::try_join!(
+        tokens.me(),
+        queue_api.list_all(None),
+        deployment_api.list_all(),
+        configuration_api.list_all(false),
+    )?;
+    // Listings carry drafts only, so the live version's publish date costs one request per
+    // channel: asked four at a time, and only for the first channels of a large org.
+    let live: Vec<(String, String)> = deployments
+        .iter()
+        .take(LAST_PUBLISHED_LOOKUPS)
+        .filter_map(|d| {
+            let reference = d.configuration.as_ref()?;
+            Some((reference.id.clone()?, reference.version.clone()?))
+        })
+        .collect();
+    let versions = &configuration_api;
+    let published: Vec<(String, Option<String>)> = futures::stream::iter(live)
+        .map(|(id, version)| async move {
+            let found = versions.version(&id, &version).await;
+            (id, found.ok().and_then(|v| v.date_published))
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let used: std::collections::HashSet<String> = deployments
+        .iter()
+        .filter_map(|d| d.configuration.as_ref().and_then(|c| c.id.clone()))
+        .collect();
+    let unused_configurations = configurations
+        .into_iter()
+        .filter(|c| c.id.as_ref().is_some_and(|id| !used.contains(id)))
+        .map(|c| NamedItem {
+            id: c.id.unwrap_or_default(),
+            name: c.name,
+        })
+        .collect();
+    let published_at = |configuration_id: Option<&String>| {
+        published
+            .iter()
+            .find(|(id, _)| Some(id) == configuration_id)
+            .and_then(|(_, date)| date.clone())
+    };
     Ok(Overview {
         profile: profile.to_string(),
         environment: client.environment().to_string(),
@@ -61,6 +115,12 @@ pub async fn load(client: &Client, profile: &str) -> Result<Overview, Error> {
                     .as_ref()
                     .and_then(|c| c.name.clone())
                     .unwrap_or_default(),
+                configuration_id: d
+                    .configuration
+                    .as_ref()
+                    .and_then(|c| c.id.clone())
+                    .unwrap_or_default(),
+                last_published: published_at(d.configuration.as_ref().and_then(|c| c.id.as_ref())),
                 configuration_version: d
                     .configuration
                     .as_ref()
@@ -73,6 +133,7 @@ pub async fn load(client: &Client, profile: &str) -> Result<Overview, Error> {
                     .unwrap_or_default(),
             })
             .collect(),
+        unused_configurations,
         rate_budget: client.rate_budget(),
     })
 }

@@ -1,59 +1,111 @@
-const { invoke } = window.__TAURI__.core;
+// The window's shell: navigation, the profile picker, the Sandbox banner, the rate-budget
+// meter and background events. Each screen lives in its own module under js/.
+import { $, $$, call, fill, h, listen, showError, fillChannelSelects } from './js/core.js';
+import * as channels from './js/channels.js';
+import * as editor from './js/editor.js';
+import * as publish from './js/publish.js';
+import * as fallback from './js/fallback.js';
+import * as monitor from './js/monitor.js';
+import * as metrics from './js/metrics.js';
+import * as transfer from './js/transfer.js';
+import * as profiles from './js/profiles.js';
 
-const byId = (id) => document.getElementById(id);
+const screens = { channels, editor, publish, fallback, monitor, metrics, transfer, profiles };
 
-function cell(text) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  return td;
-}
+export const app = {
+  channels: [],
+  current: 'channels',
+  profile: null,
 
-function badge(status) {
-  const span = document.createElement('span');
-  span.className = `badge badge-${(status || 'unknown').toLowerCase()}`;
-  span.textContent = status || 'Unknown';
-  const td = document.createElement('td');
-  td.append(span);
-  return td;
-}
+  /** Shows a screen; `params` tell it what to open (a channel id, a mode). */
+  async show(name, params = {}) {
+    this.current = name;
+    for (const section of $$('.screen')) section.hidden = section.id !== `screen-${name}`;
+    for (const button of $$('#nav button')) {
+      if (button.dataset.screen === name) button.setAttribute('aria-current', 'page');
+      else button.removeAttribute('aria-current');
+    }
+    document.title = `${$(`#screen-${name}`).dataset.title} · Web Messaging Desk`;
+    showError(null);
+    await screens[name].show?.(params);
+  },
 
-function render(overview) {
-  byId('connection').textContent = `${overview.organization ?? 'Unknown org'} · ${overview.environment} · profile ${overview.profile}`;
-  byId('sandbox-banner').hidden = !overview.isSandbox;
+  async refreshChannels() {
+    const overview = await call('load_channels');
+    this.channels = overview.channels;
+    fillChannelSelects(this.channels);
+    updateBudget(overview.rateBudget);
+    $('#connection').textContent = `${overview.organization ?? 'Unknown org'} · ${overview.isSandbox ? 'Sandbox' : overview.environment}`;
+    return overview;
+  },
 
-  const body = byId('channels').querySelector('tbody');
-  body.replaceChildren(...overview.channels.map((channel) => {
-    const row = document.createElement('tr');
-    row.append(
-      cell(channel.name),
-      badge(channel.status),
-      cell(`${channel.configuration} v${channel.configurationVersion}`),
-      cell(channel.flow),
-    );
-    return row;
-  }));
-  byId('channels-empty').hidden = overview.channels.length > 0;
+  async refreshProfiles(view) {
+    const profilesView = view ?? await call('profiles_view');
+    this.profile = profilesView.profiles.find((p) => p.active);
+    fill($('#profile-select'), profilesView.profiles.map((p) => h('option', { value: p.name, selected: p.active }, p.isSandbox ? `${p.name} (built in)` : p.name)));
+    $('#sandbox-banner').hidden = !this.profile?.isSandbox;
+    const notice = $('#notice');
+    notice.hidden = !profilesView.notice;
+    notice.textContent = profilesView.notice ?? '';
+    return profilesView;
+  },
+};
 
-  byId('queues').replaceChildren(...overview.queues.map((queue) => {
-    const item = document.createElement('li');
-    item.textContent = queue.name;
-    return item;
-  }));
-
-  const budget = overview.rateBudget;
-  if (budget.allowed != null) {
-    byId('rate-budget').textContent = `Rate budget: ${budget.used}/${budget.allowed} requests this minute`;
+export function updateBudget(budget) {
+  if (!budget) return;
+  const meter = $('#budget-meter');
+  if (budget.allowed) {
+    meter.max = budget.allowed;
+    meter.low = Math.round(budget.allowed * 0.6);
+    meter.high = Math.round(budget.allowed * 0.9);
   }
+  meter.value = budget.used ?? 0;
+  const parts = [];
+  if (budget.allowed) parts.push(`${budget.used ?? 0} / ${budget.allowed} this minute`);
+  else parts.push('no requests yet');
+  if (budget.rateLimitedResponses) parts.push(`${budget.rateLimitedResponses} × 429, waited ${Math.round(budget.waitedSeconds)} s`);
+  $('#budget-text').textContent = parts.join(' · ');
 }
 
-async function load() {
+async function switchProfile(name) {
+  showError(null);
   try {
-    render(await invoke('load_overview'));
+    await app.refreshProfiles(await call('activate_profile', { name }));
+    await app.refreshChannels();
+    await app.show(app.current === 'editor' || app.current === 'publish' ? 'channels' : app.current);
   } catch (error) {
-    const box = byId('error');
-    box.textContent = error.message ?? String(error);
-    box.hidden = false;
+    showError(error);
+    await app.refreshProfiles();
   }
 }
 
-load();
+async function start() {
+  for (const button of $$('#nav button')) {
+    button.addEventListener('click', () => app.show(button.dataset.screen));
+  }
+  // Arrow keys move along the navigation, as in any list of tabs.
+  $('#nav').addEventListener('keydown', (event) => {
+    if (!['ArrowDown', 'ArrowUp'].includes(event.key)) return;
+    const buttons = $$('#nav button');
+    const index = buttons.indexOf(document.activeElement);
+    if (index < 0) return;
+    event.preventDefault();
+    buttons[(index + (event.key === 'ArrowDown' ? 1 : buttons.length - 1)) % buttons.length].focus();
+  });
+  $('#profile-select').addEventListener('change', (event) => switchProfile(event.target.value));
+  for (const screen of Object.values(screens)) screen.init?.(app);
+  await listen('workspace', (event) => {
+    if (event.kind === 'monitorCycle') updateBudget(event.rateBudget);
+    for (const screen of Object.values(screens)) screen.onEvent?.(event);
+  });
+  try {
+    await app.refreshProfiles();
+    await app.refreshChannels();
+  } catch (error) {
+    showError(error);
+  }
+  await app.show('channels');
+  document.body.dataset.ready = 'true';
+}
+
+start();

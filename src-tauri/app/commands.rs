@@ -1,11 +1,344 @@
-//! Tauri commands: each takes state, calls one domain function, converts the error.
+//! Tauri commands: each takes the state, calls one workspace method, converts the error.
+//! Long operations stream progress over a Tauri channel and take an operation id the
+//! window can cancel.
 
-use tauri::State;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
 
 use super::{AppState, CommandError};
-use crate::overview::{self, Overview};
+use crate::channel::{ChannelInput, CreatedChannel, DeletedChannel, Progress, PublishOutcome};
+use crate::monitor::Directives;
+use crate::overview::Overview;
+use crate::transfer::{Difference, ImportReport, VersionDiffs};
+use crate::workspace::access::ConnectionReport;
+use crate::workspace::{
+    ChannelDetail, CheckView, FallbackView, ImportPlan, MetricsView, MonitorView, ProfileForm,
+    ProfilesView, Workspace,
+};
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+fn reporter(channel: Channel<Progress>) -> impl Fn(Progress) + Send + Sync {
+    move |progress| {
+        if let Err(error) = channel.send(progress) {
+            tracing::warn!(%error, "the window stopped listening to progress");
+        }
+    }
+}
+
+/// A file written by a command, for the window to name.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WrittenFile {
+    pub path: String,
+    pub bytes: u64,
+}
+
+/// A file name without characters the file systems refuse.
+fn file_stem(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches('-');
+    if trimmed.is_empty() {
+        "channel".into()
+    } else {
+        trimmed.to_string()
+    }
+}
 
 #[tauri::command]
-pub async fn load_overview(state: State<'_, AppState>) -> Result<Overview, CommandError> {
-    Ok(overview::load(&state.client, &state.profile_name).await?)
+pub fn profiles_view(state: State<'_, AppState>) -> Result<ProfilesView> {
+    Ok(state.workspace.profiles_view()?)
+}
+
+#[tauri::command]
+pub async fn activate_profile(state: State<'_, AppState>, name: String) -> Result<ProfilesView> {
+    Ok(state.workspace.activate(&name)?)
+}
+
+#[tauri::command]
+pub async fn save_profile(state: State<'_, AppState>, form: ProfileForm) -> Result<ProfilesView> {
+    Ok(state.workspace.save_profile(form)?)
+}
+
+#[tauri::command]
+pub async fn remove_profile(state: State<'_, AppState>, name: String) -> Result<ProfilesView> {
+    Ok(state.workspace.remove_profile(&name)?)
+}
+
+#[tauri::command]
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    name: Option<String>,
+) -> Result<ConnectionReport> {
+    Ok(state.workspace.test_connection(name.as_deref()).await?)
+}
+
+#[tauri::command]
+pub async fn load_channels(state: State<'_, AppState>) -> Result<Overview> {
+    Ok(state.workspace.channels().await?)
+}
+
+#[tauri::command]
+pub async fn editor_options(state: State<'_, AppState>) -> Result<crate::workspace::EditorOptions> {
+    Ok(state.workspace.editor_options().await?)
+}
+
+#[tauri::command]
+pub fn check_channel(input: ChannelInput) -> CheckView {
+    Workspace::check_channel(&input)
+}
+
+#[tauri::command]
+pub async fn channel_detail(
+    state: State<'_, AppState>,
+    deployment_id: String,
+) -> Result<ChannelDetail> {
+    Ok(state.workspace.channel_detail(&deployment_id).await?)
+}
+
+#[tauri::command]
+pub async fn create_channel(
+    state: State<'_, AppState>,
+    input: ChannelInput,
+    operation: String,
+    on_progress: Channel<Progress>,
+) -> Result<CreatedChannel> {
+    let report = reporter(on_progress);
+    Ok(Box::pin(state.workspace.create_channel(&input, &operation, &report)).await?)
+}
+
+#[tauri::command]
+pub async fn save_draft(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    input: ChannelInput,
+) -> Result<VersionDiffs> {
+    Ok(Box::pin(state.workspace.save_draft(&deployment_id, &input)).await?)
+}
+
+#[tauri::command]
+pub async fn publish_preview(
+    state: State<'_, AppState>,
+    deployment_id: String,
+) -> Result<VersionDiffs> {
+    Ok(state.workspace.publish_preview(&deployment_id).await?)
+}
+
+#[tauri::command]
+pub async fn publish_channel(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    input: Option<ChannelInput>,
+    operation: String,
+    on_progress: Channel<Progress>,
+) -> Result<PublishOutcome> {
+    let report = reporter(on_progress);
+    Ok(Box::pin(
+        state
+            .workspace
+            .publish(&deployment_id, input.as_ref(), &operation, &report),
+    )
+    .await?)
+}
+
+#[tauri::command]
+pub async fn rollback_channel(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    version: String,
+    operation: String,
+    on_progress: Channel<Progress>,
+) -> Result<PublishOutcome> {
+    let report = reporter(on_progress);
+    Ok(Box::pin(
+        state
+            .workspace
+            .rollback(&deployment_id, &version, &operation, &report),
+    )
+    .await?)
+}
+
+#[tauri::command]
+pub async fn delete_channel(
+    state: State<'_, AppState>,
+    deployment_id: String,
+) -> Result<DeletedChannel> {
+    Ok(state.workspace.delete_channel(&deployment_id).await?)
+}
+
+#[tauri::command]
+pub fn cancel_operation(state: State<'_, AppState>, operation: String) -> bool {
+    state.workspace.cancel_operation(&operation)
+}
+
+#[tauri::command]
+pub async fn fallback_view(
+    state: State<'_, AppState>,
+    deployment_id: String,
+) -> Result<FallbackView> {
+    Ok(state.workspace.fallback_view(&deployment_id).await?)
+}
+
+#[tauri::command]
+pub async fn start_fallback(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    setup: crate::workspace::FallbackSetup,
+) -> Result<FallbackView> {
+    state
+        .workspace
+        .start_fallback(&deployment_id, setup)
+        .await?;
+    Ok(state.workspace.fallback_view(&deployment_id).await?)
+}
+
+#[tauri::command]
+pub async fn stop_fallback(
+    state: State<'_, AppState>,
+    deployment_id: String,
+) -> Result<FallbackView> {
+    state.workspace.stop_fallback(&deployment_id);
+    Ok(state.workspace.fallback_view(&deployment_id).await?)
+}
+
+#[tauri::command]
+pub fn monitor_view(
+    state: State<'_, AppState>,
+    queue_id: Option<String>,
+    range_minutes: u32,
+) -> Result<MonitorView> {
+    Ok(state
+        .workspace
+        .monitor_view(queue_id.as_deref(), range_minutes)?)
+}
+
+#[tauri::command]
+pub fn set_queue_thresholds(
+    state: State<'_, AppState>,
+    queue_id: String,
+    thresholds: Directives,
+) -> Result<()> {
+    Ok(state
+        .workspace
+        .set_queue_thresholds(&queue_id, thresholds)?)
+}
+
+#[tauri::command]
+pub async fn export_monitor<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    queue_id: String,
+    queue_name: String,
+    range_minutes: u32,
+    format: String,
+) -> Result<Option<WrittenFile>> {
+    let extension = match format.as_str() {
+        "png" | "svg" | "csv" => format.as_str(),
+        other => {
+            return Err(CommandError {
+                code: "validation.failed".into(),
+                message: format!("export as png, svg or csv, not `{other}`"),
+            })
+        }
+    };
+    let name = format!(
+        "{}-wait-{range_minutes}min.{extension}",
+        file_stem(&queue_name)
+    );
+    let Some(path) = state
+        .files
+        .save(&app, &name, (&extension.to_uppercase(), &[extension]))
+        .await
+    else {
+        return Ok(None);
+    };
+    let bytes = state
+        .workspace
+        .export_monitor(&queue_id, range_minutes, &path)?;
+    Ok(Some(WrittenFile {
+        path: path.display().to_string(),
+        bytes,
+    }))
+}
+
+#[tauri::command]
+pub async fn metrics_view(
+    state: State<'_, AppState>,
+    deployment_id: Option<String>,
+    since: String,
+) -> Result<MetricsView> {
+    Ok(state
+        .workspace
+        .metrics(deployment_id.as_deref(), &since)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn export_channel<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    deployment_id: String,
+    name: String,
+) -> Result<Option<crate::workspace::ExportResult>> {
+    let suggested = format!("{}.channel.json", file_stem(&name));
+    let Some(path) = state
+        .files
+        .save(&app, &suggested, ("Channel export", &["json"]))
+        .await
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
+        state
+            .workspace
+            .export_channel(&deployment_id, &path)
+            .await?,
+    ))
+}
+
+#[tauri::command]
+pub async fn choose_import<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<ImportPlan>> {
+    let Some(path) = state.files.open(&app, ("Channel export", &["json"])).await else {
+        return Ok(None);
+    };
+    Ok(Some(state.workspace.plan_import(&path).await?))
+}
+
+#[tauri::command]
+pub async fn import_channel(
+    state: State<'_, AppState>,
+    path: PathBuf,
+    operation: String,
+    on_progress: Channel<Progress>,
+) -> Result<ImportReport> {
+    let report = reporter(on_progress);
+    Ok(Box::pin(state.workspace.import_channel(&path, &operation, &report)).await?)
+}
+
+#[tauri::command]
+pub async fn diff_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    deployment_id: String,
+) -> Result<Option<(String, Vec<Difference>)>> {
+    let Some(path) = state.files.open(&app, ("Channel export", &["json"])).await else {
+        return Ok(None);
+    };
+    let differences = state.workspace.diff_file(&path, &deployment_id).await?;
+    Ok(Some((path.display().to_string(), differences)))
 }

@@ -3,18 +3,26 @@
 
 use serde::Serialize;
 
+use crate::workspace::WorkspaceError;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommandError {
     pub code: String,
     pub message: String,
 }
 
+impl From<WorkspaceError> for CommandError {
+    fn from(error: WorkspaceError) -> Self {
+        CommandError {
+            code: error.code,
+            message: error.message,
+        }
+    }
+}
+
 impl From<crate::genesys::Error> for CommandError {
     fn from(error: crate::genesys::Error) -> Self {
-        CommandError {
-            code: error.code(),
-            message: error.to_string(),
-        }
+        WorkspaceError::from(error).into()
     }
 }
 

@@ -1,58 +1,182 @@
-//! The window: the only module that imports tauri. It starts the embedded Sandbox on
-//! first start, keeps the connection in state and exposes thin commands over the domain
-//! modules.
+//! The window: the only module that imports tauri. It starts the embedded Sandbox, opens
+//! the [`Workspace`] on the last profile and exposes it through thin commands.
 
 mod commands;
 mod error;
+mod files;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use secrecy::SecretString;
-use tauri::{Manager, Runtime};
+use tauri::{Emitter, Manager, Runtime};
 
-use crate::genesys::{Client, ConnectionConfig, Environment};
-use crate::sandbox::{RunningSandbox, SandboxOptions, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use crate::sandbox::{RunningSandbox, SandboxOptions};
+use crate::secrets::SecretStore;
+use crate::workspace::{EventSink, Locations, Workspace, WorkspaceEvent};
 
 pub use error::CommandError;
+pub use files::FilePicker;
+
+/// The event the window listens to for background work (monitor cycles, fallback).
+pub const WORKSPACE_EVENT: &str = "workspace";
+
+/// Where the app keeps things and how it picks files; the real app reads them from the
+/// environment, tests pass their own.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub locations: Option<Locations>,
+    pub keychain_service: String,
+    pub files: FilePicker,
+}
+
+impl AppOptions {
+    /// The user's directories and keychain. `WEBMSG_DESK_FILE_DIR` replaces the native
+    /// file dialogs with a folder, because automated UI tests cannot click in them.
+    pub fn from_env() -> AppOptions {
+        AppOptions {
+            locations: None,
+            keychain_service: crate::profiles::APP_IDENTIFIER.into(),
+            files: match std::env::var_os("WEBMSG_DESK_FILE_DIR") {
+                Some(dir) if !dir.is_empty() => FilePicker::Directory(PathBuf::from(dir)),
+                _ => FilePicker::Native,
+            },
+        }
+    }
+}
 
 /// What the commands share.
 pub struct AppState {
-    pub client: Client,
-    pub profile_name: String,
+    pub workspace: Workspace,
+    pub files: FilePicker,
     /// Kept alive for the app's lifetime; dropping it stops the server.
     _sandbox: Mutex<Option<RunningSandbox>>,
 }
 
+fn event_sink<R: Runtime>(app: tauri::AppHandle<R>) -> EventSink {
+    std::sync::Arc::new(move |event: WorkspaceEvent| {
+        if let WorkspaceEvent::RouteSwitched {
+            channel,
+            to,
+            reason,
+            ..
+        } = &event
+        {
+            notify(
+                &app,
+                &format!("{channel}: switched to the {to:?} route"),
+                reason,
+            );
+        }
+        if let Err(error) = app.emit(WORKSPACE_EVENT, &event) {
+            tracing::warn!(%error, "could not send an event to the window");
+        }
+    })
+}
+
+/// An OS notification, when the notification plugin is there (not under the mock runtime).
+fn notify<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    if app
+        .try_state::<tauri_plugin_notification::Notification<R>>()
+        .is_none()
+    {
+        return;
+    }
+    if let Err(error) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!(%error, "could not show a notification");
+    }
+}
+
 /// Builds the app on any runtime (the mock runtime in tests).
-pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tauri::Builder<R> {
     builder
-        .setup(|app| {
-            let sandbox = tauri::async_runtime::block_on(RunningSandbox::start(
-                SandboxOptions::default(),
-                0,
-            ))?;
-            let environment = Environment::parse(&sandbox.base_url())?;
-            let client = Client::new(ConnectionConfig::new(
-                environment,
-                DEMO_CLIENT_ID,
-                SecretString::from(DEMO_CLIENT_SECRET),
-            ))?;
+        .setup(move |app| {
+            let locations = match options.locations.clone() {
+                Some(locations) => locations,
+                None => Locations::for_user()?,
+            };
+            let events = event_sink(app.handle().clone());
+            let (sandbox, workspace) = tauri::async_runtime::block_on(async {
+                let sandbox = RunningSandbox::start(SandboxOptions::default(), 0).await?;
+                let workspace = Workspace::open(
+                    &locations,
+                    &sandbox.base_url(),
+                    SecretStore::new(options.keychain_service.clone()),
+                    events,
+                )
+                .map_err(|e| std::io::Error::other(e.message))?;
+                Ok::<_, Box<dyn std::error::Error>>((sandbox, workspace))
+            })?;
             tracing::info!(base_url = %sandbox.base_url(), "embedded Sandbox started");
             app.manage(AppState {
-                client,
-                profile_name: "Sandbox".into(),
+                workspace,
+                files: options.files.clone(),
                 _sandbox: Mutex::new(Some(sandbox)),
             });
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::load_overview])
+        .invoke_handler(tauri::generate_handler![
+            commands::profiles_view,
+            commands::activate_profile,
+            commands::save_profile,
+            commands::remove_profile,
+            commands::test_connection,
+            commands::load_channels,
+            commands::editor_options,
+            commands::check_channel,
+            commands::channel_detail,
+            commands::create_channel,
+            commands::save_draft,
+            commands::publish_preview,
+            commands::publish_channel,
+            commands::rollback_channel,
+            commands::delete_channel,
+            commands::cancel_operation,
+            commands::fallback_view,
+            commands::start_fallback,
+            commands::stop_fallback,
+            commands::monitor_view,
+            commands::set_queue_thresholds,
+            commands::export_monitor,
+            commands::metrics_view,
+            commands::export_channel,
+            commands::choose_import,
+            commands::import_channel,
+            commands::diff_file,
+        ])
+}
+
+fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_log::{Target, TargetKind};
+    tauri_plugin_log::Builder::new()
+        .targets([
+            Target::new(TargetKind::Stderr),
+            Target::new(TargetKind::LogDir { file_name: None }),
+        ])
+        .level(log::LevelFilter::Warn)
+        .level_for("webmsg_desk", log::LevelFilter::Info)
+        .max_file_size(5 * 1024 * 1024)
+        .build()
 }
 
 /// Opens the window and runs until it closes.
 pub fn run() -> ExitCode {
-    crate::init_logging();
-    match build(tauri::Builder::default()).run(tauri::generate_context!()) {
+    // No tracing subscriber here: tracing's `log` feature hands every event to the log
+    // plugin, which writes stderr and a rotating file in the app's log directory.
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second launch brings the running window forward instead of a second app.
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(log_plugin())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init());
+    match build(builder, AppOptions::from_env()).run(tauri::generate_context!()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the window could not start: {error}");

@@ -2,19 +2,21 @@
 //! bound to a published version and an inbound message flow. This module creates,
 //! publishes, rolls back and deletes channels, always validating locally first.
 
+mod edit;
 mod input;
 mod lifecycle;
 mod publish;
 mod resolve;
 
+pub use edit::merge_onto;
 pub use input::ChannelInput;
 pub use lifecycle::{
     create_channel, create_from_models, delete_channel, log_action, rollback, versions,
     CreatedChannel, DeletedChannel,
 };
 pub use publish::{
-    is_publishing, publish_channel, wait_for_deployment, Progress, PublishOptions, PublishOutcome,
-    Stage,
+    is_publishing, publish_channel, wait_for_deployment, DeploymentChanges, Progress,
+    PublishOptions, PublishOutcome, Stage,
 };
 pub use resolve::{pick_flow, resolve_flow, resolve_queue};
 

@@ -111,6 +111,16 @@ pub struct PublishOptions {
     pub max_poll: Duration,
     /// Whether to wait for a new deployment to leave Pending.
     pub wait_for_deployment: bool,
+    /// Deployment settings to change in the same update that moves it to the new version,
+    /// so the site goes through one Pending phase rather than two.
+    pub deployment_changes: Option<DeploymentChanges>,
+}
+
+/// What the editor may change on a deployment besides its configuration version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentChanges {
+    pub allow_all_domains: bool,
+    pub allowed_domains: Vec<String>,
 }
 
 impl Default for PublishOptions {
@@ -120,6 +130,7 @@ impl Default for PublishOptions {
             first_poll: Duration::from_secs(1),
             max_poll: Duration::from_secs(10),
             wait_for_deployment: true,
+            deployment_changes: None,
         }
     }
 }
@@ -428,6 +439,10 @@ async fn publish_channel_inner(
     let mut deployment: WebDeployment = client.deployments().get(deployment_id).await?;
     if let Some(reference) = deployment.configuration.as_mut() {
         reference.version = Some(version.clone());
+    }
+    if let Some(changes) = &options.deployment_changes {
+        deployment.allow_all_domains = Some(changes.allow_all_domains);
+        deployment.allowed_domains = Some(changes.allowed_domains.clone());
     }
     client
         .deployments()

@@ -21,7 +21,7 @@ use crate::store::{timestamp, Store, SwitchRecord};
 
 use super::{decide, Decision, FallbackRules, FallbackState, Route, Sample};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RunnerMode {
     /// Switch the deployment.

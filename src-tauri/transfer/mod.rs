@@ -21,7 +21,7 @@ use crate::store::{ChannelRouting, Store};
 
 pub use diff::{diff_values, portable_view, version_diffs, Difference, VersionDiffs};
 pub use export_all::{export_all, ExportAllOptions, ExportSummary};
-pub use import::{import_channel, ImportReport, Mapping};
+pub use import::{import_channel, plan_import, ImportReport, Mapping};
 
 /// The schema this build writes and the newest it reads.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -3,6 +3,7 @@
 // A failed unwrap in a test is a failed test with its location: what we want here.
 #![allow(clippy::unwrap_used)]
 
+mod app_commands;
 mod channels;
 mod cli;
 mod client;
@@ -13,3 +14,4 @@ mod official_sdk;
 mod sandbox_contract;
 mod sandbox_lifecycle;
 mod sandbox_traffic;
+mod workspace;

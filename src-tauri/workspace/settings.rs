@@ -1,0 +1,115 @@
+//! The app's settings beside the profiles: which profile is open, fallback rules per
+//! channel and thresholds per queue. No secret is ever kept here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::fallback::FallbackRules;
+use crate::monitor::Directives;
+
+const FILE_NAME: &str = "settings.json";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub active_profile: Option<String>,
+    /// Keyed by deployment id.
+    pub fallback_rules: BTreeMap<String, FallbackRules>,
+    /// Keyed by queue id.
+    pub queue_thresholds: BTreeMap<String, Directives>,
+}
+
+/// What a queue is held to until the admin says otherwise: the tutorial's two minutes
+/// and at least one agent.
+pub const DEFAULT_THRESHOLDS: Directives = Directives {
+    max_depth: None,
+    max_wait_seconds: Some(120),
+    min_agents: Some(1),
+};
+
+impl Settings {
+    pub fn thresholds(&self, queue_id: &str) -> Directives {
+        self.queue_thresholds
+            .get(queue_id)
+            .copied()
+            .unwrap_or(DEFAULT_THRESHOLDS)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SettingsStore {
+    path: PathBuf,
+}
+
+impl SettingsStore {
+    pub fn in_directory(directory: &Path) -> SettingsStore {
+        SettingsStore {
+            path: directory.join(FILE_NAME),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A missing file is the defaults; a corrupt one is an error, left untouched.
+    pub fn load(&self) -> Result<Settings, String> {
+        match std::fs::read(&self.path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(error) => Err(format!("could not read {}: {error}", self.path.display())),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
+                format!(
+                    "the settings file {} is not valid JSON ({error}); it was left untouched",
+                    self.path.display()
+                )
+            }),
+        }
+    }
+
+    pub fn save(&self, settings: &Settings) -> Result<(), String> {
+        let bytes = serde_json::to_vec_pretty(settings).map_err(|e| e.to_string())?;
+        crate::transfer::write_atomically(&self.path, &bytes)
+    }
+
+    /// Loads, changes and saves in one step.
+    pub fn update(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings, String> {
+        let mut settings = self.load()?;
+        change(&mut settings);
+        self.save(&settings)?;
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_a_corrupt_file_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::in_directory(dir.path());
+        assert_eq!(store.load().unwrap(), Settings::default());
+        store
+            .update(|s| {
+                s.active_profile = Some("Prod".into());
+                s.queue_thresholds.insert(
+                    "q1".into(),
+                    Directives {
+                        max_depth: Some(5),
+                        max_wait_seconds: Some(60),
+                        min_agents: None,
+                    },
+                );
+            })
+            .unwrap();
+        let loaded = store.load().unwrap();
+        assert_eq!(loaded.active_profile.as_deref(), Some("Prod"));
+        assert_eq!(loaded.thresholds("q1").max_wait_seconds, Some(60));
+        assert_eq!(loaded.thresholds("other"), DEFAULT_THRESHOLDS);
+        std::fs::write(store.path(), b"{oops").unwrap();
+        assert!(store.load().unwrap_err().contains("left untouched"));
+        assert_eq!(std::fs::read(store.path()).unwrap(), b"{oops");
+    }
+}

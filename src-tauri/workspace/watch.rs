@@ -1,0 +1,227 @@
+//! Fallback watches of the open profile: one background runner per channel, its latest
+//! evaluation kept for the screen, every switch in the history database.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::fallback::{
+    FallbackRules, FallbackRunner, Route, RunnerEvent, RunnerMode, RunnerSettings,
+};
+use crate::overview::NamedItem;
+use crate::store::{ChannelRouting, SwitchRecord};
+
+use super::{lock, Result, Workspace, WorkspaceError, WorkspaceEvent};
+
+pub(super) struct Watch {
+    cancel: CancellationToken,
+    mode: RunnerMode,
+    last: Arc<Mutex<Option<RunnerEvent>>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FallbackView {
+    pub deployment_id: String,
+    pub channel: String,
+    pub rules: FallbackRules,
+    pub routing: ChannelRouting,
+    pub current_route: Option<Route>,
+    pub running: Option<RunnerMode>,
+    /// The latest evaluation: the numbers and the decision taken on them.
+    pub last_event: Option<RunnerEvent>,
+    pub switches: Vec<SwitchRecord>,
+    pub queues: Vec<NamedItem>,
+    pub flows: Vec<NamedItem>,
+}
+
+/// What the admin sets before starting a watch.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FallbackSetup {
+    pub rules: FallbackRules,
+    pub mode: RunnerMode,
+    pub primary_queue_id: String,
+    pub fallback_flow_id: String,
+}
+
+fn named(id: Option<String>, name: Option<String>) -> Option<NamedItem> {
+    Some(NamedItem {
+        name: name.unwrap_or_default(),
+        id: id?,
+    })
+}
+
+impl Workspace {
+    pub async fn fallback_view(&self, deployment_id: &str) -> Result<FallbackView> {
+        let session = self.session();
+        let client = &session.client;
+        let deployment = client.deployments().get(deployment_id).await?;
+        let flow_id = deployment.flow.as_ref().and_then(|f| f.id.clone());
+        let mut routing = self.store.routing(deployment_id)?.unwrap_or_default();
+        routing.deployment_id = deployment_id.to_string();
+        if routing.primary_flow_id.is_none() {
+            routing.primary_flow_id = flow_id.clone();
+            routing.primary_flow_name = deployment.flow.as_ref().and_then(|f| f.name.clone());
+        }
+        let queues = client.queues().list_all(None).await?;
+        let flows = client.flows().list_inbound_message_flows().await?;
+        let current_route = routing.fallback_flow_id.as_ref().map(|fallback| {
+            if flow_id.as_ref() == Some(fallback) {
+                Route::Fallback
+            } else {
+                Route::Primary
+            }
+        });
+        let settings = self.settings.load().unwrap_or_default();
+        let watches = lock(&session.watches);
+        let watch = watches.get(deployment_id);
+        Ok(FallbackView {
+            deployment_id: deployment_id.to_string(),
+            channel: deployment.name.clone(),
+            rules: settings
+                .fallback_rules
+                .get(deployment_id)
+                .cloned()
+                .unwrap_or_default(),
+            routing,
+            current_route,
+            running: watch.map(|w| w.mode),
+            last_event: watch.and_then(|w| lock(&w.last).clone()),
+            switches: self.store.switches(deployment_id)?,
+            queues: queues
+                .into_iter()
+                .filter_map(|q| named(q.id, q.name))
+                .collect(),
+            flows: flows
+                .into_iter()
+                .filter_map(|f| named(f.id, f.name))
+                .collect(),
+        })
+    }
+
+    /// Starts watching a channel (replacing a watch already running on it).
+    pub async fn start_fallback(&self, deployment_id: &str, setup: FallbackSetup) -> Result<()> {
+        let session = self.session();
+        let deployment = session.client.deployments().get(deployment_id).await?;
+        let primary_flow_id = self
+            .store
+            .routing(deployment_id)?
+            .and_then(|r| r.primary_flow_id)
+            .or_else(|| deployment.flow.as_ref().and_then(|f| f.id.clone()))
+            .unwrap_or_default();
+        if setup.fallback_flow_id == primary_flow_id {
+            return Err(WorkspaceError::new(
+                "validation.failed",
+                "the fallback flow must differ from the channel's primary flow",
+            ));
+        }
+        for (what, id) in [
+            ("primary queue", &setup.primary_queue_id),
+            ("fallback flow", &setup.fallback_flow_id),
+        ] {
+            crate::validate::parse_uuid(id).map_err(|reason| {
+                WorkspaceError::new("validation.failed", format!("choose a {what}: {reason}"))
+            })?;
+        }
+        let queue = session.client.queues().get(&setup.primary_queue_id).await?;
+        let flow = session.client.flows().get(&setup.fallback_flow_id).await?;
+        let mut routing = self.store.routing(deployment_id)?.unwrap_or_default();
+        routing.deployment_id = deployment_id.to_string();
+        routing.primary_queue_id = queue.id.clone();
+        routing.primary_queue_name = queue.name.clone();
+        routing.primary_flow_id = Some(primary_flow_id.clone());
+        routing.fallback_flow_id = flow.id.clone();
+        routing.fallback_flow_name = flow.name.clone();
+        self.store.save_routing(&routing)?;
+        let runner = FallbackRunner::new(
+            session.client.clone(),
+            self.store.clone(),
+            RunnerSettings {
+                profile: session.profile.clone(),
+                deployment_id: deployment_id.to_string(),
+                primary_queue_id: setup.primary_queue_id.clone(),
+                primary_flow_id,
+                fallback_flow_id: setup.fallback_flow_id.clone(),
+                rules: setup.rules.clone(),
+                interval: Duration::from_secs(if session.client.environment().is_sandbox() {
+                    5
+                } else {
+                    15
+                }),
+                mode: setup.mode,
+                use_estimated_wait: false,
+            },
+        )?;
+        self.settings
+            .update(|s| {
+                s.fallback_rules
+                    .insert(deployment_id.to_string(), setup.rules.clone());
+            })
+            .map_err(|reason| WorkspaceError::new("file", reason))?;
+        let cancel = session.tasks.child_token();
+        let last = Arc::new(Mutex::new(None));
+        if let Some(previous) = lock(&session.watches).insert(
+            deployment_id.to_string(),
+            Watch {
+                cancel: cancel.clone(),
+                mode: setup.mode,
+                last: last.clone(),
+            },
+        ) {
+            previous.cancel.cancel();
+        }
+        let events = self.events.clone();
+        let profile = session.profile.clone();
+        let deployment_id = deployment_id.to_string();
+        let channel = deployment.name.clone();
+        tokio::spawn(async move {
+            let on_event = |event: &RunnerEvent| {
+                if matches!(
+                    event,
+                    RunnerEvent::Evaluated { .. } | RunnerEvent::Failed { .. }
+                ) {
+                    *lock(&last) = Some(event.clone());
+                }
+                if let RunnerEvent::Switched {
+                    to,
+                    reason,
+                    dry_run: false,
+                    ..
+                } = event
+                {
+                    events(WorkspaceEvent::RouteSwitched {
+                        deployment_id: deployment_id.clone(),
+                        channel: channel.clone(),
+                        to: *to,
+                        reason: reason.clone(),
+                    });
+                }
+                events(WorkspaceEvent::Fallback {
+                    profile: profile.clone(),
+                    deployment_id: deployment_id.clone(),
+                    event: event.clone(),
+                });
+            };
+            if let Err(error) = runner.run(&cancel, None, &on_event).await {
+                on_event(&RunnerEvent::Failed {
+                    message: error.to_string(),
+                });
+            }
+        });
+        Ok(())
+    }
+
+    /// Stops a channel's watch; `false` when none was running.
+    pub fn stop_fallback(&self, deployment_id: &str) -> bool {
+        match lock(&self.session().watches).remove(deployment_id) {
+            Some(watch) => {
+                watch.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}

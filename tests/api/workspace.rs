@@ -1,0 +1,357 @@
+//! The window's backend without a window: profiles with their secrets in the real
+//! keychain, connection tests, the monitor and fallback watches, over HTTP to a Sandbox.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use webmsg_desk::sandbox::{READONLY_CLIENT_ID, READONLY_CLIENT_SECRET};
+use webmsg_desk::secrets::SecretStore;
+use webmsg_desk::workspace::access::Access;
+use webmsg_desk::workspace::{Locations, ProfileForm, Workspace, WorkspaceEvent, SANDBOX_PROFILE};
+
+use crate::helpers::spawn_sandbox;
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+fn every_file_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(next).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found
+}
+
+type Events = Arc<Mutex<Vec<WorkspaceEvent>>>;
+
+fn open(dir: &std::path::Path, sandbox_url: &str, service: &str) -> (Workspace, Events) {
+    let events: Events = Arc::default();
+    let sink = events.clone();
+    let workspace = Workspace::open(
+        &Locations::under(dir),
+        sandbox_url,
+        SecretStore::new(service),
+        Arc::new(move |event| sink.lock().unwrap().push(event)),
+    )
+    .unwrap();
+    (workspace, events)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_the_keychain() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("webmsg-desk-workspace-test");
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+
+    let view = workspace.profiles_view().unwrap();
+    assert_eq!(view.active, SANDBOX_PROFILE);
+    assert_eq!(view.profiles.len(), 1);
+    assert!(view.profiles[0].is_sandbox);
+    assert_eq!(view.regions.len(), 18);
+    let channels = workspace.channels().await.unwrap();
+    assert!(channels.is_sandbox);
+    assert!(channels.channels.iter().any(|c| c.name == "Support Site"));
+
+    // A profile for the read-only client of the same org (a loopback URL is allowed as an
+    // environment, as for any Sandbox).
+    let secret = READONLY_CLIENT_SECRET;
+    let saved = workspace
+        .save_profile(ProfileForm {
+            name: "Auditor".into(),
+            environment: app.sandbox.base_url(),
+            client_id: READONLY_CLIENT_ID.into(),
+            client_secret: secret.into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(saved.profiles.len(), 2);
+    let stored = SecretStore::new(&service).get("Auditor").unwrap().unwrap();
+    assert_eq!(stored.expose_secret(), secret);
+    for (path, bytes) in every_file_under(dir.path()) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+
+    // Editing without a secret keeps the stored one; renaming moves it.
+    workspace
+        .save_profile(ProfileForm {
+            original_name: Some("Auditor".into()),
+            name: "Read only".into(),
+            environment: app.sandbox.base_url(),
+            client_id: READONLY_CLIENT_ID.into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(SecretStore::new(&service).get("Auditor").unwrap().is_none());
+    assert_eq!(
+        SecretStore::new(&service)
+            .get("Read only")
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        secret
+    );
+
+    // The connection test logs in and finds the write permissions missing.
+    let report = workspace.test_connection(Some("Read only")).await.unwrap();
+    assert_eq!(report.organization.as_deref(), Some("Sandbox Org"));
+    for missing in [
+        "webDeployments:configuration:add",
+        "webDeployments:deployment:edit",
+        "webDeployments:deployment:delete",
+    ] {
+        assert!(report.missing.contains(&missing), "{:?}", report.missing);
+    }
+    let screen = |name: &str| report.screens.iter().find(|s| s.screen == name).unwrap();
+    assert!(screen("Queue monitor").ready);
+    assert!(screen("Metrics & audit").ready);
+    assert!(!screen("Channel editor").ready);
+    let view_permission = screen("Channels")
+        .permissions
+        .iter()
+        .find(|p| p.permission == "webDeployments:deployment:view")
+        .unwrap();
+    assert_eq!(view_permission.access, Access::Granted);
+    let full = workspace.test_connection(None).await.unwrap();
+    assert!(full.missing.is_empty(), "{:?}", full.missing);
+    assert!(full.screens.iter().all(|s| s.ready));
+
+    // Opening the profile is remembered; a reopened workspace comes back on it.
+    workspace.activate("Read only").unwrap();
+    drop(workspace);
+    let (reopened, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    assert_eq!(reopened.profiles_view().unwrap().active, "Read only");
+
+    // Removing it deletes the keychain entry and falls back to the Sandbox.
+    let after = reopened.remove_profile("Read only").unwrap();
+    assert_eq!(after.active, SANDBOX_PROFILE);
+    assert!(SecretStore::new(&service)
+        .get("Read only")
+        .unwrap()
+        .is_none());
+    assert!(reopened.remove_profile(SANDBOX_PROFILE).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_whose_secret_is_gone_opens_the_sandbox_with_the_reason() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("webmsg-desk-workspace-test");
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    workspace
+        .save_profile(ProfileForm {
+            name: "Prod".into(),
+            environment: "eu-west-1".into(),
+            client_id: "abc".into(),
+            client_secret: "xyz".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    workspace.activate("Prod").unwrap();
+    drop(workspace);
+    SecretStore::new(&service).delete("Prod").unwrap();
+    let (reopened, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    let view = reopened.profiles_view().unwrap();
+    assert_eq!(view.active, SANDBOX_PROFILE);
+    let notice = view.notice.unwrap();
+    assert!(
+        notice.contains("Prod") && notice.contains("keychain"),
+        "{notice}"
+    );
+    let refused = reopened
+        .save_profile(ProfileForm {
+            name: "sandbox".into(),
+            environment: "eu-west-1".into(),
+            client_id: "abc".into(),
+            client_secret: "xyz".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, "profile.invalid");
+    let no_secret = reopened
+        .save_profile(ProfileForm {
+            name: "New".into(),
+            environment: "eu-west-1".into(),
+            client_id: "abc".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        no_secret.message.contains("secret is required"),
+        "{no_secret}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_monitor_polls_in_the_background_and_draws_the_selected_queue() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (workspace, events) = open(dir.path(), &app.sandbox.base_url(), &unique("svc"));
+    // The Sandbox profile polls every 5 s; two polls make a graph.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let view = loop {
+        let view = workspace.monitor_view(None, 60).unwrap();
+        if view.chart.is_some() {
+            break view;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{view:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(view.queues.len(), 4);
+    assert!(view.samples_in_range >= 2);
+    assert!(view
+        .chart
+        .unwrap()
+        .starts_with("data:image/svg+xml;base64,"));
+    assert!(view
+        .queues
+        .iter()
+        .all(|q| q.latest.is_some() && q.flags.is_some()));
+    assert!(view.rate_budget.allowed.is_some());
+    let cycles = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e, WorkspaceEvent::MonitorCycle { ok: true, .. }))
+        .count();
+    assert!(cycles >= 2, "{cycles} monitor events");
+
+    let queue = view.selected.unwrap();
+    for (extension, starts_with) in [
+        ("csv", b"time,queue_id".as_slice()),
+        ("svg", b"<svg"),
+        ("png", b"\x89PNG"),
+    ] {
+        let path = dir.path().join(format!("export.{extension}"));
+        let bytes = workspace.export_monitor(&queue, 60, &path).unwrap();
+        let written = std::fs::read(&path).unwrap();
+        assert_eq!(bytes as usize, written.len());
+        assert!(
+            written.starts_with(starts_with),
+            "{extension}: {:?}",
+            &written[..8.min(written.len())]
+        );
+    }
+    let refused = workspace
+        .set_queue_thresholds(
+            &queue,
+            webmsg_desk::monitor::Directives {
+                max_depth: Some(0),
+                max_wait_seconds: Some(60),
+                min_agents: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(refused.code, "validation.failed");
+    workspace
+        .set_queue_thresholds(
+            &queue,
+            webmsg_desk::monitor::Directives {
+                max_depth: Some(3),
+                max_wait_seconds: Some(45),
+                min_agents: Some(2),
+            },
+        )
+        .unwrap();
+    let view = workspace.monitor_view(Some(&queue), 60).unwrap();
+    let selected = view.queues.iter().find(|q| q.id == queue).unwrap();
+    assert_eq!(selected.thresholds.max_wait_seconds, Some(45));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fallback_watch_switches_the_route_logs_it_and_raises_a_notification() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (workspace, events) = open(dir.path(), &app.sandbox.base_url(), &unique("svc"));
+    let channels = workspace.channels().await.unwrap();
+    let deployment = channels.channels[0].deployment_id.clone();
+    let view = workspace.fallback_view(&deployment).await.unwrap();
+    assert!(view.running.is_none());
+    assert!(view.switches.is_empty());
+    let queue = view
+        .queues
+        .iter()
+        .find(|q| q.name == "Support")
+        .unwrap()
+        .id
+        .clone();
+    let fallback_flow = view
+        .flows
+        .iter()
+        .find(|f| f.name == "Web Messaging Fallback")
+        .unwrap()
+        .id
+        .clone();
+    // Rules no queue can meet: the first sample switches to the fallback flow.
+    let rules = webmsg_desk::fallback::FallbackRules {
+        min_agents: 1000,
+        trigger_samples: 1,
+        ..Default::default()
+    };
+    let same_flow = workspace
+        .start_fallback(
+            &deployment,
+            webmsg_desk::workspace::FallbackSetup {
+                rules: rules.clone(),
+                mode: webmsg_desk::fallback::RunnerMode::Run,
+                primary_queue_id: queue.clone(),
+                fallback_flow_id: view.routing.primary_flow_id.clone().unwrap(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(same_flow.code, "validation.failed");
+    workspace
+        .start_fallback(
+            &deployment,
+            webmsg_desk::workspace::FallbackSetup {
+                rules,
+                mode: webmsg_desk::fallback::RunnerMode::Run,
+                primary_queue_id: queue,
+                fallback_flow_id: fallback_flow.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let switched = loop {
+        let found = events.lock().unwrap().iter().find_map(|e| match e {
+            WorkspaceEvent::RouteSwitched { to, reason, .. } => Some((*to, reason.clone())),
+            _ => None,
+        });
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no switch");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(switched.0, webmsg_desk::fallback::Route::Fallback);
+    assert!(switched.1.contains("fewer than 1000"), "{}", switched.1);
+    let view = workspace.fallback_view(&deployment).await.unwrap();
+    assert_eq!(view.running, Some(webmsg_desk::fallback::RunnerMode::Run));
+    assert_eq!(
+        view.current_route,
+        Some(webmsg_desk::fallback::Route::Fallback)
+    );
+    assert_eq!(view.switches.len(), 1);
+    assert_eq!(view.rules.min_agents, 1000, "the rules are remembered");
+    assert!(view.last_event.is_some());
+    let live = app.client.deployments().get(&deployment).await.unwrap();
+    assert_eq!(live.flow.and_then(|f| f.id), Some(fallback_flow));
+    assert!(workspace.stop_fallback(&deployment));
+    assert!(!workspace.stop_fallback(&deployment));
+}

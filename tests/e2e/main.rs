@@ -1,0 +1,445 @@
+//! The app in the real WebKit engine, driven through WebDriver (tauri-driver +
+//! WebKitWebDriver) against its embedded Sandbox: first start, creating a channel through
+//! the form, publishing it to Active, the monitor graph, and an export to a file.
+//!
+//! Runs under `scripts/headless.sh` (Xvfb and a session bus). The ports are fixed, so the
+//! whole journey is one test.
+#![allow(clippy::unwrap_used)]
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use thirtyfour::prelude::*;
+
+const DRIVER_PORT: u16 = 4444;
+const NATIVE_PORT: u16 = 4445;
+
+/// tauri-driver, stopped with SIGTERM so it also stops WebKitWebDriver.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let in_cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .map(|home| home.join("bin").join("tauri-driver"));
+    match in_cargo_home {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "port {port} did not open; is webkit2gtk-driver installed?"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Polls a JavaScript expression until it returns something truthy, and returns it.
+async fn wait_js(driver: &WebDriver, expression: &str, timeout: Duration) -> Value {
+    let deadline = Instant::now() + timeout;
+    let script = format!("return ({expression});");
+    loop {
+        let value = driver
+            .execute(&script, vec![])
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        let truthy = match &value {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            _ => true,
+        };
+        if truthy {
+            return value;
+        }
+        if Instant::now() > deadline {
+            let body = driver
+                .execute("return document.querySelector('main').innerText", vec![])
+                .await
+                .map(|r| r.json().to_string())
+                .unwrap_or_default();
+            panic!("timed out waiting for `{expression}`; the screen shows: {body}");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn text_of(driver: &WebDriver, css: &str) -> String {
+    driver
+        .find(By::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn nav(driver: &WebDriver, screen: &str) {
+    driver
+        .find(By::Css(format!("#nav button[data-screen='{screen}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(driver: &WebDriver, css: &str, text: &str) {
+    let field = driver.find(By::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn shot(driver: &WebDriver, dir: &Path, name: &str) {
+    driver
+        .screenshot(&dir.join(format!("{name}.png")))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_create_publish_monitor_export() {
+    let scratch = tempfile::tempdir().unwrap();
+    let files = scratch.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let screenshots = std::env::var_os("WEBMSG_DESK_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots"));
+    std::fs::create_dir_all(&screenshots).unwrap();
+
+    let driver_process = Command::new(tauri_driver())
+        .args([
+            "--port",
+            &DRIVER_PORT.to_string(),
+            "--native-port",
+            &NATIVE_PORT.to_string(),
+        ])
+        // A first start: empty config and data directories.
+        .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+        .env("XDG_DATA_HOME", scratch.path().join("data"))
+        .env("WEBMSG_DESK_FILE_DIR", &files)
+        .spawn()
+        .expect(
+            "tauri-driver must be installed: cargo install tauri-driver --locked --version '^2'",
+        );
+    let _driver_guard = Driver(driver_process);
+    wait_for_port(DRIVER_PORT);
+    wait_for_port(NATIVE_PORT);
+
+    let mut capabilities = Capabilities::new();
+    capabilities.set("browserName", "wry").unwrap();
+    capabilities
+        .set(
+            "tauri:options",
+            json!({ "application": env!("CARGO_BIN_EXE_webmsg-desk") }),
+        )
+        .unwrap();
+    let launched = Instant::now();
+    let driver = WebDriver::new(format!("http://127.0.0.1:{DRIVER_PORT}"), capabilities)
+        .await
+        .unwrap();
+    let session_ms = launched.elapsed().as_millis();
+    wait_js(
+        &driver,
+        "document.body.dataset.ready === 'true' && document.querySelectorAll('#channels-table tbody tr').length > 0",
+        Duration::from_secs(30),
+    )
+    .await;
+    let ready_ms = launched.elapsed().as_millis();
+    println!("window: WebDriver session {session_ms} ms, first screen with data {ready_ms} ms after launch");
+
+    // First start: the built-in Sandbox profile is open and the banner says so.
+    let banner = driver.find(By::Id("sandbox-banner")).await.unwrap();
+    assert!(banner.is_displayed().await.unwrap());
+    assert!(banner.text().await.unwrap().contains("Sandbox"));
+    let profile = wait_js(
+        &driver,
+        "document.querySelector('#profile-select').selectedOptions[0]?.textContent",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(profile, "Sandbox (built in)");
+    assert!(text_of(&driver, "#channels-table")
+        .await
+        .contains("Support Site"));
+    shot(&driver, &screenshots, "channels").await;
+
+    // The editor: an invalid colour shows the inline error, a valid one updates the preview.
+    driver
+        .find(By::Id("channels-new"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_js(
+        &driver,
+        "document.querySelectorAll('#f-queue option').length > 0",
+        Duration::from_secs(10),
+    )
+    .await;
+    type_into(&driver, "#f-name", "E2E Support").await;
+    driver
+        .execute(
+            "const s = document.querySelector('#f-queue'); s.value = [...s.options].find(o => o.textContent === 'Support').value; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    type_into(&driver, "#f-domains", "www.example.com").await;
+    type_into(&driver, "#f-color", "#12zz").await;
+    let error = wait_js(
+        &driver,
+        "document.querySelector('#e-color').textContent",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(
+        error.as_str().unwrap().contains("#RRGGBB") || error.as_str().unwrap().contains("hex"),
+        "{error}"
+    );
+    assert_eq!(
+        driver
+            .find(By::Id("f-color"))
+            .await
+            .unwrap()
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    shot(&driver, &screenshots, "editor-invalid-colour").await;
+    type_into(&driver, "#f-color", "#0b6e4f").await;
+    wait_js(
+        &driver,
+        "document.querySelector('#e-color').textContent === ''",
+        Duration::from_secs(5),
+    )
+    .await;
+    wait_js(
+        &driver,
+        "document.querySelector('#preview-pages').dataset.primary === '#0b6e4f'",
+        Duration::from_secs(5),
+    )
+    .await;
+    let launcher_colour = wait_js(
+        &driver,
+        "getComputedStyle(document.querySelector('.page.dark .mock-launcher')).backgroundColor",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(launcher_colour, "rgb(11, 110, 79)");
+    assert!(text_of(&driver, "#contrast").await.contains(":1"));
+    shot(&driver, &screenshots, "editor").await;
+
+    // Publish: progress streams in and the run ends Active.
+    driver
+        .find(By::Id("editor-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_js(
+        &driver,
+        "document.querySelectorAll('#publish-steps li').length >= 2",
+        Duration::from_secs(20),
+    )
+    .await;
+    let end = wait_js(
+        &driver,
+        "document.querySelector('#publish-end').dataset.end",
+        Duration::from_secs(90),
+    )
+    .await;
+    assert_eq!(end, "active", "{}", text_of(&driver, "#publish-end").await);
+    let steps = wait_js(
+        &driver,
+        "document.querySelectorAll('#publish-steps li').length",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(steps.as_u64().unwrap() >= 4, "{steps} stages shown");
+    wait_js(
+        &driver,
+        "document.querySelectorAll('#versions-table tbody tr').length >= 2",
+        Duration::from_secs(10),
+    )
+    .await;
+    shot(&driver, &screenshots, "publish").await;
+
+    // The monitor shows a wait-time graph once two polls are in.
+    nav(&driver, "monitor").await;
+    let chart = wait_js(
+        &driver,
+        "(() => { const img = document.querySelector('#monitor-chart'); return !img.hidden && img.complete && img.naturalWidth > 0 ? img.src.slice(0, 26) : ''; })()",
+        Duration::from_secs(40),
+    )
+    .await;
+    assert_eq!(chart, "data:image/svg+xml;base64,");
+    assert!(
+        wait_js(
+            &driver,
+            "document.querySelectorAll('#queue-tiles .tile').length",
+            Duration::from_secs(5)
+        )
+        .await
+        .as_u64()
+        .unwrap()
+            >= 4
+    );
+    shot(&driver, &screenshots, "monitor").await;
+
+    // Export writes a file whose content is the channel just created.
+    nav(&driver, "transfer").await;
+    let deployment_id = wait_js(
+        &driver,
+        "[...document.querySelectorAll('#export-channel option')].find(o => o.textContent === 'E2E Support')?.value",
+        Duration::from_secs(5),
+    )
+    .await;
+    driver
+        .execute(
+            "const s = document.querySelector('#export-channel'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+            vec![deployment_id.clone()],
+        )
+        .await
+        .unwrap();
+    driver
+        .find(By::Id("export-go"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let path = wait_js(
+        &driver,
+        "document.querySelector('#export-result').dataset.path",
+        Duration::from_secs(15),
+    )
+    .await;
+    let document: Value =
+        serde_json::from_slice(&std::fs::read(path.as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(document["schemaVersion"], 1);
+    assert_eq!(document["deployment"]["name"], "E2E Support");
+    assert_eq!(document["deployment"]["id"], deployment_id);
+    assert_eq!(
+        document["configuration"]["messenger"]["styles"]["primaryColor"],
+        "#0b6e4f"
+    );
+    assert_eq!(
+        document["deployment"]["allowedDomains"],
+        json!(["www.example.com"])
+    );
+    assert_eq!(document["routing"]["queues"][0]["name"], "Support");
+
+    // Import shows how the file maps onto the org before it writes, then creates it.
+    driver
+        .find(By::Id("import-choose"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_js(
+        &driver,
+        "!document.querySelector('#import-plan').hidden",
+        Duration::from_secs(15),
+    )
+    .await;
+    let mapping = text_of(&driver, "#import-mapping").await;
+    assert!(
+        mapping.contains("Support") && mapping.contains("Web Messaging Inbound"),
+        "{mapping}"
+    );
+    shot(&driver, &screenshots, "export").await;
+    driver
+        .find(By::Id("import-go"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let imported = wait_js(
+        &driver,
+        "document.querySelector('#import-result').className === 'ok' && document.querySelector('#import-result').textContent",
+        Duration::from_secs(90),
+    )
+    .await;
+    assert!(
+        imported.as_str().unwrap().contains("is Active"),
+        "{imported}"
+    );
+
+    // The other screens render against the Sandbox too.
+    let loaded = [
+        (
+            "fallback",
+            "document.querySelectorAll('#fb-queue option').length > 1",
+        ),
+        (
+            "metrics",
+            "document.querySelectorAll('#metrics-cards .card').length >= 6",
+        ),
+        (
+            "profiles",
+            "document.querySelectorAll('#profiles-table tbody tr').length === 1",
+        ),
+    ];
+    for (screen, ready) in loaded {
+        nav(&driver, screen).await;
+        let started = Instant::now();
+        wait_js(&driver, ready, Duration::from_secs(30)).await;
+        println!(
+            "{screen} screen loaded in {} ms",
+            started.elapsed().as_millis()
+        );
+        let error = driver.find(By::Id("error")).await.unwrap();
+        assert!(
+            !error.is_displayed().await.unwrap(),
+            "{screen}: {}",
+            error.text().await.unwrap()
+        );
+        shot(&driver, &screenshots, screen).await;
+    }
+    // The connection test shows, screen by screen, that the Sandbox client may do it all.
+    driver
+        .find(By::Css("#profiles-table tbody tr button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summary = wait_js(&driver, "document.querySelectorAll('#access-report details').length === 7 && document.querySelector('#access-report').innerText", Duration::from_secs(20)).await;
+    assert!(
+        summary
+            .as_str()
+            .unwrap()
+            .contains("Every screen has what it needs"),
+        "{summary}"
+    );
+    shot(&driver, &screenshots, "profiles").await;
+    println!("e2e journey: {} ms", launched.elapsed().as_millis());
+    driver.quit().await.unwrap();
+}

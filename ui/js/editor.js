@@ -1,0 +1,295 @@
+// The channel editor: the same checks as the CLI on every keystroke, and a live preview
+// of the Messenger launcher and window on a light and a dark page.
+import { $, $$, call, fill, h, showError } from './core.js';
+
+let app;
+let mode = 'new';
+let editing = null;
+let options = null;
+let lastValidColor = '#1f5fa8';
+let checkTimer = null;
+let checkSequence = 0;
+const touched = new Set();
+
+// Which control shows the errors of a field path, by prefix.
+const FIELD_TARGETS = [
+  ['deployment.name', 'name'], ['name', 'name'], ['description', 'description'],
+  ['messenger.styles.primaryColor', 'color'], ['languages', 'languages'],
+  ['defaultLanguage', 'default-language'], ['allowedDomains', 'domains'],
+  ['queue', 'queue'], ['flow', 'flow'], ['messenger.launcherButton.visibility', 'visibility'],
+  ['messenger.launcherButton.displayType', 'display'], ['position', 'position'],
+  ['messenger.fileUpload', 'attachments'], ['messenger.homeScreen', 'logo'],
+];
+
+const DEFAULTS = {
+  name: '', description: null, queue: '', flow: '', fallbackFlow: null, primaryColor: '#1f5fa8',
+  languages: ['en-us'], defaultLanguage: 'en-us', domains: [], allowAllDomains: false,
+  launcherVisibility: 'On', launcherDisplayType: 'IconAndText', position: 'Auto', homeScreen: true,
+  logoUrl: null, attachments: false, maxFileSizeKb: null,
+};
+
+export function init(shell) {
+  app = shell;
+  const form = $('#editor-form');
+  form.addEventListener('input', (event) => {
+    touched.add(controlKey(event.target));
+    if (event.target.id === 'f-color-picker') $('#f-color').value = event.target.value;
+    if (event.target.id === 'f-color' && /^#[0-9a-fA-F]{6}$/.test(event.target.value.trim())) {
+      $('#f-color-picker').value = event.target.value.trim().toLowerCase();
+    }
+    if (event.target.id === 'f-languages') syncDefaultLanguage();
+    scheduleCheck();
+  });
+  form.addEventListener('change', (event) => {
+    touched.add(controlKey(event.target));
+    scheduleCheck();
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit();
+  });
+  $('#editor-cancel').addEventListener('click', () => app.show('channels'));
+}
+
+function controlKey(element) {
+  return (element.id || '').replace(/^f-/, '').replace('color-picker', 'color');
+}
+
+function selectedValues(select) {
+  return [...select.selectedOptions].map((o) => o.value);
+}
+
+export function readForm() {
+  const text = (id) => $(id).value.trim();
+  const optional = (id) => text(id) || null;
+  const attachments = $('#f-attachments').checked;
+  const queue = $('#f-queue').selectedOptions[0];
+  const flow = $('#f-flow').selectedOptions[0];
+  return {
+    name: $('#f-name').value,
+    description: optional('#f-description'),
+    queue: queue ? queue.value : '',
+    flow: flow ? flow.value : '',
+    fallbackFlow: $('#f-fallback-flow').value || null,
+    primaryColor: text('#f-color'),
+    languages: selectedValues($('#f-languages')),
+    defaultLanguage: $('#f-default-language').value || null,
+    domains: $('#f-domains').value.split('\n').map((d) => d.trim()).filter(Boolean),
+    allowAllDomains: $('#f-all-domains').checked,
+    launcherVisibility: $('#f-visibility').value,
+    launcherDisplayType: $('#f-display').value,
+    position: $('#f-position').value,
+    homeScreen: $('#f-home').checked,
+    logoUrl: optional('#f-logo'),
+    attachments,
+    maxFileSizeKb: attachments ? Number($('#f-max-size').value) || null : null,
+  };
+}
+
+function pick(select, wanted, items) {
+  const match = items.find((i) => i.id === wanted || i.name === wanted);
+  if (match) select.value = match.id;
+}
+
+function syncDefaultLanguage() {
+  const chosen = selectedValues($('#f-languages'));
+  const select = $('#f-default-language');
+  const keep = select.value;
+  fill(select, chosen.map((l) => h('option', { value: l }, l)));
+  if (chosen.includes(keep)) select.value = keep;
+}
+
+function writeForm(input) {
+  $('#f-name').value = input.name ?? '';
+  $('#f-description').value = input.description ?? '';
+  $('#f-color').value = input.primaryColor ?? '';
+  if (/^#[0-9a-fA-F]{6}$/.test(input.primaryColor ?? '')) $('#f-color-picker').value = input.primaryColor.toLowerCase();
+  for (const option of $('#f-languages').options) option.selected = (input.languages ?? []).includes(option.value);
+  syncDefaultLanguage();
+  if (input.defaultLanguage) $('#f-default-language').value = input.defaultLanguage;
+  $('#f-domains').value = (input.domains ?? []).join('\n');
+  $('#f-all-domains').checked = !!input.allowAllDomains;
+  $('#f-visibility').value = input.launcherVisibility ?? 'On';
+  $('#f-display').value = input.launcherDisplayType ?? 'IconAndText';
+  $('#f-position').value = input.position ?? 'Auto';
+  $('#f-home').checked = input.homeScreen ?? true;
+  $('#f-logo').value = input.logoUrl ?? '';
+  $('#f-attachments').checked = !!input.attachments;
+  $('#f-max-size').value = input.maxFileSizeKb ?? 10240;
+  pick($('#f-queue'), input.queue, options.queues);
+  const inbound = options.flows.find((f) => f.name === 'Web Messaging Inbound');
+  if (input.flow) pick($('#f-flow'), input.flow, options.flows);
+  else if (inbound) $('#f-flow').value = inbound.id;
+  $('#f-fallback-flow').value = '';
+  if (input.fallbackFlow) pick($('#f-fallback-flow'), input.fallbackFlow, options.flows);
+}
+
+export async function show(params = {}) {
+  mode = params.mode === 'edit' && params.deploymentId ? 'edit' : 'new';
+  touched.clear();
+  $('#editor-status').textContent = '';
+  try {
+    options = await call('editor_options');
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  const named = (items) => items.map((i) => h('option', { value: i.id }, i.name));
+  fill($('#f-queue'), named(options.queues));
+  fill($('#f-flow'), named(options.flows));
+  fill($('#f-fallback-flow'), [h('option', { value: '' }, 'None'), ...named(options.flows)]);
+  fill($('#f-languages'), options.languages.map((l) => h('option', { value: l }, l)));
+  let input = { ...DEFAULTS };
+  editing = null;
+  if (mode === 'edit') {
+    try {
+      editing = await call('channel_detail', { deploymentId: params.deploymentId });
+      input = { ...DEFAULTS, ...editing.input };
+    } catch (error) {
+      showError(error);
+      return;
+    }
+  }
+  $('#editor-title').textContent = mode === 'edit' ? `Edit ${editing.name}` : 'New channel';
+  $('#editor-submit').textContent = mode === 'edit' ? 'Save draft and review' : 'Create and publish';
+  // Routing of an existing channel is changed under Fallback, not by republishing.
+  for (const id of ['#f-queue', '#f-flow', '#f-fallback-flow']) $(id).disabled = mode === 'edit';
+  writeForm(input);
+  await runCheck();
+  $('#f-name').focus();
+}
+
+function scheduleCheck() {
+  updatePreview(readForm());
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(runCheck, 120);
+}
+
+async function runCheck() {
+  const input = readForm();
+  const sequence = ++checkSequence;
+  const report = await call('check_channel', { input });
+  if (sequence !== checkSequence) return report;
+  renderReport(report, input);
+  return report;
+}
+
+function targetOf(field) {
+  const found = FIELD_TARGETS.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`));
+  return found ? found[1] : null;
+}
+
+function renderReport(report, input) {
+  const messages = new Map();
+  const unplaced = [];
+  for (const error of report.errors) {
+    const target = targetOf(error.field);
+    if (!target) unplaced.push(`${error.field}: ${error.reason}`);
+    else if (!messages.has(target)) messages.set(target, error.reason);
+  }
+  for (const paragraph of $$('.field-error', $('#editor-form'))) {
+    const key = paragraph.id.replace(/^e-/, '');
+    const message = touched.has(key) ? messages.get(key) : undefined;
+    paragraph.textContent = message ?? '';
+    const control = $(`#f-${key}`);
+    if (control) {
+      if (message) {
+        control.setAttribute('aria-invalid', 'true');
+        control.setAttribute('aria-errormessage', paragraph.id);
+      } else {
+        control.removeAttribute('aria-invalid');
+      }
+    }
+  }
+  fill($('#editor-warnings'), [
+    ...report.warnings.map((w) => h('li', {}, w)),
+    ...unplaced.map((u) => h('li', { class: 'error-text' }, u)),
+  ]);
+  const contrast = $('#contrast');
+  if (report.contrast) {
+    const passes = report.contrast.passesAa;
+    contrast.className = `small ${passes ? 'ok' : 'warn-text'}`;
+    contrast.textContent = `Contrast of white text on ${report.contrast.primaryColor}: ${report.contrast.ratio.toFixed(2)}:1, ${passes ? 'passes' : 'fails'} WCAG AA (4.5:1)`;
+  } else {
+    contrast.className = 'small muted';
+    contrast.textContent = '';
+  }
+  updatePreview(input);
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+function chatIcon() {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'icon');
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+  svg.append(path);
+  return svg;
+}
+
+function messengerMock(input) {
+  const side = input.position === 'Left' ? 'left' : 'right';
+  const launcherHidden = input.launcherVisibility === 'Off';
+  const display = input.launcherDisplayType ?? 'IconAndText';
+  const launcher = h('div', { class: `mock-launcher ${side}${launcherHidden ? ' off' : ''}`, 'data-role': 'launcher' },
+    display !== 'Text' ? chatIcon() : null,
+    display !== 'Icon' ? h('span', {}, 'Chat with us') : null);
+  const body = input.homeScreen
+    ? h('div', { class: 'mock-body' },
+      input.logoUrl ? h('div', { class: 'mock-logo' }, 'LOGO') : null,
+      h('p', { class: 'mock-greeting' }, 'Hi there!'),
+      h('p', { class: 'mock-sub' }, 'How can we help you today?'),
+      h('div', { class: 'mock-start' }, 'Start a conversation'))
+    : h('div', { class: 'mock-body' },
+      h('p', { class: 'mock-bubble agent' }, 'Hello! How can I help?'),
+      h('p', { class: 'mock-bubble user' }, 'Where is my order?'),
+      h('div', { class: 'mock-input' }, 'Type a message'));
+  const window = h('div', { class: `mock-window ${side}`, 'data-role': 'window' },
+    h('div', { class: 'mock-header' }, input.name?.trim() || 'Your channel'),
+    body);
+  return [window, launcher];
+}
+
+/** Redraws the preview; an invalid colour keeps the last valid one. */
+export function updatePreview(input) {
+  const pages = $('#preview-pages');
+  if (/^#?[0-9a-fA-F]{6}$/.test(input.primaryColor ?? '') || /^#?[0-9a-fA-F]{3}$/.test(input.primaryColor ?? '')) {
+    lastValidColor = input.primaryColor.startsWith('#') ? input.primaryColor : `#${input.primaryColor}`;
+  }
+  pages.style.setProperty('--primary', lastValidColor);
+  pages.dataset.primary = lastValidColor.toLowerCase();
+  for (const page of $$('.page', pages)) {
+    const label = $('.page-label', page);
+    page.replaceChildren(label, ...messengerMock(input));
+  }
+}
+
+async function submit() {
+  for (const target of FIELD_TARGETS.map(([, t]) => t)) touched.add(target);
+  const report = await runCheck();
+  if (report.errors.length) {
+    const first = $('#editor-form [aria-invalid="true"]');
+    first?.focus();
+    $('#editor-status').textContent = `${report.errors.length} field${report.errors.length > 1 ? 's need' : ' needs'} attention.`;
+    return;
+  }
+  const input = readForm();
+  if (mode === 'new') {
+    await app.show('publish', { create: input });
+    return;
+  }
+  const button = $('#editor-submit');
+  button.disabled = true;
+  $('#editor-status').textContent = 'Saving the draft…';
+  try {
+    const diffs = await call('save_draft', { deploymentId: editing.deploymentId, input });
+    await app.show('publish', { deploymentId: editing.deploymentId, diffs, input });
+  } catch (error) {
+    showError(error);
+    $('#editor-status').textContent = '';
+  } finally {
+    button.disabled = false;
+  }
+}
