@@ -213,19 +213,38 @@ pub async fn stop_fallback(
     Ok(state.workspace.fallback_view(&deployment_id).await?)
 }
 
-#[tauri::command]
-pub fn monitor_view(
-    state: State<'_, AppState>,
-    queue_id: Option<String>,
-    range_minutes: u32,
-) -> Result<MonitorView> {
-    Ok(state
-        .workspace
-        .monitor_view(queue_id.as_deref(), range_minutes)?)
+/// Runs blocking work (SQLite, chart drawing) on a blocking thread, off the main thread
+/// where synchronous commands would run.
+async fn off_main_thread<R: Runtime, T: Send + 'static>(
+    app: AppHandle<R>,
+    work: impl FnOnce(&Workspace) -> crate::workspace::Result<T> + Send + 'static,
+) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(move || {
+        use tauri::Manager;
+        work(&app.state::<AppState>().workspace)
+    })
+    .await
+    .map_err(|error| CommandError {
+        code: "internal".into(),
+        message: format!("the operation stopped unexpectedly: {error}"),
+    })?
+    .map_err(CommandError::from)
 }
 
 #[tauri::command]
-pub fn set_queue_thresholds(
+pub async fn monitor_view<R: Runtime>(
+    app: AppHandle<R>,
+    queue_id: Option<String>,
+    range_minutes: u32,
+) -> Result<MonitorView> {
+    off_main_thread(app, move |workspace| {
+        workspace.monitor_view(queue_id.as_deref(), range_minutes)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn set_queue_thresholds(
     state: State<'_, AppState>,
     queue_id: String,
     thresholds: Directives,

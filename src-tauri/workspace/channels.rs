@@ -27,14 +27,6 @@ pub struct EditorOptions {
     pub languages: Vec<&'static str>,
 }
 
-/// One field's message, for inline display next to it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FieldMessage {
-    pub field: String,
-    pub reason: String,
-}
-
 /// What the editor shows as the admin types.
 pub type CheckView = CheckReport;
 

@@ -30,8 +30,7 @@ use crate::secrets::{SecretError, SecretStore};
 use crate::store::Store;
 
 pub use channels::{
-    ChannelDetail, CheckView, EditorOptions, ExportResult, FieldMessage, ImportPlan, MetricsView,
-    VersionRow,
+    ChannelDetail, CheckView, EditorOptions, ExportResult, ImportPlan, MetricsView, VersionRow,
 };
 pub use monitoring::{MonitorView, QueueStatus};
 pub use settings::{Settings, SettingsStore, DEFAULT_THRESHOLDS};

@@ -151,10 +151,16 @@ async fn first_start_create_publish_monitor_export() {
     capabilities
         .set(
             "tauri:options",
-            json!({ "application": env!("CARGO_BIN_EXE_webmsg-desk") }),
+            // WEBMSG_DESK_E2E_APP runs the journey against another build (a release binary).
+            json!({ "application": std::env::var("WEBMSG_DESK_E2E_APP")
+                .unwrap_or_else(|_| env!("CARGO_BIN_EXE_webmsg-desk").to_string()) }),
         )
         .unwrap();
     let launched = Instant::now();
+    let launched_epoch_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as f64;
     let driver = WebDriver::new(format!("http://127.0.0.1:{DRIVER_PORT}"), capabilities)
         .await
         .unwrap();
@@ -166,7 +172,18 @@ async fn first_start_create_publish_monitor_export() {
     )
     .await;
     let ready_ms = launched.elapsed().as_millis();
-    println!("window: WebDriver session {session_ms} ms, first screen with data {ready_ms} ms after launch");
+    let first_paint = wait_js(
+        &driver,
+        "(() => { const p = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint') || performance.getEntriesByType('paint')[0]; return p ? performance.timeOrigin + p.startTime : performance.timeOrigin + performance.timing.domContentLoadedEventEnd - performance.timing.navigationStart; })()",
+        Duration::from_secs(5),
+    )
+    .await
+    .as_f64()
+    .unwrap();
+    println!(
+        "window: WebDriver session {session_ms} ms, first paint {:.0} ms, first screen with data {ready_ms} ms after launch",
+        first_paint - launched_epoch_ms
+    );
 
     // First start: the built-in Sandbox profile is open and the banner says so.
     let banner = driver.find(By::Id("sandbox-banner")).await.unwrap();
@@ -298,6 +315,37 @@ async fn first_start_create_publish_monitor_export() {
     )
     .await;
     assert_eq!(chart, "data:image/svg+xml;base64,");
+
+    // Overload the first queue in the embedded Sandbox (one agent, an arrival a second)
+    // so the monitor has something to flag.
+    let sandbox_url = wait_js(
+        &driver,
+        "window.__TAURI__.core.invoke('load_channels').then(o => o.environment.replace('Sandbox at ', ''))",
+        Duration::from_secs(10),
+    )
+    .await;
+    let sandbox_url = sandbox_url
+        .as_str()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let first_queue = wait_js(
+        &driver,
+        "document.querySelector('#queue-tiles .tile').dataset.queue",
+        Duration::from_secs(5),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    for (path, body) in [(
+        format!(
+            "{sandbox_url}/sandbox/queues/{}/traffic",
+            first_queue.as_str().unwrap()
+        ),
+        json!({"onQueueAgents": 1, "arrivalsPerHour": 3600, "patienceSeconds": 3600, "dailyCurve": false}),
+    )] {
+        let status = http.post(&path).json(&body).send().await.unwrap().status();
+        assert!(status.is_success(), "{path}: {status}");
+    }
     assert!(
         wait_js(
             &driver,
@@ -440,6 +488,28 @@ async fn first_start_create_publish_monitor_export() {
         "{summary}"
     );
     shot(&driver, &screenshots, "profiles").await;
+
+    // Back on the monitor a few polls later: the graph has grown and the overloaded queue
+    // carries its alert.
+    nav(&driver, "monitor").await;
+    wait_js(
+        &driver,
+        "parseInt(document.querySelector('#monitor-chart-message').textContent) >= 3",
+        Duration::from_secs(30),
+    )
+    .await;
+    let flagged = wait_js(
+        &driver,
+        "document.querySelector('#queue-tiles .tile.alert')?.innerText",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(
+        flagged.as_str().unwrap().contains("wait exceeded")
+            || flagged.as_str().unwrap().contains("over capacity"),
+        "{flagged}"
+    );
+    shot(&driver, &screenshots, "monitor").await;
     println!("e2e journey: {} ms", launched.elapsed().as_millis());
     driver.quit().await.unwrap();
 }

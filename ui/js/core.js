@@ -78,6 +78,7 @@ export function when(iso) {
 export function seconds(value) {
   if (value === null || value === undefined) return '–';
   const s = Math.round(value);
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return s >= 120 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
 }
 

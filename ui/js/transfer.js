@@ -1,6 +1,6 @@
 // Export / import through the native dialogs. Import shows how queues and flows map onto
 // the open org before anything is written.
-import { $, Channel, busy, call, differenceRows, fill, h, operationId, showError } from './core.js';
+import { $, Channel, busy, call, differenceRows, fill, h, operationId, showError, when } from './core.js';
 
 let app;
 let plan = null;
@@ -57,7 +57,7 @@ async function choose() {
   if (!plan) return;
   $('#import-plan').hidden = false;
   $('#import-result').textContent = '';
-  $('#import-summary').textContent = `${plan.channel}, exported ${plan.exportedAt ?? ''} from ${plan.exportedFrom ?? 'an unknown org'}. It will be created in “${app.profile?.name}” with this mapping:`;
+  $('#import-summary').textContent = `${plan.channel}, exported ${when(plan.exportedAt)} from ${plan.exportedFrom ?? 'an unknown org'}. It will be created in “${app.profile?.name}” with this mapping:`;
   fill($('#import-mapping tbody'), plan.mapping.map((m) => h('tr', {},
     h('td', {}, m.kind), h('td', {}, m.role), h('th', { scope: 'row' }, m.name),
     h('td', { class: 'id' }, m.fromId ?? '–'), h('td', { class: 'id' }, m.toId))));
