@@ -125,7 +125,7 @@ pub async fn save_draft(
     deployment_id: String,
     input: ChannelInput,
 ) -> Result<VersionDiffs> {
-    Ok(Box::pin(state.workspace.save_draft(&deployment_id, &input)).await?)
+    Ok(state.workspace.save_draft(&deployment_id, &input).await?)
 }
 
 #[tauri::command]

@@ -192,6 +192,15 @@ impl Workspace {
         deployment_id: &str,
         input: &ChannelInput,
     ) -> Result<VersionDiffs> {
+        // Boxed: the draft and the versions it is compared with make a large future.
+        Box::pin(self.save_draft_inner(deployment_id, input)).await
+    }
+
+    async fn save_draft_inner(
+        &self,
+        deployment_id: &str,
+        input: &ChannelInput,
+    ) -> Result<VersionDiffs> {
         let (report, edited, _) = input.check();
         if !report.is_valid() {
             return Err(channel::ChannelError::Invalid(report.errors).into());

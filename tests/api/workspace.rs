@@ -355,3 +355,133 @@ async fn a_fallback_watch_switches_the_route_logs_it_and_raises_a_notification()
     assert!(workspace.stop_fallback(&deployment));
     assert!(!workspace.stop_fallback(&deployment));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publish_started_by_the_window_is_cancelled_by_its_operation_id() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &unique("svc"));
+    let workspace = Arc::new(workspace);
+    let deployment = workspace.channels().await.unwrap().channels[0]
+        .deployment_id
+        .clone();
+    app.control(
+        "/sandbox/deployments/outcome",
+        serde_json::json!({"outcome": "StuckPending", "deploymentId": deployment}),
+    )
+    .await;
+    let stages: Arc<Mutex<Vec<webmsg_desk::channel::Stage>>> = Arc::default();
+    let running = {
+        let workspace = workspace.clone();
+        let stages = stages.clone();
+        let deployment = deployment.clone();
+        tokio::spawn(async move {
+            let report = move |progress: webmsg_desk::channel::Progress| {
+                stages.lock().unwrap().push(progress.stage)
+            };
+            workspace
+                .publish(&deployment, None, "op-1", &report)
+                .await
+                .unwrap()
+        })
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !stages
+        .lock()
+        .unwrap()
+        .contains(&webmsg_desk::channel::Stage::WaitingForDeployment)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            stages.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!workspace.cancel_operation("another-op"));
+    assert!(workspace.cancel_operation("op-1"));
+    let outcome = tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the publish stops soon after cancel")
+        .unwrap();
+    assert_eq!(
+        outcome,
+        webmsg_desk::channel::PublishOutcome::Cancelled {
+            stage: webmsg_desk::channel::Stage::WaitingForDeployment
+        }
+    );
+    assert!(
+        !workspace.cancel_operation("op-1"),
+        "the operation is gone once it ended"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_is_saved_as_the_draft_shown_as_a_diff_and_published_with_its_domains() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &unique("svc"));
+    let deployment = workspace.channels().await.unwrap().channels[0]
+        .deployment_id
+        .clone();
+    let detail = workspace.channel_detail(&deployment).await.unwrap();
+    assert!(!detail.versions.is_empty());
+    assert!(detail.versions.iter().any(|v| v.live));
+    let mut input = detail.input.clone();
+    assert!(
+        !input.primary_color.is_empty(),
+        "the form is read back from the draft"
+    );
+    input.primary_color = "#8a1538".into();
+    input.allow_all_domains = false;
+    input.domains = vec!["shop.example.org".into()];
+    // Routing pickers are not part of an edit; they only need to pass the form's checks.
+    input.queue = "Support".into();
+
+    let mut invalid = input.clone();
+    invalid.primary_color = "#8a15".into();
+    let refused = workspace
+        .save_draft(&deployment, &invalid)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "validation.failed");
+
+    let diffs = workspace.save_draft(&deployment, &input).await.unwrap();
+    let colour = diffs
+        .draft_vs_published
+        .iter()
+        .find(|d| d.path.ends_with("primaryColor"))
+        .expect("the colour change is in the draft ↔ published diff");
+    assert_eq!(colour.left, Some(serde_json::json!("#8a1538")));
+
+    let outcome = workspace
+        .publish(&deployment, Some(&input), "op-edit", &|_| {})
+        .await
+        .unwrap();
+    let webmsg_desk::channel::PublishOutcome::Active { version } = outcome else {
+        panic!("{outcome:?}");
+    };
+    let live = app.client.deployments().get(&deployment).await.unwrap();
+    assert_eq!(
+        live.allowed_domains,
+        Some(vec!["shop.example.org".to_string()])
+    );
+    assert_eq!(
+        live.configuration.and_then(|c| c.version),
+        Some(version.clone())
+    );
+    let after = workspace.channel_detail(&deployment).await.unwrap();
+    assert_eq!(after.input.primary_color, "#8a1538");
+    assert_eq!(after.live_version, Some(version));
+    let preview = workspace.publish_preview(&deployment).await.unwrap();
+    assert!(
+        preview.draft_vs_published.is_empty(),
+        "{:?}",
+        preview.draft_vs_published
+    );
+    assert!(
+        preview.published_vs_live.is_empty(),
+        "{:?}",
+        preview.published_vs_live
+    );
+}

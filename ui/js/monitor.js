@@ -45,9 +45,8 @@ function tile(queue) {
   if (flags?.overCapacity) alerts.push(h('span', { class: 'badge status-error' }, 'over capacity'));
   if (flags?.waitExceeded) alerts.push(h('span', { class: 'badge status-error' }, 'wait exceeded'));
   if (flags) alerts.push(h('span', { class: `badge availability-${flags.availability}` }, `${flags.availability} availability`));
-  return h('button', {
+  return h('div', { role: 'listitem' }, h('button', {
     type: 'button',
-    role: 'listitem',
     class: `tile${queue.id === selected ? ' selected' : ''}${flags && (flags.overCapacity || flags.waitExceeded) ? ' alert' : ''}`,
     'aria-pressed': queue.id === selected ? 'true' : 'false',
     dataset: { queue: queue.id },
@@ -62,7 +61,7 @@ function tile(queue) {
       h('dt', {}, 'Est. wait'), h('dd', {}, seconds(sample.smoothedWaitSeconds ?? sample.estimatedWaitSeconds)))
     : h('p', { class: 'muted small' }, 'waiting for the first poll'),
   h('div', { class: 'tile-flags' }, alerts),
-  flags?.reasons?.length ? h('p', { class: 'small warn-text' }, flags.reasons.join('; ')) : null);
+  flags?.reasons?.length ? h('p', { class: 'small warn-text' }, flags.reasons.join('; ')) : null));
 }
 
 export async function show() {
