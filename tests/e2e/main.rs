@@ -489,6 +489,111 @@ async fn first_start_create_publish_monitor_export() {
     );
     shot(&driver, &screenshots, "profiles").await;
 
+    // A real org's profile: the secret goes to the keychain, never into a file or back
+    // into the page, and the profile can be removed again.
+    let secret = format!("e2e-secret-{}", std::process::id());
+    type_into(&driver, "#p-name", "Prod EU").await;
+    driver
+        .execute(
+            "const s = document.querySelector('#p-region'); s.value = 'eu-west-1'; s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    type_into(
+        &driver,
+        "#p-client-id",
+        "7f3c0000-e2e0-4000-8000-000000000001",
+    )
+    .await;
+    type_into(&driver, "#p-secret", &secret).await;
+    driver
+        .find(By::Css("#profile-form button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_js(
+        &driver,
+        "document.querySelectorAll('#profiles-table tbody tr').length === 2 && document.querySelectorAll('#profile-select option').length === 2",
+        Duration::from_secs(10),
+    )
+    .await;
+    let page = driver
+        .execute("return document.documentElement.outerHTML + [...document.querySelectorAll('input')].map(i => i.value).join(' ')", vec![])
+        .await
+        .unwrap()
+        .json()
+        .to_string();
+    assert!(!page.contains(&secret), "the secret is back in the page");
+    assert!(text_of(&driver, "#profiles-table")
+        .await
+        .contains("EMEA (Dublin)"));
+    let mut files = vec![scratch.path().to_path_buf()];
+    let mut checked = 0;
+    while let Some(next) = files.pop() {
+        for entry in std::fs::read_dir(next).unwrap().flatten() {
+            if entry.path().is_dir() {
+                files.push(entry.path());
+            } else if let Ok(bytes) = std::fs::read(entry.path()) {
+                checked += 1;
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(&secret),
+                    "{} holds the secret",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+    assert!(
+        checked >= 3,
+        "profiles, settings and the database were read ({checked} files)"
+    );
+    driver
+        .execute("window.confirm = () => true;", vec![])
+        .await
+        .unwrap();
+    driver
+        .find(By::Css(
+            "#profiles-table tbody tr[data-profile='Prod EU'] button.danger",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_js(
+        &driver,
+        "document.querySelectorAll('#profiles-table tbody tr').length === 1",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // Keyboard: Tab moves on from the profile picker into the navigation, arrow keys move
+    // along it, and the focused control is drawn with an outline.
+    driver
+        .execute("document.querySelector('#profile-select').focus();", vec![])
+        .await
+        .unwrap();
+    let focused_js = "(() => { const e = document.activeElement; const s = getComputedStyle(e); return (e.dataset.screen || e.id) + '|' + s.outlineStyle + '|' + s.outlineWidth; })()";
+    for (key, expected) in [(Key::Tab, "channels|"), (Key::Down, "editor|")] {
+        driver
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(key)
+            .await
+            .unwrap();
+        let focused = wait_js(&driver, focused_js, Duration::from_secs(5)).await;
+        let focused = focused.as_str().unwrap();
+        assert!(focused.starts_with(expected), "{focused}");
+        assert!(
+            focused.ends_with("|solid|3px"),
+            "focus is not visible: {focused}"
+        );
+    }
+
     // Back on the monitor a few polls later: the graph has grown and the overloaded queue
     // carries its alert.
     nav(&driver, "monitor").await;
