@@ -256,6 +256,65 @@ pub struct TimelineEntry {
     pub details: serde_json::Value,
 }
 
+/// Engagement over a period and, for a channel, its uptime. Engagement is narrowed to
+/// `queue_id`, else to the channel's recorded primary queue, else to its inbound flow;
+/// with neither a channel nor a queue it covers the org's whole Web Messaging.
+pub async fn channel_metrics(
+    client: &Client,
+    store: &Store,
+    deployment_id: Option<&str>,
+    queue_id: Option<String>,
+    period: Period,
+) -> Result<(EngagementMetrics, Option<Uptime>), ChannelError> {
+    let (queue_id, flow_id, uptime) = match deployment_id {
+        Some(deployment) => {
+            let found = client.deployments().get(deployment).await?;
+            if let Some(status) = &found.status {
+                store.record_status(deployment, Utc::now(), status.as_str())?;
+            }
+            let recorded = store.routing(deployment)?.unwrap_or_default();
+            let changes = store.status_changes(deployment, period.start)?;
+            (
+                queue_id.or(recorded.primary_queue_id),
+                found.flow.and_then(|f| f.id),
+                Some(uptime(&changes, period)),
+            )
+        }
+        None => (queue_id, None, None),
+    };
+    let narrowed_flow = if queue_id.is_some() {
+        None
+    } else {
+        flow_id.as_deref()
+    };
+    let engagement = engagement(client, period, queue_id.as_deref(), narrowed_flow).await?;
+    Ok((engagement, uptime))
+}
+
+/// The change timeline of the last `span`, for one channel (its deployment and
+/// configuration) or for every web deployment.
+pub async fn channel_timeline(
+    client: &Client,
+    store: &Store,
+    deployment_id: Option<&str>,
+    span: Duration,
+) -> Result<Vec<TimelineEntry>, ChannelError> {
+    let now = Utc::now();
+    // Entries dated slightly ahead (a deployment settling) belong in the timeline too.
+    let period = Period {
+        start: now - chrono::Duration::from_std(span).unwrap_or_default(),
+        end: now + chrono::Duration::hours(1),
+    };
+    let mut ids = Vec::new();
+    if let Some(deployment) = deployment_id {
+        ids.push(deployment.to_string());
+        if let Ok(found) = client.deployments().get(deployment).await {
+            ids.extend(found.configuration.and_then(|c| c.id));
+        }
+    }
+    audit_timeline(client, store, &ids, period).await
+}
+
 /// The audit API's web deployment entries merged with the local log, oldest first.
 pub async fn audit_timeline(
     client: &Client,

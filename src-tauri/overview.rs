@@ -26,6 +26,16 @@ pub struct NamedItem {
     pub name: String,
 }
 
+impl NamedItem {
+    /// A picker entry; an entity the API returned without an id cannot be picked.
+    pub fn of(id: Option<String>, name: Option<String>) -> Option<NamedItem> {
+        Some(NamedItem {
+            id: id?,
+            name: name.unwrap_or_default(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChannelSummary {

@@ -654,12 +654,7 @@ pub async fn channel_command(session: &Session, command: ChannelCommand) -> Resu
         }
         ChannelCommand::Diff { deployment, file } => match file {
             Some(path) => {
-                let document = transfer::read_document(&path).map_err(CliError::invalid)?;
-                let live = transfer::export_channel(client, store, &deployment).await?;
-                let differences = transfer::diff_values(
-                    &transfer::portable_view(&document),
-                    &transfer::portable_view(&live),
-                );
+                let differences = transfer::file_vs_live(client, store, &path, &deployment).await?;
                 print(output, &differences, || {
                     difference_text(&differences, "file", "live")
                 });
@@ -843,33 +838,12 @@ pub async fn metrics_command(session: &Session, args: MetricsArgs) -> Result<(),
         ),
         None => None,
     };
-    let (queue_id, flow_id, uptime) = match &args.deployment {
-        Some(deployment) => {
-            let found = client.deployments().get(deployment).await?;
-            if let Some(status) = &found.status {
-                session
-                    .store
-                    .record_status(deployment, chrono::Utc::now(), status.as_str())?;
-            }
-            let recorded = session.store.routing(deployment)?.unwrap_or_default();
-            let changes = session.store.status_changes(deployment, period.start)?;
-            (
-                queue_id.or(recorded.primary_queue_id),
-                found.flow.and_then(|f| f.id),
-                Some(metrics::uptime(&changes, period)),
-            )
-        }
-        None => (queue_id, None, None),
-    };
-    let engagement = metrics::engagement(
+    let (engagement, uptime) = metrics::channel_metrics(
         client,
+        &session.store,
+        args.deployment.as_deref(),
+        queue_id,
         period,
-        queue_id.as_deref(),
-        if queue_id.is_some() {
-            None
-        } else {
-            flow_id.as_deref()
-        },
     )
     .await?;
     let value = json!({"engagement": engagement, "uptime": uptime});
@@ -930,20 +904,13 @@ pub struct AuditArgs {
 
 pub async fn audit_command(session: &Session, args: AuditArgs) -> Result<(), CliError> {
     let span = metrics::parse_span(&args.since).map_err(CliError::invalid)?;
-    let now = chrono::Utc::now();
-    // Entries dated slightly ahead (a deployment settling) belong in the timeline too.
-    let period = Period {
-        start: now - chrono::Duration::from_std(span).unwrap_or_default(),
-        end: now + chrono::Duration::hours(1),
-    };
-    let mut ids = Vec::new();
-    if let Some(deployment) = &args.deployment {
-        ids.push(deployment.clone());
-        if let Ok(found) = session.client.deployments().get(deployment).await {
-            ids.extend(found.configuration.and_then(|c| c.id));
-        }
-    }
-    let timeline = metrics::audit_timeline(&session.client, &session.store, &ids, period).await?;
+    let timeline = metrics::channel_timeline(
+        &session.client,
+        &session.store,
+        args.deployment.as_deref(),
+        span,
+    )
+    .await?;
     print(session.output, &timeline, || {
         timeline
             .iter()

@@ -120,6 +120,22 @@ pub fn diff_values(left: &Value, right: &Value) -> Vec<Difference> {
         .collect()
 }
 
+/// What differs between a channel file and what is live for a deployment, in the
+/// org-independent view (ids and server-set fields left out).
+pub async fn file_vs_live(
+    client: &Client,
+    store: &crate::store::Store,
+    path: &std::path::Path,
+    deployment_id: &str,
+) -> Result<Vec<Difference>, ChannelError> {
+    let document = super::read_document(path).map_err(ChannelError::File)?;
+    let live = super::export_channel(client, store, deployment_id).await?;
+    Ok(diff_values(
+        &portable_view(&document),
+        &portable_view(&live),
+    ))
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionDiffs {

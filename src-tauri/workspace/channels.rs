@@ -99,20 +99,14 @@ impl Workspace {
             queue_api.list_all(None),
             flow_api.list_inbound_message_flows()
         )?;
-        let named = |id: Option<String>, name: Option<String>| {
-            Some(NamedItem {
-                id: id?,
-                name: name.unwrap_or_default(),
-            })
-        };
         Ok(EditorOptions {
             queues: queues
                 .into_iter()
-                .filter_map(|q| named(q.id, q.name))
+                .filter_map(|q| NamedItem::of(q.id, q.name))
                 .collect(),
             flows: flows
                 .into_iter()
-                .filter_map(|f| named(f.id, f.name))
+                .filter_map(|f| NamedItem::of(f.id, f.name))
                 .collect(),
             languages: SUPPORTED_LANGUAGES.to_vec(),
         })
@@ -365,13 +359,10 @@ impl Workspace {
 
     /// Differences between a file and what is live for a deployment.
     pub async fn diff_file(&self, path: &Path, deployment_id: &str) -> Result<Vec<Difference>> {
-        let document = transfer::read_document(path).map_err(file_error)?;
-        let live =
-            transfer::export_channel(&self.session().client, &self.store, deployment_id).await?;
-        Ok(transfer::diff_values(
-            &transfer::portable_view(&document),
-            &transfer::portable_view(&live),
-        ))
+        Ok(
+            transfer::file_vs_live(&self.session().client, &self.store, path, deployment_id)
+                .await?,
+        )
     }
 
     /// Engagement over `since` (e.g. `24h`, `7d`), uptime and the change timeline, for one
@@ -379,45 +370,12 @@ impl Workspace {
     pub async fn metrics(&self, deployment_id: Option<&str>, since: &str) -> Result<MetricsView> {
         let span = metrics::parse_span(since)
             .map_err(|reason| WorkspaceError::new("validation.failed", reason))?;
-        let now = chrono::Utc::now();
-        let period = Period::last(span, now);
+        let period = Period::last(span, chrono::Utc::now());
         let client = &self.session().client;
-        let mut ids = Vec::new();
-        let (queue_id, flow_id, uptime) = match deployment_id {
-            Some(id) => {
-                let found = client.deployments().get(id).await?;
-                if let Some(status) = &found.status {
-                    self.store.record_status(id, now, status.as_str())?;
-                }
-                ids.push(id.to_string());
-                ids.extend(found.configuration.as_ref().and_then(|c| c.id.clone()));
-                let recorded = self.store.routing(id)?.unwrap_or_default();
-                let changes = self.store.status_changes(id, period.start)?;
-                (
-                    recorded.primary_queue_id,
-                    found.flow.and_then(|f| f.id),
-                    Some(metrics::uptime(&changes, period)),
-                )
-            }
-            None => (None, None, None),
-        };
-        let engagement = metrics::engagement(
-            client,
-            period,
-            queue_id.as_deref(),
-            if queue_id.is_some() {
-                None
-            } else {
-                flow_id.as_deref()
-            },
-        )
-        .await?;
-        // Entries dated slightly ahead (a deployment settling) belong in the timeline too.
-        let audit_period = Period {
-            start: period.start,
-            end: now + chrono::Duration::hours(1),
-        };
-        let mut timeline = metrics::audit_timeline(client, &self.store, &ids, audit_period).await?;
+        let (engagement, uptime) =
+            metrics::channel_metrics(client, &self.store, deployment_id, None, period).await?;
+        let mut timeline =
+            metrics::channel_timeline(client, &self.store, deployment_id, span).await?;
         timeline.reverse();
         Ok(MetricsView {
             engagement,

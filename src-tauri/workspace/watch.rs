@@ -47,13 +47,6 @@ pub struct FallbackSetup {
     pub fallback_flow_id: String,
 }
 
-fn named(id: Option<String>, name: Option<String>) -> Option<NamedItem> {
-    Some(NamedItem {
-        name: name.unwrap_or_default(),
-        id: id?,
-    })
-}
-
 impl Workspace {
     pub async fn fallback_view(&self, deployment_id: &str) -> Result<FallbackView> {
         let session = self.session();
@@ -93,11 +86,11 @@ impl Workspace {
             switches: self.store.switches(deployment_id)?,
             queues: queues
                 .into_iter()
-                .filter_map(|q| named(q.id, q.name))
+                .filter_map(|q| NamedItem::of(q.id, q.name))
                 .collect(),
             flows: flows
                 .into_iter()
-                .filter_map(|f| named(f.id, f.name))
+                .filter_map(|f| NamedItem::of(f.id, f.name))
                 .collect(),
         })
     }

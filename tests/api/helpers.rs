@@ -149,3 +149,22 @@ pub fn null_paths(value: &Value, path: &str, found: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// A name no other test run uses (keychain services, profiles).
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Every file under a directory, at any depth.
+pub fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

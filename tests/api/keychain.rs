@@ -7,13 +7,9 @@ use std::process::{Command, Stdio};
 use secrecy::{ExposeSecret, SecretString};
 use webmsg_desk::secrets::SecretStore;
 
-use crate::helpers::spawn_sandbox;
+use crate::helpers::{spawn_sandbox, unique, walk};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_webmsg-desk");
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
 
 #[test]
 fn a_secret_is_stored_read_and_deleted_in_the_secret_service() {
@@ -177,17 +173,4 @@ async fn a_wrong_secret_is_not_saved_when_verifying() {
         .path()
         .join("com.webmsgdesk.app/profiles.json")
         .exists());
-}
-
-fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(root).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }

@@ -10,27 +10,7 @@ use webmsg_desk::secrets::SecretStore;
 use webmsg_desk::workspace::access::Access;
 use webmsg_desk::workspace::{Locations, ProfileForm, Workspace, WorkspaceEvent, SANDBOX_PROFILE};
 
-use crate::helpers::spawn_sandbox;
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-fn every_file_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(next) = stack.pop() {
-        for entry in std::fs::read_dir(next).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    found
-}
+use crate::helpers::{spawn_sandbox, unique, walk};
 
 type Events = Arc<Mutex<Vec<WorkspaceEvent>>>;
 
@@ -78,7 +58,8 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
     assert_eq!(saved.profiles.len(), 2);
     let stored = SecretStore::new(&service).get("Auditor").unwrap().unwrap();
     assert_eq!(stored.expose_secret(), secret);
-    for (path, bytes) in every_file_under(dir.path()) {
+    for path in walk(dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
         assert!(
             !String::from_utf8_lossy(&bytes).contains(secret),
             "{} holds the secret",

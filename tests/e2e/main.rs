@@ -95,13 +95,29 @@ async fn text_of(driver: &WebDriver, css: &str) -> String {
 }
 
 async fn nav(driver: &WebDriver, screen: &str) {
+    click(driver, &format!("#nav button[data-screen='{screen}']")).await;
+}
+
+async fn click(driver: &WebDriver, css: &str) {
     driver
-        .find(By::Css(format!("#nav button[data-screen='{screen}']")))
+        .find(By::Css(css))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+}
+
+/// Picks the option of a `<select>` whose text is `label`, as a user would.
+async fn choose(driver: &WebDriver, css: &str, label: &str) -> String {
+    let chosen = driver
+        .execute(
+            "const s = document.querySelector(arguments[0]); const o = [...s.options].find(o => o.textContent === arguments[1]); s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return o.value;",
+            vec![json!(css), json!(label)],
+        )
+        .await
+        .unwrap();
+    chosen.json().as_str().unwrap().to_string()
 }
 
 async fn type_into(driver: &WebDriver, css: &str, text: &str) {
@@ -202,13 +218,7 @@ async fn first_start_create_publish_monitor_export() {
     shot(&driver, &screenshots, "channels").await;
 
     // The editor: an invalid colour shows the inline error, a valid one updates the preview.
-    driver
-        .find(By::Id("channels-new"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&driver, "#channels-new").await;
     wait_js(
         &driver,
         "document.querySelectorAll('#f-queue option').length > 0",
@@ -216,13 +226,7 @@ async fn first_start_create_publish_monitor_export() {
     )
     .await;
     type_into(&driver, "#f-name", "E2E Support").await;
-    driver
-        .execute(
-            "const s = document.querySelector('#f-queue'); s.value = [...s.options].find(o => o.textContent === 'Support').value; s.dispatchEvent(new Event('change', {bubbles: true}));",
-            vec![],
-        )
-        .await
-        .unwrap();
+    choose(&driver, "#f-queue", "Support").await;
     type_into(&driver, "#f-domains", "www.example.com").await;
     type_into(&driver, "#f-color", "#12zz").await;
     let error = wait_js(
@@ -271,13 +275,7 @@ async fn first_start_create_publish_monitor_export() {
     shot(&driver, &screenshots, "editor").await;
 
     // Publish: progress streams in and the run ends Active.
-    driver
-        .find(By::Id("editor-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&driver, "#editor-submit").await;
     wait_js(
         &driver,
         "document.querySelectorAll('#publish-steps li').length >= 2",
@@ -361,26 +359,8 @@ async fn first_start_create_publish_monitor_export() {
 
     // Export writes a file whose content is the channel just created.
     nav(&driver, "transfer").await;
-    let deployment_id = wait_js(
-        &driver,
-        "[...document.querySelectorAll('#export-channel option')].find(o => o.textContent === 'E2E Support')?.value",
-        Duration::from_secs(5),
-    )
-    .await;
-    driver
-        .execute(
-            "const s = document.querySelector('#export-channel'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-            vec![deployment_id.clone()],
-        )
-        .await
-        .unwrap();
-    driver
-        .find(By::Id("export-go"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let deployment_id = choose(&driver, "#export-channel", "E2E Support").await;
+    click(&driver, "#export-go").await;
     let path = wait_js(
         &driver,
         "document.querySelector('#export-result').dataset.path",
@@ -403,13 +383,7 @@ async fn first_start_create_publish_monitor_export() {
     assert_eq!(document["routing"]["queues"][0]["name"], "Support");
 
     // Import shows how the file maps onto the org before it writes, then creates it.
-    driver
-        .find(By::Id("import-choose"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&driver, "#import-choose").await;
     wait_js(
         &driver,
         "!document.querySelector('#import-plan').hidden",
@@ -422,13 +396,7 @@ async fn first_start_create_publish_monitor_export() {
         "{mapping}"
     );
     shot(&driver, &screenshots, "export").await;
-    driver
-        .find(By::Id("import-go"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&driver, "#import-go").await;
     let imported = wait_js(
         &driver,
         "document.querySelector('#import-result').className === 'ok' && document.querySelector('#import-result').textContent",
@@ -472,13 +440,7 @@ async fn first_start_create_publish_monitor_export() {
         shot(&driver, &screenshots, screen).await;
     }
     // The connection test shows, screen by screen, that the Sandbox client may do it all.
-    driver
-        .find(By::Css("#profiles-table tbody tr button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&driver, "#profiles-table tbody tr button").await;
     let summary = wait_js(&driver, "document.querySelectorAll('#access-report details').length === 7 && document.querySelector('#access-report').innerText", Duration::from_secs(20)).await;
     assert!(
         summary
@@ -493,13 +455,7 @@ async fn first_start_create_publish_monitor_export() {
     // into the page, and the profile can be removed again.
     let secret = format!("e2e-secret-{}", std::process::id());
     type_into(&driver, "#p-name", "Prod EU").await;
-    driver
-        .execute(
-            "const s = document.querySelector('#p-region'); s.value = 'eu-west-1'; s.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await
-        .unwrap();
+    choose(&driver, "#p-region", "EMEA (Dublin) · eu-west-1").await;
     type_into(
         &driver,
         "#p-client-id",
@@ -507,13 +463,7 @@ async fn first_start_create_publish_monitor_export() {
     )
     .await;
     type_into(&driver, "#p-secret", &secret).await;
-    driver
-        .find(By::Css("#profile-form button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&driver, "#profile-form button[type='submit']").await;
     wait_js(
         &driver,
         "document.querySelectorAll('#profiles-table tbody tr').length === 2 && document.querySelectorAll('#profile-select option').length === 2",
