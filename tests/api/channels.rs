@@ -235,10 +235,11 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
     assert_eq!(deployment_flow(&org_a, &deployment_id).await, fallback_flow);
 
     // Recover: staffed again; it switches back only after the dwell, and exactly once.
+    // Short handle times drain the backlog fast, so the wait is the dwell, not the traffic.
     org_a
         .control(
             &format!("/sandbox/queues/{support}/traffic"),
-            json!({"onQueueAgents": 8, "arrivalsPerHour": 6}),
+            json!({"onQueueAgents": 8, "arrivalsPerHour": 6, "handleTimeSeconds": 30}),
         )
         .await;
     let recovery_started = tokio::time::Instant::now();

@@ -234,9 +234,10 @@ async fn directive_flags_flip_on_overload_and_clear_on_recovery() {
         "the change is reported"
     );
 
+    // Short handle times drain the backlog within the loop's bound on any seeded history.
     app.control(
         &format!("/sandbox/queues/{support}/traffic"),
-        json!({"onQueueAgents": 8, "arrivalsPerHour": 2}),
+        json!({"onQueueAgents": 8, "arrivalsPerHour": 2, "handleTimeSeconds": 30}),
     )
     .await;
     let mut changes = Vec::new();
@@ -523,7 +524,9 @@ async fn tracking_a_conversation_reports_its_position_and_accuracy() {
 
     app.control(
         &format!("/sandbox/queues/{support}/traffic"),
-        json!({"onQueueAgents": 8, "arrivalsPerHour": 0}),
+        // Short handle times drain the backlog in a couple of simulated minutes, so the
+        // bound below holds whatever traffic the wall-clock-seeded history left behind.
+        json!({"onQueueAgents": 8, "arrivalsPerHour": 0, "handleTimeSeconds": 30}),
     )
     .await;
     let mut last = first;
