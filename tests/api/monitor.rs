@@ -515,12 +515,16 @@ async fn tracking_a_conversation_reports_its_position_and_accuracy() {
         ..PollerSettings::default()
     };
     let mut poller = poller(&app, &store, queues, settings, Callbacks::none());
+    let first_seen = tokio::time::Instant::now();
     let first = poller.cycle().await.tracking.unwrap();
     assert_eq!(
         (first.state.as_str(), first.position),
         ("waiting", Some(initial_position))
     );
-    assert!(first.estimated_wait_seconds.is_some());
+    let first_estimate = first
+        .estimated_wait_seconds
+        .expect("an estimate while waiting");
+    let waited_when_first_seen = first.waited_seconds.expect("its arrival is known");
 
     app.control(
         &format!("/sandbox/queues/{support}/traffic"),
@@ -530,19 +534,28 @@ async fn tracking_a_conversation_reports_its_position_and_accuracy() {
     )
     .await;
     let mut last = first;
+    let mut seen_gone = first_seen;
     for _ in 0..200 {
         tokio::time::advance(Duration::from_secs(5)).await;
+        seen_gone = tokio::time::Instant::now();
         last = poller.cycle().await.tracking.unwrap();
         if last.state == "left" {
             break;
         }
     }
     assert_eq!(last.state, "left");
+    assert_eq!(last.position, None);
     assert_eq!(
         last.position_accuracy,
         Some(1.0),
         "its position only ever moved down"
     );
-    assert!(last.waited_seconds.unwrap() >= 120);
-    assert!(last.estimate_error_seconds.is_some());
+    // The wait is measured from its arrival to the poll that found it gone.
+    let elapsed = (seen_gone - first_seen).as_secs() as i64;
+    let waited = last.waited_seconds.expect("a finished wait");
+    assert!(
+        (waited - (waited_when_first_seen + elapsed)).abs() <= 1,
+        "waited {waited} s; first seen after {waited_when_first_seen} s, gone {elapsed} s later"
+    );
+    assert_eq!(last.estimate_error_seconds, Some(first_estimate - waited));
 }
