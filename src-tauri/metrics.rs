@@ -74,7 +74,7 @@ pub struct EngagementMetrics {
     pub average_wait_seconds: Option<f64>,
     pub average_handle_seconds: Option<f64>,
     pub service_level: Option<f64>,
-    /// Conversations the details query returned (all pages read).
+    /// Conversations that started in the period, from the details query (all pages read).
     pub conversations: usize,
     pub requests: u64,
 }
@@ -166,10 +166,24 @@ pub async fn engagement(
         segment_filters: Some(vec![filter]),
         ..Default::default()
     };
+    // The details query matches every conversation that started on a day the interval
+    // touches, so the ones outside the period are dropped here.
     let conversations = client
         .analytics()
         .conversation_details_all(&query, 100)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|conversation| {
+            conversation
+                .conversation_start
+                .as_deref()
+                .and_then(|start| DateTime::parse_from_rfc3339(start).ok())
+                .is_some_and(|start| {
+                    let start = start.with_timezone(&Utc);
+                    period.start <= start && start < period.end
+                })
+        })
+        .count();
     let average = |sum: f64, count: i64| {
         (count > 0).then(|| (sum / count as f64 / 1000.0 * 10.0).round() / 10.0)
     };
@@ -181,7 +195,7 @@ pub async fn engagement(
         average_wait_seconds: average(wait_sum, wait_count),
         average_handle_seconds: average(handle_sum, handle_count),
         service_level: level.and_then(|(n, d)| (d > 0.0).then(|| n / d)),
-        conversations: conversations.len(),
+        conversations,
         requests: client.api_requests() - before,
     })
 }
