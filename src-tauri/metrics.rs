@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
 use crate::channel::ChannelError;
@@ -28,6 +28,13 @@ impl Period {
             start: end - chrono::Duration::from_std(span).unwrap_or_default(),
             end,
         }
+    }
+
+    /// Whether `at` falls in the period as the APIs see it: the interval they are sent
+    /// carries milliseconds, so a conversation that started in the period's first
+    /// sub-millisecond is theirs too.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.start.trunc_subsecs(3) <= at && at < self.end.trunc_subsecs(3)
     }
 
     /// `start/end`, as the analytics and audit APIs take it.
@@ -178,10 +185,7 @@ pub async fn engagement(
                 .conversation_start
                 .as_deref()
                 .and_then(|start| DateTime::parse_from_rfc3339(start).ok())
-                .is_some_and(|start| {
-                    let start = start.with_timezone(&Utc);
-                    period.start <= start && start < period.end
-                })
+                .is_some_and(|start| period.contains(start.with_timezone(&Utc)))
         })
         .count();
     let average = |sum: f64, count: i64| {
@@ -385,6 +389,23 @@ mod tests {
 
     fn at(minutes: i64) -> DateTime<Utc> {
         DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::minutes(minutes)
+    }
+
+    #[test]
+    fn a_period_holds_what_its_millisecond_interval_holds() {
+        let micros = |n: i64| at(0) + chrono::Duration::microseconds(n);
+        let period = Period {
+            start: micros(1_400),
+            end: micros(9_700),
+        };
+        assert_eq!(
+            period.interval(),
+            "1970-01-01T00:00:00.001Z/1970-01-01T00:00:00.009Z"
+        );
+        assert!(period.contains(micros(1_000)), "sent as .001, so it is in");
+        assert!(period.contains(micros(8_999)));
+        assert!(!period.contains(micros(9_000)), "the end is excluded");
+        assert!(!period.contains(micros(999)));
     }
 
     #[test]
