@@ -533,6 +533,7 @@ async fn tracking_a_conversation_reports_its_position_and_accuracy() {
         json!({"onQueueAgents": 8, "arrivalsPerHour": 0, "handleTimeSeconds": 30}),
     )
     .await;
+    let mut positions = vec![initial_position];
     let mut last = first;
     let mut seen_gone = first_seen;
     for _ in 0..200 {
@@ -542,14 +543,18 @@ async fn tracking_a_conversation_reports_its_position_and_accuracy() {
         if last.state == "left" {
             break;
         }
+        positions.extend(last.position);
     }
     assert_eq!(last.state, "left");
     assert_eq!(last.position, None);
-    assert_eq!(
-        last.position_accuracy,
-        Some(1.0),
-        "its position only ever moved down"
+    assert!(
+        positions.windows(2).all(|pair| pair[1] <= pair[0]),
+        "FIFO: its position only ever moved down: {positions:?}"
     );
+    // Paused time can leap to the next timer while a request is in flight on a loaded
+    // machine, so how many polls saw it waiting varies; the accuracy follows what was seen.
+    let expected_accuracy = (positions.len() > 1).then_some(1.0);
+    assert_eq!(last.position_accuracy, expected_accuracy, "{positions:?}");
     // The wait is measured from its arrival to the poll that found it gone.
     let elapsed = (seen_gone - first_seen).as_secs() as i64;
     let waited = last.waited_seconds.expect("a finished wait");
