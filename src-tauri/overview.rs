@@ -117,6 +117,8 @@ pub async fn load(client: &Client, profile: &str) -> Result<Overview, Error> {
         channels: deployments
             .into_iter()
             .map(|d| ChannelSummary {
+                // Before the fields below move out of `d`.
+                configuration_id: d.configuration_id(),
                 deployment_id: d.id.unwrap_or_default(),
                 name: d.name,
                 status: d.status.map(|s| s.to_string()).unwrap_or_default(),
@@ -124,11 +126,6 @@ pub async fn load(client: &Client, profile: &str) -> Result<Overview, Error> {
                     .configuration
                     .as_ref()
                     .and_then(|c| c.name.clone())
-                    .unwrap_or_default(),
-                configuration_id: d
-                    .configuration
-                    .as_ref()
-                    .and_then(|c| c.id.clone())
                     .unwrap_or_default(),
                 last_published: published_at(d.configuration.as_ref().and_then(|c| c.id.as_ref())),
                 configuration_version: d

@@ -305,11 +305,7 @@ async fn rollback_inner(
     report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<PublishOutcome, ChannelError> {
     let deployment = client.deployments().get(deployment_id).await?;
-    let configuration_id = deployment
-        .configuration
-        .as_ref()
-        .and_then(|c| c.id.clone())
-        .unwrap_or_default();
+    let configuration_id = deployment.configuration_id();
     let earlier = client
         .configurations()
         .version(&configuration_id, to_version)

@@ -480,11 +480,7 @@ pub async fn channel_command(session: &Session, command: ChannelCommand) -> Resu
         }
         ChannelCommand::Versions { deployment } => {
             let found = client.deployments().get(&deployment).await?;
-            let configuration_id = found
-                .configuration
-                .as_ref()
-                .and_then(|c| c.id.clone())
-                .unwrap_or_default();
+            let configuration_id = found.configuration_id();
             let live = found.configuration.as_ref().and_then(|c| c.version.clone());
             let versions = channel::versions(client, &configuration_id).await?;
             print(output, &versions, || {

@@ -159,11 +159,7 @@ pub async fn version_diffs(
     deployment_id: &str,
 ) -> Result<VersionDiffs, ChannelError> {
     let deployment = client.deployments().get(deployment_id).await?;
-    let configuration_id = deployment
-        .configuration
-        .as_ref()
-        .and_then(|c| c.id.clone())
-        .unwrap_or_default();
+    let configuration_id = deployment.configuration_id();
     let versions = crate::channel::versions(client, &configuration_id).await?;
     let draft = versions
         .iter()

@@ -65,11 +65,7 @@ pub struct RoutedEntity {
 
 impl ChannelDocument {
     pub fn configuration_id(&self) -> String {
-        self.deployment
-            .configuration
-            .as_ref()
-            .and_then(|c| c.id.clone())
-            .unwrap_or_default()
+        self.deployment.configuration_id()
     }
 
     pub fn flow(&self, role: &str) -> Option<&RoutedEntity> {

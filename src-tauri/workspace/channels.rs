@@ -93,23 +93,32 @@ impl Workspace {
     }
 
     pub async fn editor_options(&self) -> Result<EditorOptions> {
+        let (queues, flows) = self.queue_and_flow_choices().await?;
+        Ok(EditorOptions {
+            queues,
+            flows,
+            languages: SUPPORTED_LANGUAGES.to_vec(),
+        })
+    }
+
+    /// The queues and inbound message flows a channel can be routed to, by name.
+    pub(super) async fn queue_and_flow_choices(&self) -> Result<(Vec<NamedItem>, Vec<NamedItem>)> {
         let client = &self.session().client;
         let (queue_api, flow_api) = (client.queues(), client.flows());
         let (queues, flows) = tokio::try_join!(
             queue_api.list_all(None),
             flow_api.list_inbound_message_flows()
         )?;
-        Ok(EditorOptions {
-            queues: queues
+        Ok((
+            queues
                 .into_iter()
                 .filter_map(|q| NamedItem::of(q.id, q.name))
                 .collect(),
-            flows: flows
+            flows
                 .into_iter()
                 .filter_map(|f| NamedItem::of(f.id, f.name))
                 .collect(),
-            languages: SUPPORTED_LANGUAGES.to_vec(),
-        })
+        ))
     }
 
     /// The same checks the CLI runs, without a request.
@@ -120,11 +129,7 @@ impl Workspace {
     pub async fn channel_detail(&self, deployment_id: &str) -> Result<ChannelDetail> {
         let client = &self.session().client;
         let deployment = client.deployments().get(deployment_id).await?;
-        let configuration_id = deployment
-            .configuration
-            .as_ref()
-            .and_then(|c| c.id.clone())
-            .unwrap_or_default();
+        let configuration_id = deployment.configuration_id();
         let live_version = deployment
             .configuration
             .as_ref()

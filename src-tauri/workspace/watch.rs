@@ -59,8 +59,7 @@ impl Workspace {
             routing.primary_flow_id = flow_id.clone();
             routing.primary_flow_name = deployment.flow.as_ref().and_then(|f| f.name.clone());
         }
-        let queues = client.queues().list_all(None).await?;
-        let flows = client.flows().list_inbound_message_flows().await?;
+        let (queues, flows) = self.queue_and_flow_choices().await?;
         let current_route = routing.fallback_flow_id.as_ref().map(|fallback| {
             if flow_id.as_ref() == Some(fallback) {
                 Route::Fallback
@@ -84,14 +83,8 @@ impl Workspace {
             running: watch.map(|w| w.mode),
             last_event: watch.and_then(|w| lock(&w.last).clone()),
             switches: self.store.switches(deployment_id)?,
-            queues: queues
-                .into_iter()
-                .filter_map(|q| NamedItem::of(q.id, q.name))
-                .collect(),
-            flows: flows
-                .into_iter()
-                .filter_map(|f| NamedItem::of(f.id, f.name))
-                .collect(),
+            queues,
+            flows,
         })
     }
 

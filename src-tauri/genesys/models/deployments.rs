@@ -31,6 +31,14 @@ pub struct WebDeployment {
 }
 
 impl WebDeployment {
+    /// The id of the configuration it serves, or empty when the server left it out.
+    pub fn configuration_id(&self) -> String {
+        self.configuration
+            .as_ref()
+            .and_then(|c| c.id.clone())
+            .unwrap_or_default()
+    }
+
     /// A copy without the server-set fields, fit for POST. `status` is kept out too:
     /// the server decides it.
     pub fn writable(&self) -> WebDeployment {
