@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use crate::channel::ChannelError;
 use crate::genesys::models::{
-    AnalyticsFilter, AnalyticsPredicate, AuditQueryRequest, AuditQuerySort,
-    ConversationAggregationQuery, ConversationQuery, WEB_DEPLOYMENTS_SERVICE,
+    AnalyticsConversation, AnalyticsFilter, AnalyticsPredicate, AuditLogMessage, AuditQueryRequest,
+    AuditQuerySort, ConversationAggregationQuery, ConversationQuery, StatisticalSummary,
+    WEB_DEPLOYMENTS_SERVICE, WEB_MESSAGING_MEDIA,
 };
 use crate::genesys::Client;
 use crate::store::Store;
@@ -86,84 +87,120 @@ pub struct EngagementMetrics {
     pub requests: u64,
 }
 
-fn web_messaging_predicates(
-    queue_id: Option<&str>,
-    flow_id: Option<&str>,
-) -> Vec<AnalyticsPredicate> {
+/// What engagement is narrowed to. Conversation aggregates have no `flowId` dimension
+/// (a real org answers 400), so a channel known only by its inbound flow is measured from
+/// the conversation details, whose segment filters do have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// Every web-messaging conversation of the org.
+    Org,
+    Queue(&'a str),
+    Flow(&'a str),
+}
+
+fn web_messaging_predicates(scope: Scope<'_>) -> Vec<AnalyticsPredicate> {
     let mut predicates = vec![
-        AnalyticsPredicate::dimension("mediaType", "message"),
+        AnalyticsPredicate::dimension("mediaType", WEB_MESSAGING_MEDIA),
         AnalyticsPredicate::dimension("messageType", "webmessaging"),
     ];
-    if let Some(queue_id) = queue_id {
-        predicates.push(AnalyticsPredicate::dimension("queueId", queue_id));
-    }
-    if let Some(flow_id) = flow_id {
-        predicates.push(AnalyticsPredicate::dimension("flowId", flow_id));
+    match scope {
+        Scope::Org => {}
+        Scope::Queue(queue_id) => {
+            predicates.push(AnalyticsPredicate::dimension("queueId", queue_id))
+        }
+        Scope::Flow(flow_id) => predicates.push(AnalyticsPredicate::dimension("flowId", flow_id)),
     }
     predicates
 }
 
+/// Sums and counts of the metrics engagement reports.
+#[derive(Debug, Default)]
+struct Tally {
+    offered: i64,
+    answered: i64,
+    abandoned: i64,
+    wait: (f64, i64),
+    handle: (f64, i64),
+    service_level: Option<(f64, f64)>,
+}
+
+impl Tally {
+    fn add(&mut self, metric: &str, stats: &StatisticalSummary) {
+        let count = stats.count.unwrap_or(0);
+        match metric {
+            "nOffered" => self.offered += count,
+            // Genesys' Answered: an agent took the conversation from the queue.
+            // `nConnected` is not agent-specific and would count every conversation.
+            "tAnswered" => self.answered += count,
+            "tAbandon" => self.abandoned += count,
+            "tAcd" => {
+                self.wait.0 += stats.sum.unwrap_or(0.0);
+                self.wait.1 += count;
+            }
+            "tHandle" => {
+                self.handle.0 += stats.sum.unwrap_or(0.0);
+                self.handle.1 += count;
+            }
+            "oServiceLevel" => {
+                let (n, d) = (
+                    stats.numerator.unwrap_or(0.0),
+                    stats.denominator.unwrap_or(0.0),
+                );
+                self.service_level =
+                    Some(self.service_level.map_or((n, d), |(a, b)| (a + n, b + d)));
+            }
+            _ => {}
+        }
+    }
+
+    /// A details session metric counts as one observation of its value.
+    fn add_value(&mut self, metric: &str, value: i64) {
+        let stats = StatisticalSummary {
+            count: Some(1),
+            sum: Some(value as f64),
+            ..Default::default()
+        };
+        self.add(metric, &stats);
+    }
+}
+
+const ENGAGEMENT_METRICS: [&str; 6] = [
+    "nOffered",
+    "tAnswered",
+    "tAbandon",
+    "tAcd",
+    "tHandle",
+    "oServiceLevel",
+];
+
 /// Offered, answered, abandoned, average wait and handle time of web messaging over a
-/// period, optionally narrowed to a queue or inbound flow.
+/// period, for the org, a queue (conversation aggregates) or an inbound flow (details).
 pub async fn engagement(
     client: &Client,
     period: Period,
-    queue_id: Option<&str>,
-    flow_id: Option<&str>,
+    scope: Scope<'_>,
 ) -> Result<EngagementMetrics, ChannelError> {
     let before = client.api_requests();
-    let filter = AnalyticsFilter::all_of(web_messaging_predicates(queue_id, flow_id));
-    let aggregates = client
-        .analytics()
-        .conversation_aggregates(&ConversationAggregationQuery {
-            interval: period.interval(),
-            filter: Some(filter.clone()),
-            metrics: [
-                "nOffered",
-                "nConnected",
-                "tAbandon",
-                "tAcd",
-                "tHandle",
-                "oServiceLevel",
-            ]
-            .map(String::from)
-            .to_vec(),
-            ..Default::default()
-        })
-        .await?;
-    let mut offered = 0;
-    let mut answered = 0;
-    let mut abandoned = 0;
-    let (mut wait_sum, mut wait_count, mut handle_sum, mut handle_count) = (0.0, 0i64, 0.0, 0i64);
-    let mut level: Option<(f64, f64)> = None;
-    for data in aggregates
-        .results
-        .iter()
-        .flatten()
-        .flat_map(|r| r.data.iter())
-    {
-        for metric in &data.metrics {
-            let stats = &metric.stats;
-            match metric.metric.as_str() {
-                "nOffered" => offered += stats.count.unwrap_or(0),
-                "nConnected" => answered += stats.count.unwrap_or(0),
-                "tAbandon" => abandoned += stats.count.unwrap_or(0),
-                "tAcd" => {
-                    wait_sum += stats.sum.unwrap_or(0.0);
-                    wait_count += stats.count.unwrap_or(0);
-                }
-                "tHandle" => {
-                    handle_sum += stats.sum.unwrap_or(0.0);
-                    handle_count += stats.count.unwrap_or(0);
-                }
-                "oServiceLevel" => {
-                    let (n, d) = (
-                        stats.numerator.unwrap_or(0.0),
-                        stats.denominator.unwrap_or(0.0),
-                    );
-                    level = Some(level.map_or((n, d), |(a, b)| (a + n, b + d)));
-                }
-                _ => {}
+    let filter = AnalyticsFilter::all_of(web_messaging_predicates(scope));
+    let mut tally = Tally::default();
+    if !matches!(scope, Scope::Flow(_)) {
+        let aggregates = client
+            .analytics()
+            .conversation_aggregates(&ConversationAggregationQuery {
+                interval: period.interval(),
+                filter: Some(filter.clone()),
+                metrics: ENGAGEMENT_METRICS.map(String::from).to_vec(),
+                ..Default::default()
+            })
+            .await?;
+        for data in aggregates
+            .results
+            .iter()
+            .flatten()
+            .flat_map(|r| r.data.iter())
+        {
+            for metric in &data.metrics {
+                tally.add(&metric.metric, &metric.stats);
             }
         }
     }
@@ -175,7 +212,7 @@ pub async fn engagement(
     };
     // The details query matches every conversation that started on a day the interval
     // touches, so the ones outside the period are dropped here.
-    let conversations = client
+    let conversations: Vec<AnalyticsConversation> = client
         .analytics()
         .conversation_details_all(&query, 100)
         .await?
@@ -187,19 +224,33 @@ pub async fn engagement(
                 .and_then(|start| DateTime::parse_from_rfc3339(start).ok())
                 .is_some_and(|start| period.contains(start.with_timezone(&Utc)))
         })
-        .count();
-    let average = |sum: f64, count: i64| {
+        .collect();
+    if matches!(scope, Scope::Flow(_)) {
+        for metric in conversations
+            .iter()
+            .flat_map(|c| c.participants.iter().flatten())
+            .flat_map(|p| p.sessions.iter().flatten())
+            .flat_map(|session| session.metrics.iter().flatten())
+        {
+            if let (Some(name), Some(value)) = (&metric.name, metric.value) {
+                tally.add_value(name, value);
+            }
+        }
+    }
+    let average = |(sum, count): (f64, i64)| {
         (count > 0).then(|| (sum / count as f64 / 1000.0 * 10.0).round() / 10.0)
     };
     Ok(EngagementMetrics {
         interval: period.interval(),
-        offered,
-        answered,
-        abandoned,
-        average_wait_seconds: average(wait_sum, wait_count),
-        average_handle_seconds: average(handle_sum, handle_count),
-        service_level: level.and_then(|(n, d)| (d > 0.0).then(|| n / d)),
-        conversations,
+        offered: tally.offered,
+        answered: tally.answered,
+        abandoned: tally.abandoned,
+        average_wait_seconds: average(tally.wait),
+        average_handle_seconds: average(tally.handle),
+        service_level: tally
+            .service_level
+            .and_then(|(n, d)| (d > 0.0).then(|| n / d)),
+        conversations: conversations.len(),
         requests: client.api_requests() - before,
     })
 }
@@ -275,7 +326,8 @@ pub struct TimelineEntry {
 }
 
 /// Engagement over a period and, for a channel, its uptime. Engagement is narrowed to
-/// `queue_id`, else to the channel's recorded primary queue, else to its inbound flow;
+/// `queue_id`, else to the channel's recorded primary queue, else to its inbound flow
+/// (a channel made outside the app has no recorded queue);
 /// with neither a channel nor a queue it covers the org's whole Web Messaging.
 pub async fn channel_metrics(
     client: &Client,
@@ -300,12 +352,12 @@ pub async fn channel_metrics(
         }
         None => (queue_id, None, None),
     };
-    let narrowed_flow = if queue_id.is_some() {
-        None
-    } else {
-        flow_id.as_deref()
+    let scope = match (queue_id.as_deref(), flow_id.as_deref()) {
+        (Some(queue_id), _) => Scope::Queue(queue_id),
+        (None, Some(flow_id)) => Scope::Flow(flow_id),
+        (None, None) => Scope::Org,
     };
-    let engagement = engagement(client, period, queue_id.as_deref(), narrowed_flow).await?;
+    let engagement = engagement(client, period, scope).await?;
     Ok((engagement, uptime))
 }
 
@@ -331,6 +383,31 @@ pub async fn channel_timeline(
         }
     }
     audit_timeline(client, store, &ids, period).await
+}
+
+/// The user's name where Genesys gives it, else the ids it does give: `client` is an
+/// entity reference without a name.
+fn who_did(entry: &AuditLogMessage) -> Option<String> {
+    let user = entry.user.as_ref();
+    if let Some(name) = user
+        .and_then(|u| u.name.as_deref())
+        .filter(|n| !n.is_empty())
+    {
+        return Some(name.to_string());
+    }
+    let client = entry
+        .client
+        .as_ref()
+        .and_then(|c| c.id.as_deref())
+        .filter(|id| !id.is_empty());
+    let user_id = user
+        .and_then(|u| u.id.as_deref())
+        .filter(|id| !id.is_empty());
+    match (client, user_id) {
+        (Some(client), _) => Some(format!("OAuth client {client}")),
+        (None, Some(user_id)) => Some(format!("user {user_id}")),
+        (None, None) => None,
+    }
 }
 
 /// The audit API's web deployment entries merged with the local log, oldest first.
@@ -363,7 +440,7 @@ pub async fn audit_timeline(
             entity_type: entry.entity_type.clone().unwrap_or_default(),
             entity_id: entry.entity.as_ref().and_then(|e| e.id.clone()).unwrap_or_default(),
             entity_name: entry.entity.as_ref().and_then(|e| e.name.clone()),
-            who: entry.client.as_ref().and_then(|c| c.name.clone().or(c.id.clone())),
+            who: who_did(&entry),
             details: serde_json::json!({"status": entry.status, "changes": entry.property_changes, "message": entry.message.and_then(|m| m.message)}),
         })
         .collect();

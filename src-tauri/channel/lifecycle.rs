@@ -1,6 +1,7 @@
 //! Create, list versions, roll back and delete channels.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -340,24 +341,65 @@ pub struct DeletedChannel {
     pub deployment_id: String,
     pub configuration_id: String,
     pub configuration_deleted: bool,
+    /// Seconds the deployment stayed `Deleting` before it was gone.
+    pub waited_seconds: u64,
 }
 
-/// Saves an export snapshot, then deletes the deployment and, when nothing else uses it,
-/// its configuration (which removes every version).
+/// Which channel to delete and how long to wait for Genesys to finish.
+#[derive(Debug, Clone)]
+pub struct DeleteRequest {
+    pub deployment_id: String,
+    /// Where the export snapshot taken first is saved.
+    pub snapshot_dir: PathBuf,
+    /// How long the deployment may stay `Deleting` (terraform waits 30 s).
+    pub wait: Duration,
+    pub poll_every: Duration,
+}
+
+impl DeleteRequest {
+    pub fn new(deployment_id: impl Into<String>, snapshot_dir: impl Into<PathBuf>) -> Self {
+        DeleteRequest {
+            deployment_id: deployment_id.into(),
+            snapshot_dir: snapshot_dir.into(),
+            wait: Duration::from_secs(60),
+            poll_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A step of a delete, for progress lines.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteProgress {
+    /// `snapshot`, `deployment`, `deleting` or `configuration`.
+    pub stage: &'static str,
+    pub message: String,
+}
+
+/// Saves an export snapshot, deletes the deployment, waits (bounded) until Genesys has
+/// really removed it, and then deletes its configuration (every version) when nothing
+/// else uses it. A deployment DELETE answers 204 at once and the deployment stays
+/// `Deleting` for a while; deleting the configuration before it is gone is refused, so
+/// checking at once would leave the configuration orphaned.
 pub async fn delete_channel(
     client: &Client,
     store: &Store,
     profile: &str,
-    deployment_id: &str,
-    snapshot_dir: &Path,
+    request: &DeleteRequest,
+    report: &(dyn Fn(DeleteProgress) + Send + Sync),
 ) -> Result<DeletedChannel, ChannelError> {
+    let deployment_id = request.deployment_id.as_str();
     let document = transfer::export_channel(client, store, deployment_id).await?;
-    let snapshot = snapshot_dir.join(format!(
+    let snapshot = request.snapshot_dir.join(format!(
         "{}-{}.json",
         deployment_id,
         chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
     ));
     transfer::write_document(&snapshot, &document).map_err(ChannelError::File)?;
+    report(DeleteProgress {
+        stage: "snapshot",
+        message: format!("snapshot saved to {}", snapshot.display()),
+    });
     let configuration_id = document.configuration_id();
     client.deployments().delete(deployment_id).await?;
     log_action(
@@ -369,10 +411,24 @@ pub async fn delete_channel(
         Some(&document.deployment.name),
         serde_json::json!({"snapshot": snapshot}),
     );
+    let started = tokio::time::Instant::now();
+    let left_behind = |last_status: String| ChannelError::DeleteIncomplete {
+        deployment_id: deployment_id.to_string(),
+        configuration_id: configuration_id.clone(),
+        last_status,
+        waited_seconds: started.elapsed().as_secs(),
+    };
+    if let Some(last_status) = wait_until_gone(client, request, started, report).await? {
+        return Err(left_behind(last_status));
+    }
     let still_used = client.deployments().list_all().await?.iter().any(|d| {
         d.configuration.as_ref().and_then(|c| c.id.as_deref()) == Some(configuration_id.as_str())
     });
     if !still_used {
+        report(DeleteProgress {
+            stage: "configuration",
+            message: format!("deleting configuration {configuration_id}"),
+        });
         client.configurations().delete(&configuration_id).await?;
         log_action(
             store,
@@ -389,5 +445,38 @@ pub async fn delete_channel(
         deployment_id: deployment_id.into(),
         configuration_id,
         configuration_deleted: !still_used,
+        waited_seconds: started.elapsed().as_secs(),
     })
+}
+
+/// Polls the deployment until it 404s; `Some(last status)` when the bound ran out first.
+async fn wait_until_gone(
+    client: &Client,
+    request: &DeleteRequest,
+    started: tokio::time::Instant,
+    report: &(dyn Fn(DeleteProgress) + Send + Sync),
+) -> Result<Option<String>, ChannelError> {
+    loop {
+        let status = match client.deployments().get(&request.deployment_id).await {
+            Ok(deployment) => deployment
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+            Err(error) if error.is_not_found() => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let waited = started.elapsed();
+        if waited + request.poll_every > request.wait {
+            return Ok(Some(status));
+        }
+        report(DeleteProgress {
+            stage: "deleting",
+            message: format!(
+                "deployment {} is {status} ({} s)",
+                request.deployment_id,
+                waited.as_secs()
+            ),
+        });
+        tokio::time::sleep(request.poll_every).await;
+    }
 }

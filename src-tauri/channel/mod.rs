@@ -12,7 +12,7 @@ pub use edit::merge_onto;
 pub use input::ChannelInput;
 pub use lifecycle::{
     create_channel, create_from_models, delete_channel, log_action, rollback, versions,
-    CreatedChannel, DeletedChannel,
+    CreatedChannel, DeleteProgress, DeleteRequest, DeletedChannel,
 };
 pub use publish::{
     is_publishing, publish_channel, wait_for_deployment, DeploymentChanges, Progress,
@@ -41,6 +41,16 @@ pub enum ChannelError {
     Store(#[from] StoreError),
     #[error("{0}")]
     File(String),
+    /// The deployment was still there when the wait ran out: its configuration is left.
+    #[error(
+        "deployment {deployment_id} is still {last_status} after {waited_seconds} s, so configuration {configuration_id} was left in place (Genesys refuses to delete a configuration a deployment still uses). Delete it once the deployment is gone, in Admin > Message > Messenger Configurations"
+    )]
+    DeleteIncomplete {
+        deployment_id: String,
+        configuration_id: String,
+        last_status: String,
+        waited_seconds: u64,
+    },
 }
 
 impl From<genesys::Error> for ChannelError {
@@ -58,6 +68,7 @@ impl ChannelError {
             ChannelError::Api(error) => error.code(),
             ChannelError::Store(_) => "local.store".into(),
             ChannelError::File(_) => "file".into(),
+            ChannelError::DeleteIncomplete { .. } => "delete.incomplete".into(),
         }
     }
 }

@@ -318,15 +318,16 @@ pub(super) async fn deployment_settled(
     })
 }
 
-/// The server's reason for an Error status: the latest failed audit entry of the
-/// deployment, when the audit service has one.
+/// Why a deployment is in Error, as far as Genesys says. The deployment resource has no
+/// reason field; a failed audit entry of the deployment is used when the audit service
+/// has one, and otherwise the app says plainly that there is none and where to look.
 async fn error_reason(client: &Client, deployment_id: &str, status: &DeploymentStatus) -> String {
     let now = chrono::Utc::now();
     let query = AuditRealtimeQueryRequest {
         interval: format!(
             "{}/{}",
-            (now - chrono::Duration::hours(1)).to_rfc3339(),
-            (now + chrono::Duration::hours(1)).to_rfc3339()
+            crate::store::timestamp(now - chrono::Duration::hours(1)),
+            crate::store::timestamp(now + chrono::Duration::hours(1))
         ),
         service_name: Some(crate::genesys::models::WEB_DEPLOYMENTS_SERVICE.into()),
         filters: Some(vec![AuditQueryFilter {
@@ -354,7 +355,9 @@ async fn error_reason(client: &Client, deployment_id: &str, status: &DeploymentS
         });
     match found {
         Some(reason) => format!("the deployment is {status}: {reason}"),
-        None => format!("the deployment is {status}; Genesys Cloud gave no reason (check the flow and the configuration in Admin)"),
+        None => format!(
+            "the deployment is {status}; Genesys Cloud gave no reason. Check in Admin > Message > Messenger Deployments that its inbound message flow is published and its configuration version exists, and look at its change history (`webmsg-desk audit --deployment {deployment_id}`)"
+        ),
     }
 }
 
@@ -402,11 +405,12 @@ async fn publish_channel_inner(
         "checking the configuration locally",
         None,
     );
-    let mut draft = match draft {
+    let draft = match draft {
         Some(draft) => draft,
         None => client.configurations().draft(configuration_id).await?,
     };
-    let checked = check_configuration(&mut draft);
+    // Checked on a copy: normalising is for judging, what is written is what was given.
+    let checked = check_configuration(&mut draft.clone());
     if !checked.is_valid() {
         return Err(ChannelError::Invalid(checked.errors));
     }

@@ -142,6 +142,10 @@ pub enum ChannelCommand {
         deployment: String,
         #[arg(long = "snapshot-dir")]
         snapshot_dir: Option<PathBuf>,
+        /// Seconds to wait for Genesys to finish deleting the deployment before its
+        /// configuration can go.
+        #[arg(long, default_value_t = 60)]
+        wait: u64,
     },
     /// Export one channel to a file, or every channel to a folder (`--all`).
     Export {
@@ -242,6 +246,10 @@ impl From<ChannelError> for CliError {
             }
             ChannelError::Store(_) => CliError {
                 kind: ExitKind::Api,
+                message: error.to_string(),
+            },
+            ChannelError::DeleteIncomplete { .. } => CliError {
+                kind: ExitKind::TimedOut,
                 message: error.to_string(),
             },
         }
@@ -530,6 +538,7 @@ pub async fn channel_command(session: &Session, command: ChannelCommand) -> Resu
         ChannelCommand::Delete {
             deployment,
             snapshot_dir,
+            wait,
         } => {
             let directory = match snapshot_dir {
                 Some(dir) => dir,
@@ -538,8 +547,12 @@ pub async fn channel_command(session: &Session, command: ChannelCommand) -> Resu
                     .map(|p| p.join("snapshots"))
                     .unwrap_or_else(|| PathBuf::from("snapshots")),
             };
-            let deleted =
-                channel::delete_channel(client, store, profile, &deployment, &directory).await?;
+            let mut request = channel::DeleteRequest::new(deployment, directory);
+            request.wait = Duration::from_secs(wait);
+            let deleted = channel::delete_channel(client, store, profile, &request, &|step| {
+                eprintln!("{}: {}", step.stage, step.message)
+            })
+            .await?;
             print(output, &deleted, || {
                 format!(
                     "deleted deployment {}{}; snapshot saved to {}",

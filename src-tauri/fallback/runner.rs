@@ -314,7 +314,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sample_sums_agents_and_measures_the_longest_wait() {
+    fn a_sample_counts_web_messages_only_and_agents_from_the_user_group() {
         let now = Utc::now();
         let started = now - chrono::Duration::seconds(95);
         let response: QueueObservationQueryResponse = serde_json::from_value(json!({"results": [
@@ -324,6 +324,9 @@ mod tests {
             {"group": {"queueId": "q"}, "data": [
                 {"metric": "oOnQueueUsers", "qualifier": "IDLE", "stats": {"count": 1}},
                 {"metric": "oOnQueueUsers", "qualifier": "INTERACTING", "stats": {"count": 2}}]},
+            {"group": {"queueId": "q", "mediaType": "voice"}, "data": [
+                {"metric": "oWaiting", "stats": {"count": 12}},
+                {"metric": "oLongestWaiting", "stats": {"count": 1, "calculatedMetricValue": (started - chrono::Duration::seconds(600)).timestamp_millis()}}]},
             {"group": {"queueId": "other"}, "data": [{"metric": "oOnQueueUsers", "qualifier": "IDLE", "stats": {"count": 9}}]}
         ]}))
         .unwrap();

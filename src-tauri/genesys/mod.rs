@@ -18,6 +18,7 @@ pub mod paging;
 pub mod rate_budget;
 pub mod region;
 pub mod retry;
+pub mod schema;
 
 pub use client::{Client, ConnectionConfig};
 pub use error::{Error, ErrorBody};

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::genesys::models::{
     metric, AnalyticsFilter, QueueObservationQuery, QueueObservationQueryResponse,
+    WEB_MESSAGING_MEDIA,
 };
 use crate::genesys::Client;
 use crate::store::Store;
@@ -354,10 +355,7 @@ impl Poller {
         now: DateTime<Utc>,
     ) -> Result<Tracking, crate::genesys::Error> {
         let waiting: Vec<(String, Option<DateTime<Utc>>)> = response
-            .results
-            .iter()
-            .filter(|r| r.group.get("queueId").map(String::as_str) == Some(queue_id))
-            .flat_map(|r| r.data.iter())
+            .conversation_metrics(queue_id, WEB_MESSAGING_MEDIA)
             .filter(|d| d.metric == metric::WAITING)
             .flat_map(|d| d.observations.iter().flatten())
             .map(|o| {
@@ -449,7 +447,8 @@ fn parse_date(text: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-/// One queue's numbers from a shared observations response.
+/// One queue's numbers from a shared observations response: conversations counted from
+/// its web-messaging group only, agents from its user group.
 pub fn sample_of(
     response: &QueueObservationQueryResponse,
     queue_id: &str,
@@ -467,31 +466,27 @@ pub fn sample_of(
         smoothed_wait_seconds: None,
     };
     let count = |value: Option<i64>| value.unwrap_or(0).max(0) as u32;
-    for result in response
-        .results
-        .iter()
-        .filter(|r| r.group.get("queueId").map(String::as_str) == Some(queue_id))
-    {
-        for data in &result.data {
-            match data.metric.as_str() {
-                metric::WAITING => sample.waiting += count(data.stats.count),
-                metric::INTERACTING => sample.interacting += count(data.stats.count),
-                metric::ON_QUEUE_USERS => {
-                    sample.agents_on_queue += count(data.stats.count);
-                    if data.qualifier.as_deref() == Some("IDLE") {
-                        sample.agents_idle += count(data.stats.count);
-                    }
+    for data in response.conversation_metrics(queue_id, WEB_MESSAGING_MEDIA) {
+        match data.metric.as_str() {
+            metric::WAITING => sample.waiting += count(data.stats.count),
+            metric::INTERACTING => sample.interacting += count(data.stats.count),
+            metric::LONGEST_WAITING => {
+                if let Some(started) = data
+                    .stats
+                    .calculated_metric_value
+                    .and_then(DateTime::<Utc>::from_timestamp_millis)
+                {
+                    sample.longest_wait_seconds = (now - started).num_seconds().max(0) as u64;
                 }
-                metric::LONGEST_WAITING => {
-                    if let Some(started) = data
-                        .stats
-                        .calculated_metric_value
-                        .and_then(DateTime::<Utc>::from_timestamp_millis)
-                    {
-                        sample.longest_wait_seconds = (now - started).num_seconds().max(0) as u64;
-                    }
-                }
-                _ => {}
+            }
+            _ => {}
+        }
+    }
+    for data in response.user_metrics(queue_id) {
+        if data.metric == metric::ON_QUEUE_USERS {
+            sample.agents_on_queue += count(data.stats.count);
+            if data.qualifier.as_deref() == Some("IDLE") {
+                sample.agents_idle += count(data.stats.count);
             }
         }
     }

@@ -116,8 +116,6 @@ struct OutcomeRequest {
     outcome: String,
     #[serde(default)]
     deployment_id: Option<String>,
-    #[serde(default)]
-    reason: Option<String>,
 }
 
 /// How the next deployment create/update settles (or a given deployment's next one).
@@ -128,9 +126,7 @@ pub async fn set_deployment_outcome(State(state): State<SandboxState>, body: Byt
     };
     let outcome = match request.outcome.as_str() {
         "Active" => SettleOutcome::Active,
-        "Error" => {
-            SettleOutcome::Error(request.reason.unwrap_or_else(|| "Deployment failed".into()))
-        }
+        "Error" => SettleOutcome::Error,
         "StuckPending" => SettleOutcome::StuckPending,
         other => {
             return bad(format!(
@@ -156,6 +152,8 @@ pub async fn set_deployment_outcome(State(state): State<SandboxState>, body: Byt
 #[serde(rename_all = "camelCase")]
 struct TrafficPatch {
     arrivals_per_hour: Option<f64>,
+    /// Arrivals per hour of other media (`{"voice": 300}`); 0 removes one.
+    other_media: Option<std::collections::BTreeMap<String, f64>>,
     handle_time_seconds: Option<f64>,
     patience_seconds: Option<f64>,
     on_queue_agents: Option<u32>,
@@ -180,6 +178,16 @@ pub async fn set_traffic(
     };
     if let Some(value) = patch.arrivals_per_hour {
         queue.params.arrivals_per_hour = value.max(0.0);
+    }
+    for (media_type, rate) in patch.other_media.into_iter().flatten() {
+        if media_type == super::traffic::MESSAGE {
+            return bad("web messages are set with arrivalsPerHour");
+        }
+        if rate > 0.0 {
+            queue.params.other_media.insert(media_type, rate);
+        } else {
+            queue.params.other_media.remove(&media_type);
+        }
     }
     if let Some(value) = patch.handle_time_seconds {
         queue.params.handle_time_seconds = value.max(1.0);

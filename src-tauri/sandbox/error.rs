@@ -113,6 +113,12 @@ impl ApiError {
     }
 }
 
+impl From<crate::genesys::schema::Violation> for ApiError {
+    fn from(violation: crate::genesys::schema::Violation) -> Self {
+        ApiError::invalid_field(violation.code, &violation.field, violation.message)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();

@@ -72,6 +72,9 @@ pub async fn api_gate(
         .get::<MatchedPath>()
         .map(|path| format!("{} {}", request.method(), path.as_str()))
         .unwrap_or_else(|| format!("{} (unmatched)", request.method()));
+    if state.options().record_requests {
+        request = record_body(&state, request, &route).await;
+    }
     let (fault, latency) = {
         let mut faults = state.faults();
         (faults.take_next(), faults.latency)
@@ -181,6 +184,26 @@ pub async fn api_gate(
         }
     }
 }
+
+/// Keeps a copy of a JSON request body for conformance checks, and hands the request on
+/// unchanged.
+async fn record_body(state: &SandboxState, request: Request, route: &str) -> Request {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_RECORDED_BODY).await else {
+        return Request::from_parts(parts, Body::empty());
+    };
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        let (method, template) = route.split_once(' ').unwrap_or(("", route));
+        state.record_request(super::state::RecordedRequest {
+            method: method.to_string(),
+            route: template.to_string(),
+            body: json,
+        });
+    }
+    Request::from_parts(parts, Body::from(bytes))
+}
+
+const MAX_RECORDED_BODY: usize = 4 * 1024 * 1024;
 
 /// A correlation id (and error body) for the login route too.
 pub async fn login_gate(

@@ -39,7 +39,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::Fault;
-pub use seed::{FALLBACK_FLOW_NAME, PRIMARY_FLOW_NAME};
+pub use seed::{BLENDED_QUEUE_NAME, FALLBACK_FLOW_NAME, PRIMARY_FLOW_NAME};
 pub use state::{
     SandboxOptions, SandboxState, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, READONLY_CLIENT_ID,
     READONLY_CLIENT_SECRET,

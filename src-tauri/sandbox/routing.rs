@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 use super::error::{ApiError, ApiResult};
 use super::gate::Caller;
 use super::state::SandboxState;
-use super::traffic::QueueTraffic;
+use super::traffic::{QueueTraffic, MESSAGE};
 use super::util::{number_page, without_nulls, Params};
+use crate::genesys::schema;
 
 /// Genesys's `name` filter: case-insensitive, `*` wildcards at either end.
 fn name_matches(pattern: &str, name: &str) -> bool {
@@ -41,6 +42,8 @@ pub async fn list_queues(
 ) -> ApiResult<Json<Value>> {
     caller.require("routing:queue:view")?;
     let params = Params::parse(query.as_deref());
+    params.one_of("sortOrder", schema::SORT_ORDERS)?;
+    params.all_of("expand", schema::QUEUE_EXPAND)?;
     let ids = params.all("id");
     let org = state.org();
     let mut queues: Vec<_> = org
@@ -95,13 +98,28 @@ fn queue_estimate(traffic: &QueueTraffic, position: usize) -> i64 {
     (position as f64 * traffic.average_handle_seconds() / agents).round() as i64
 }
 
+/// The analytics media type a per-media estimate counts (`None` for `all`).
+fn analytics_media(media: &str) -> Option<&str> {
+    match media {
+        "all" => None,
+        "call" => Some("voice"),
+        "videoComm" => Some("video"),
+        other => Some(other),
+    }
+}
+
 fn estimate(
     state: &SandboxState,
     id: &str,
     conversation_id: Option<&str>,
-    intent: &str,
+    media: &str,
 ) -> ApiResult<Value> {
     require_uuid(id)?;
+    let intent = if media == "all" {
+        "ALL".to_string()
+    } else {
+        media.to_uppercase()
+    };
     let org = state.org();
     org.queue(id)
         .ok_or_else(|| ApiError::not_found("queue", id))?;
@@ -112,10 +130,10 @@ fn estimate(
     };
     let result = match conversation_id {
         Some(conversation_id) => {
-            let position = traffic
+            let waiting = traffic
                 .waiting
                 .iter()
-                .position(|waiting| waiting.conversation_id == conversation_id)
+                .find(|waiting| waiting.conversation_id == conversation_id)
                 .ok_or_else(|| {
                     ApiError::invalid_field(
                         "invalid.value",
@@ -123,10 +141,25 @@ fn estimate(
                         format!("Conversation {conversation_id} is not waiting in queue {id}."),
                     )
                 })?;
+            // Agents answer every media in one line, so everyone ahead counts.
+            let position = traffic
+                .waiting
+                .iter()
+                .position(|other| other.conversation_id == conversation_id)
+                .unwrap_or(0);
+            let intent = if waiting.media_type == MESSAGE {
+                "MESSAGE".to_string()
+            } else {
+                waiting.media_type.to_uppercase()
+            };
             json!({"intent": intent, "formula": "POSITION-IN-QUEUE", "estimatedWaitTimeSeconds": queue_estimate(traffic, position + 1)})
         }
         None => {
-            json!({"intent": intent, "formula": "BEST", "estimatedWaitTimeSeconds": queue_estimate(traffic, traffic.waiting.len() + 1)})
+            let ahead = match analytics_media(media) {
+                None => traffic.waiting.len(),
+                Some(media_type) => traffic.waiting_of(media_type).count(),
+            };
+            json!({"intent": intent, "formula": "BEST", "estimatedWaitTimeSeconds": queue_estimate(traffic, ahead + 1)})
         }
     };
     Ok(json!({"results": [result]}))
@@ -144,7 +177,7 @@ pub async fn estimated_wait_time(
         &state,
         &id,
         params.get("conversationId"),
-        "MESSAGE",
+        "message",
     )?))
 }
 
@@ -154,52 +187,18 @@ pub async fn estimated_wait_time_for_media(
     Path((id, media)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     caller.require("routing:queue:view")?;
-    const MEDIA: &[&str] = &[
-        "all",
-        "call",
-        "chat",
-        "callback",
-        "email",
-        "videoComm",
-        "message",
-    ];
-    if !MEDIA.contains(&media.as_str()) {
+    if !schema::ESTIMATE_MEDIA_TYPES.contains(&media.as_str()) {
         return Err(ApiError::invalid_field(
             "invalid.value",
             "mediaType",
-            format!("mediaType must be one of {}", MEDIA.join(", ")),
+            format!(
+                "Value [{media}] is not valid for mediaType. Allowable values are: {}",
+                schema::ESTIMATE_MEDIA_TYPES.join(", ")
+            ),
         ));
     }
-    let intent = if media == "all" {
-        "ALL".to_string()
-    } else {
-        media.to_uppercase()
-    };
-    Ok(Json(estimate(&state, &id, None, &intent)?))
+    Ok(Json(estimate(&state, &id, None, &media)?))
 }
-
-const FLOW_TYPES: &[&str] = &[
-    "bot",
-    "commonmodule",
-    "digitalbot",
-    "inboundcall",
-    "inboundchat",
-    "inboundemail",
-    "inboundshortmessage",
-    "inqueuecall",
-    "inqueueemail",
-    "inqueueshortmessage",
-    "outboundcall",
-    "securecall",
-    "surveyinvite",
-    "voice",
-    "voicemail",
-    "voicesurvey",
-    "workflow",
-    "workitem",
-    "inqueuechat",
-    "inboundvoice",
-];
 
 pub async fn list_flows(
     State(state): State<SandboxState>,
@@ -209,13 +208,20 @@ pub async fn list_flows(
     caller.require("architect:flow:view")?;
     let params = Params::parse(query.as_deref());
     let types = params.all("type");
-    if let Some(bad) = types.iter().find(|t| !FLOW_TYPES.contains(&t.as_str())) {
+    if let Some(bad) = types
+        .iter()
+        .find(|t| !schema::FLOW_TYPES.contains(&t.as_str()))
+    {
         return Err(ApiError::invalid_field(
             "architect.invalid.flow.type",
             "type",
             format!("Invalid flow type: {bad}"),
         ));
     }
+    params.one_of("sortOrder", schema::SORT_ORDERS)?;
+    params.one_of("secure", schema::FLOW_SECURE)?;
+    params.flag("deleted")?;
+    params.flag("includeSchemas")?;
     let ids = params.all("id");
     let org = state.org();
     let mut flows: Vec<_> = org

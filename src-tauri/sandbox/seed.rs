@@ -1,9 +1,9 @@
-//! The demo org every Sandbox starts with: OAuth clients, four message queues with
-//! agents and traffic, inbound message flows (primary and fallback) plus flows of other
+//! The demo org every Sandbox starts with: OAuth clients, four queues with agents and
+//! traffic (Sales also takes calls and emails), inbound message flows (primary and fallback) plus flows of other
 //! types, one published configuration and one active deployment, and `channels` more
 //! published channels when asked.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::Duration as ChronoDuration;
 use serde_json::{json, Value};
@@ -21,6 +21,8 @@ use super::traffic::{uuid_from, Traffic, TrafficParams};
 
 pub const PRIMARY_FLOW_NAME: &str = "Web Messaging Inbound";
 pub const FALLBACK_FLOW_NAME: &str = "Web Messaging Fallback";
+/// The seeded queue that takes calls and emails as well as web messages.
+pub const BLENDED_QUEUE_NAME: &str = "Sales";
 
 /// Every permission a view-only role has, for the read-only client.
 const VIEW_PERMISSIONS: &[&str] = &[
@@ -49,6 +51,7 @@ fn queue_seeds(extra: usize) -> Vec<QueueSeed> {
         on_queue_share: 0.85,
         forced_on_queue_agents: None,
         daily_curve: true,
+        other_media: BTreeMap::new(),
     };
     let mut seeds = vec![
         QueueSeed {
@@ -57,11 +60,19 @@ fn queue_seeds(extra: usize) -> Vec<QueueSeed> {
             agents: 8,
             params: params(45.0, 420.0),
         },
+        // A blended queue: its observations carry one conversation group per media
+        // type, which is what a client adding up every group of a queue gets wrong.
         QueueSeed {
-            name: "Sales".into(),
-            description: "Pre-sales questions",
+            name: BLENDED_QUEUE_NAME.into(),
+            description: "Pre-sales calls, emails and web messages, one team",
             agents: 5,
-            params: params(20.0, 300.0),
+            params: TrafficParams {
+                other_media: BTreeMap::from([
+                    ("email".to_string(), 6.0),
+                    ("voice".to_string(), 30.0),
+                ]),
+                ..params(20.0, 300.0)
+            },
         },
         QueueSeed {
             name: "Billing".into(),
@@ -182,7 +193,7 @@ pub fn demo_org(options: &SandboxOptions, clock: &SimClock) -> Org {
             "Support Overflow" => Some(fallback_flow_id.clone()),
             _ => None,
         };
-        traffic.add_queue(&id, flow_id, &names, seed.params);
+        traffic.add_queue(&id, flow_id, &names, seed.params.clone());
         queues.push(Queue {
             id: Some(id.clone()),
             name: Some(seed.name.clone()),
@@ -194,6 +205,16 @@ pub fn demo_org(options: &SandboxOptions, clock: &SimClock) -> Org {
             user_member_count: Some(seed.agents as i64),
             joined_member_count: Some(seed.agents as i64),
             media_settings: Some(QueueMediaSettings {
+                call: seed
+                    .params
+                    .other_media
+                    .contains_key("voice")
+                    .then(|| json!({"alertingTimeoutSeconds": 8, "serviceLevel": {"percentage": 0.8, "durationMs": 20000}})),
+                email: seed
+                    .params
+                    .other_media
+                    .contains_key("email")
+                    .then(|| json!({"alertingTimeoutSeconds": 300, "serviceLevel": {"percentage": 0.8, "durationMs": 86400000}})),
                 message: Some(MessageMediaSettings {
                     enable_auto_answer: Some(false),
                     alerting_timeout_seconds: Some(30),
@@ -339,6 +360,7 @@ fn seed_channel(
             body,
             settles_at: past,
             outcome: SettleOutcome::Active,
+            deleted_at: None,
         });
     }
 }

@@ -29,7 +29,7 @@ pub struct SandboxOptions {
     /// Requests per token per 60-second window.
     pub rate_limit_per_minute: u32,
     /// How long a new draft, a published version's deployment or a new deployment stays
-    /// `Pending` before settling.
+    /// `Pending` before settling, and a deleted deployment `Deleting` before it is gone.
     pub lifecycle_delay: Duration,
     /// Simulated seconds per real second for queue traffic and API dates.
     pub speed: f64,
@@ -41,6 +41,9 @@ pub struct SandboxOptions {
     pub history_hours: u32,
     /// Extra message queues to seed ("Queue 01", …), for many-queue work.
     pub extra_queues: usize,
+    /// Keep every JSON request body (see [`SandboxState::recorded_requests`]), for
+    /// checking what a client sends against the official SDK's models.
+    pub record_requests: bool,
 }
 
 impl Default for SandboxOptions {
@@ -56,6 +59,7 @@ impl Default for SandboxOptions {
             channels: 0,
             history_hours: 24,
             extra_queues: 0,
+            record_requests: false,
         }
     }
 }
@@ -136,7 +140,9 @@ pub struct TokenRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettleOutcome {
     Active,
-    Error(String),
+    /// Genesys says why nowhere the API exposes (no reason field, no audit entry), so
+    /// neither does the Sandbox.
+    Error,
     StuckPending,
 }
 
@@ -156,6 +162,8 @@ pub struct DeploymentRecord {
     pub body: serde_json::Map<String, Value>,
     pub settles_at: Instant,
     pub outcome: SettleOutcome,
+    /// Set by DELETE: the deployment reads `Deleting` until then, and 404 after.
+    pub deleted_at: Option<Instant>,
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +218,20 @@ struct Shared {
     clock: Mutex<SimClock>,
     org: Mutex<Org>,
     faults: Mutex<Faults>,
+    recorded: Mutex<Vec<RecordedRequest>>,
+}
+
+/// Enough for a full test workload; a long-running Sandbox stops recording past it.
+const MAX_RECORDED_REQUESTS: usize = 20_000;
+
+/// One API request with a body, as the Sandbox received it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedRequest {
+    pub method: String,
+    /// The route template, e.g. `/api/v2/webdeployments/deployments/{deployment_id}`.
+    pub route: String,
+    pub body: Value,
 }
 
 impl SandboxState {
@@ -222,6 +244,7 @@ impl SandboxState {
                 clock: Mutex::new(clock),
                 org: Mutex::new(org),
                 faults: Mutex::new(Faults::default()),
+                recorded: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -238,12 +261,27 @@ impl SandboxState {
         lock(&self.inner.clock).set_speed(speed);
     }
 
-    /// The org, with simulated traffic brought up to now.
+    /// The org, with simulated traffic brought up to now and finished deletes gone.
     pub fn org(&self) -> MutexGuard<'_, Org> {
         let now = self.clock().now();
         let mut org = lock(&self.inner.org);
         org.traffic.advance_to(now);
+        let real_now = Instant::now();
+        org.deployments
+            .retain(|record| record.deleted_at.is_none_or(|gone| gone > real_now));
         org
+    }
+
+    /// Request bodies received so far, when [`SandboxOptions::record_requests`] is on.
+    pub fn recorded_requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.inner.recorded).clone()
+    }
+
+    pub(crate) fn record_request(&self, request: RecordedRequest) {
+        let mut recorded = lock(&self.inner.recorded);
+        if recorded.len() < MAX_RECORDED_REQUESTS {
+            recorded.push(request);
+        }
     }
 
     pub fn faults(&self) -> MutexGuard<'_, Faults> {

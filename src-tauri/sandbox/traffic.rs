@@ -1,13 +1,17 @@
-//! Simulated web-messaging traffic per queue: arrivals (Poisson, with a daily curve),
-//! agents going on and off queue, FIFO answering, handle times and abandons.
+//! Simulated traffic per queue: web-message arrivals (Poisson, with a daily curve) plus,
+//! on blended queues, calls, emails or chats that the same agents answer; agents going
+//! on and off queue, FIFO answering across media, handle times and abandons.
 //!
 //! The simulation is advanced lazily to the simulated "now" whenever the API reads it,
 //! in steps of at most a few simulated seconds, from a seeded random source: the same
 //! seed and the same reads give the same traffic.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Duration as ChronoDuration, Timelike, Utc};
+
+/// The analytics `mediaType` of Web Messaging conversations.
+pub const MESSAGE: &str = "message";
 
 /// Completed conversations kept for details and aggregate queries.
 const MAX_COMPLETED: usize = 200_000;
@@ -17,8 +21,12 @@ const RETENTION_DAYS: i64 = 8;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TrafficParams {
-    /// Mean arrivals per hour at the daily peak's average level.
+    /// Mean web-message arrivals per hour at the daily peak's average level.
     pub arrivals_per_hour: f64,
+    /// Arrivals per hour of other media the queue also takes (`voice`, `email`, `chat`),
+    /// answered by the same agents: analytics then report one group per media type.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other_media: BTreeMap<String, f64>,
     /// Mean handle time of an answered conversation.
     pub handle_time_seconds: f64,
     /// Mean time a customer waits before abandoning.
@@ -50,6 +58,7 @@ pub struct Agent {
 #[derive(Debug, Clone)]
 pub struct WaitingConversation {
     pub conversation_id: String,
+    pub media_type: String,
     pub session_id: String,
     pub arrived: DateTime<Utc>,
     pub customer_name: String,
@@ -59,6 +68,7 @@ pub struct WaitingConversation {
 #[derive(Debug, Clone)]
 pub struct ActiveConversation {
     pub conversation_id: String,
+    pub media_type: String,
     pub session_id: String,
     pub arrived: DateTime<Utc>,
     pub answered: DateTime<Utc>,
@@ -71,6 +81,7 @@ pub struct ActiveConversation {
 #[derive(Debug, Clone)]
 pub struct CompletedConversation {
     pub conversation_id: String,
+    pub media_type: String,
     pub session_id: String,
     pub queue_id: String,
     pub flow_id: Option<String>,
@@ -114,6 +125,36 @@ impl QueueTraffic {
 
     pub fn off_queue(&self) -> usize {
         self.agents.iter().filter(|a| !a.on_queue).count()
+    }
+
+    /// Every media type the queue takes, in a stable order; `message` is always one.
+    pub fn media_types(&self) -> Vec<&str> {
+        let mut media: Vec<&str> = self.params.other_media.keys().map(String::as_str).collect();
+        if !media.contains(&MESSAGE) {
+            media.push(MESSAGE);
+        }
+        media.sort_unstable();
+        media
+    }
+
+    /// Conversations of one media type waiting, oldest first.
+    pub fn waiting_of<'a>(
+        &'a self,
+        media_type: &'a str,
+    ) -> impl Iterator<Item = &'a WaitingConversation> + 'a {
+        self.waiting
+            .iter()
+            .filter(move |c| c.media_type == media_type)
+    }
+
+    /// Conversations of one media type with an agent.
+    pub fn active_of<'a>(
+        &'a self,
+        media_type: &'a str,
+    ) -> impl Iterator<Item = &'a ActiveConversation> + 'a {
+        self.active
+            .iter()
+            .filter(move |c| c.media_type == media_type)
     }
 
     /// Mean handle time used by wait estimates.
@@ -227,30 +268,43 @@ impl Traffic {
         let hour = f64::from(now.hour()) + f64::from(now.minute()) / 60.0;
         let curve = 0.25 + 1.5 * (-((hour - 13.0).powi(2)) / (2.0 * 3.5 * 3.5)).exp();
         for index in 0..self.queues.len() {
-            let (arrivals, patience_mean, handle_mean) = {
+            let (streams, patience_mean, handle_mean) = {
                 let queue = &self.queues[index];
                 let factor = if queue.params.daily_curve { curve } else { 1.0 };
-                let expected = queue.params.arrivals_per_hour / 3600.0 * step_seconds * factor;
+                let streams: Vec<(String, f64)> =
+                    std::iter::once((MESSAGE.to_string(), queue.params.arrivals_per_hour))
+                        .chain(
+                            queue
+                                .params
+                                .other_media
+                                .iter()
+                                .map(|(media, rate)| (media.clone(), *rate)),
+                        )
+                        .map(|(media, rate)| (media, rate / 3600.0 * step_seconds * factor))
+                        .collect();
                 (
-                    poisson(&mut self.rng, expected),
+                    streams,
                     queue.params.patience_seconds,
                     queue.params.handle_time_seconds,
                 )
             };
-            for _ in 0..arrivals {
-                let number = self.next_number;
-                self.next_number += 1;
-                let conversation = WaitingConversation {
-                    conversation_id: uuid_from(&mut self.rng),
-                    session_id: uuid_from(&mut self.rng),
-                    arrived: now,
-                    customer_name: format!(
-                        "{} #{number}",
-                        CUSTOMER_NAMES[number as usize % CUSTOMER_NAMES.len()]
-                    ),
-                    patience_until: now + seconds(exponential(&mut self.rng, patience_mean)),
-                };
-                self.queues[index].waiting.push_back(conversation);
+            for (media_type, expected) in streams {
+                for _ in 0..poisson(&mut self.rng, expected) {
+                    let number = self.next_number;
+                    self.next_number += 1;
+                    let conversation = WaitingConversation {
+                        conversation_id: uuid_from(&mut self.rng),
+                        media_type: media_type.clone(),
+                        session_id: uuid_from(&mut self.rng),
+                        arrived: now,
+                        customer_name: format!(
+                            "{} #{number}",
+                            CUSTOMER_NAMES[number as usize % CUSTOMER_NAMES.len()]
+                        ),
+                        patience_until: now + seconds(exponential(&mut self.rng, patience_mean)),
+                    };
+                    self.queues[index].waiting.push_back(conversation);
+                }
             }
             self.finish_and_abandon(index);
             self.move_agents(index);
@@ -274,6 +328,7 @@ impl Traffic {
             }
             self.completed.push_back(CompletedConversation {
                 conversation_id: conversation.conversation_id,
+                media_type: conversation.media_type,
                 session_id: conversation.session_id,
                 queue_id: queue.queue_id.clone(),
                 flow_id: queue.flow_id.clone(),
@@ -289,6 +344,7 @@ impl Traffic {
             if conversation.patience_until <= now {
                 self.completed.push_back(CompletedConversation {
                     conversation_id: conversation.conversation_id,
+                    media_type: conversation.media_type,
                     session_id: conversation.session_id,
                     queue_id: queue.queue_id.clone(),
                     flow_id: queue.flow_id.clone(),
@@ -356,6 +412,7 @@ impl Traffic {
             agent.conversation_id = Some(conversation.conversation_id.clone());
             queue.active.push(ActiveConversation {
                 conversation_id: conversation.conversation_id,
+                media_type: conversation.media_type,
                 session_id: conversation.session_id,
                 arrived: conversation.arrived,
                 answered: now,
@@ -409,6 +466,7 @@ mod tests {
             on_queue_share: 1.0,
             forced_on_queue_agents: None,
             daily_curve: false,
+            other_media: BTreeMap::new(),
         }
     }
 
@@ -452,6 +510,27 @@ mod tests {
         queue.params.arrivals_per_hour = 6.0;
         traffic.advance_to(start + ChronoDuration::minutes(40));
         assert!(traffic.queue("q").unwrap().waiting.len() <= 2);
+    }
+
+    #[test]
+    fn a_blended_queue_takes_every_media_with_the_same_agents() {
+        let start = Utc::now();
+        let mut traffic = Traffic::new(5, start);
+        let mut blended = params(60.0);
+        blended.other_media.insert("voice".into(), 120.0);
+        blended.forced_on_queue_agents = Some(0);
+        blended.patience_seconds = 36_000.0;
+        traffic.add_queue("q", None, &names(2), blended);
+        traffic.advance_to(start + ChronoDuration::minutes(30));
+        let queue = traffic.queue("q").unwrap();
+        assert_eq!(queue.media_types(), ["message", "voice"]);
+        let messages = queue.waiting_of(MESSAGE).count();
+        let calls = queue.waiting_of("voice").count();
+        assert!(
+            messages > 10 && calls > messages,
+            "{messages} messages, {calls} calls"
+        );
+        assert_eq!(messages + calls, queue.waiting.len());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::genesys::models::{
     AuditLogMessage, AuditMessage, AuditPropertyChange, EntityRef, WEB_DEPLOYMENTS_SERVICE,
 };
+use crate::genesys::schema::{self, Shape};
 
 use super::error::{ApiError, ApiResult};
 use super::gate::Caller;
@@ -60,6 +61,26 @@ impl Params {
         }
     }
 
+    /// A single-valued parameter from a closed set, or a 400 naming it.
+    pub fn one_of(&self, key: &str, allowed: &[&str]) -> ApiResult<Option<&str>> {
+        match self.get(key) {
+            Some(value) if !allowed.contains(&value) => Err(not_allowed(key, value, allowed)),
+            found => Ok(found),
+        }
+    }
+
+    /// Every value of an array parameter, each from a closed set, or a 400 naming it.
+    pub fn all_of(&self, key: &str, allowed: &[&str]) -> ApiResult<Vec<String>> {
+        let values = self.all(key);
+        match values
+            .iter()
+            .find(|value| !allowed.contains(&value.as_str()))
+        {
+            Some(bad) => Err(not_allowed(key, bad, allowed)),
+            None => Ok(values),
+        }
+    }
+
     pub fn flag(&self, key: &str) -> ApiResult<bool> {
         match self.get(key) {
             None | Some("false") => Ok(false),
@@ -73,6 +94,33 @@ impl Params {
     }
 }
 
+fn not_allowed(key: &str, value: &str, allowed: &[&str]) -> ApiError {
+    ApiError::invalid_field(
+        "invalid.query.param.value",
+        key,
+        format!(
+            "Value [{value}] is not valid for query parameter {key}. Allowable values are: {}",
+            allowed.join(", ")
+        ),
+    )
+}
+
+/// Parses a body and checks it against the published request schema before anything
+/// reads it: what a real org refuses is refused here the same way.
+pub fn parse_checked<T: serde::de::DeserializeOwned>(shape: &Shape, body: &[u8]) -> ApiResult<T> {
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request(format!(
+            "The request could not be understood by the server due to malformed syntax: {error}"
+        ))
+    })?;
+    schema::check(shape, &value).map_err(ApiError::from)?;
+    serde_json::from_value(value).map_err(|error| {
+        ApiError::bad_request(format!(
+            "The request could not be understood by the server due to malformed syntax: {error}"
+        ))
+    })
+}
+
 /// Parses a JSON object body, answering 400 the way Genesys does for bad syntax.
 pub fn parse_object(body: &[u8]) -> ApiResult<Map<String, Value>> {
     match serde_json::from_slice::<Value>(body) {
@@ -84,15 +132,6 @@ pub fn parse_object(body: &[u8]) -> ApiResult<Map<String, Value>> {
             "The request could not be understood by the server due to malformed syntax: {error}"
         ))),
     }
-}
-
-/// Parses a body into a typed request model.
-pub fn parse_typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|error| {
-        ApiError::bad_request(format!(
-            "The request could not be understood by the server due to malformed syntax: {error}"
-        ))
-    })
 }
 
 /// An opaque cursor for an offset into a listing.
@@ -213,7 +252,6 @@ pub fn record_audit(
     at: chrono::DateTime<chrono::Utc>,
     event: AuditEvent<'_>,
 ) {
-    let client_name = org.client(&caller.client_id).map(|c| c.name.clone());
     let text = format!(
         "{} {} {}",
         event.entity_type,
@@ -232,14 +270,16 @@ pub fn record_audit(
         .collect::<Vec<_>>();
     org.audit.push(AuditLogMessage {
         id: Some(uuid::Uuid::new_v4().to_string()),
+        // `user` is a DomainEntityRef; `client` an AddressableEntityRef, which has no name.
         user: Some(EntityRef {
             id: Some(org.user_id.clone()),
             name: Some("Sandbox Admin".into()),
+            self_uri: Some(format!("/api/v2/users/{}", org.user_id)),
             ..Default::default()
         }),
         client: Some(EntityRef {
             id: Some(caller.client_id.clone()),
-            name: client_name,
+            self_uri: Some(format!("/api/v2/oauth/clients/{}", caller.client_id)),
             ..Default::default()
         }),
         remote_ip: Some(vec!["127.0.0.1".into()]),

@@ -1,7 +1,12 @@
 //! `/api/v2/webdeployments/configurations` and `/deployments`, with their lifecycles:
 //! a written draft is `Pending` until it settles `Active`; only an `Active` draft can be
 //! published; a created or updated deployment is `Pending` until it settles `Active`
-//! (or `Error`, or stays `Pending`, as the fault controls say).
+//! (or `Error`, or stays `Pending`, as the fault controls say); a deleted deployment
+//! answers 204, reads `Deleting` for the lifecycle delay, then 404s, and its
+//! configuration cannot be deleted until it is gone.
+//!
+//! Bodies are checked against the published schema first ([`schema`]), then against the
+//! write rules the contract states.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -11,9 +16,7 @@ use axum::{Extension, Json};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
-use crate::genesys::models::{
-    LabelKey, LauncherDisplayType, LauncherVisibility, PositionAlignment, SessionPersistenceType,
-};
+use crate::genesys::schema;
 
 use super::error::{ApiError, ApiResult};
 use super::gate::Caller;
@@ -46,6 +49,19 @@ const DEPLOYMENT_READ_ONLY: &[&str] = &[
     "lastModifiedUser",
     "selfUri",
 ];
+
+/// Parses a written body, checks it against the published schema as sent (an unknown
+/// `status` is refused even though the value is then ignored), and drops the read-only
+/// fields the server sets itself.
+fn writable_body(
+    body: &[u8],
+    shape: &schema::Shape,
+    read_only: &[&str],
+) -> ApiResult<Map<String, Value>> {
+    let body = parse_object(body)?;
+    schema::check(shape, &Value::Object(body.clone()))?;
+    Ok(strip(body, read_only))
+}
 
 fn strip(mut body: Map<String, Value>, read_only: &[&str]) -> Map<String, Value> {
     for field in read_only {
@@ -120,48 +136,54 @@ fn validate_configuration(body: &Map<String, Value>) -> ApiResult<()> {
             ));
         }
     }
-    let enums: [(&str, &[&str]); 4] = [
-        (
-            "/messenger/launcherButton/visibility",
-            LauncherVisibility::KNOWN,
-        ),
-        (
-            "/messenger/launcherButton/displayType",
-            LauncherDisplayType::KNOWN,
-        ),
-        ("/position/alignment", PositionAlignment::KNOWN),
-        (
-            "/messenger/sessionPersistenceType",
-            SessionPersistenceType::KNOWN,
-        ),
-    ];
-    for (pointer, allowed) in enums {
-        if let Some(found) = value.pointer(pointer).and_then(Value::as_str) {
-            if !allowed.contains(&found) {
-                let field = pointer.trim_start_matches('/').replace('/', ".");
-                return Err(ApiError::invalid_field(
-                    "invalid.value",
-                    &field,
-                    format!("{field} must be one of {}", allowed.join(", ")),
-                ));
-            }
-        }
+    check_push_notification_labels(&value, &languages)?;
+    Ok(())
+}
+
+/// With push notifications on, every language needs its `PushNotificationTitle` and
+/// `PushNotificationBody` labels (the contract says they are required; per language is the
+/// strict reading, since Messenger shows the notification in the visitor's language).
+fn check_push_notification_labels(configuration: &Value, languages: &[&str]) -> ApiResult<()> {
+    let enabled = configuration
+        .pointer("/messenger/apps/conversations/notifications/enabled")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if !enabled {
+        return Ok(());
     }
-    if let Some(labels) = value.get("customI18nLabels").and_then(Value::as_array) {
-        for label in labels.iter().flat_map(|l| {
-            l.get("localizedLabels")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-        }) {
-            if let Some(key) = label.get("key").and_then(Value::as_str) {
-                if !LabelKey::KNOWN.contains(&key) {
-                    return Err(ApiError::invalid_field(
-                        "invalid.value",
-                        "customI18nLabels.localizedLabels.key",
-                        format!("Unknown label key {key}"),
-                    ));
-                }
+    let labels = configuration
+        .get("customI18nLabels")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for language in languages {
+        let keys: Vec<&str> = labels
+            .iter()
+            .filter(|entry| entry.get("language").and_then(Value::as_str) == Some(language))
+            .flat_map(|entry| {
+                entry
+                    .get("localizedLabels")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+            })
+            .filter(|label| {
+                label
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .is_some_and(|text| !text.trim().is_empty())
+            })
+            .filter_map(|label| label.get("key").and_then(Value::as_str))
+            .collect();
+        for required in ["PushNotificationTitle", "PushNotificationBody"] {
+            if !keys.contains(&required) {
+                return Err(ApiError::invalid_field(
+                    "constraint.validation",
+                    "customI18nLabels",
+                    format!(
+                        "Push notifications are enabled, so customI18nLabels needs a {required} label for language {language}."
+                    ),
+                ));
             }
         }
     }
@@ -192,7 +214,11 @@ pub async fn create_configuration(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:configuration:add")?;
-    let body = strip(parse_object(&body)?, CONFIGURATION_READ_ONLY);
+    let body = writable_body(
+        &body,
+        &schema::CONFIGURATION_VERSION,
+        CONFIGURATION_READ_ONLY,
+    )?;
     validate_configuration(&body)?;
     let now = state.now();
     let mut org = state.org();
@@ -333,7 +359,11 @@ pub async fn put_draft(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:configuration:edit")?;
-    let body = strip(parse_object(&body)?, CONFIGURATION_READ_ONLY);
+    let body = writable_body(
+        &body,
+        &schema::CONFIGURATION_VERSION,
+        CONFIGURATION_READ_ONLY,
+    )?;
     validate_configuration(&body)?;
     let now = state.now();
     let delay = state.options().lifecycle_delay;
@@ -434,12 +464,14 @@ pub async fn publish_draft(
 
 fn deployment_view(org: &Org, record: &DeploymentRecord, expand_configuration: bool) -> Value {
     let mut body = record.body.clone();
-    let status = if Instant::now() < record.settles_at {
+    let status = if record.deleted_at.is_some() {
+        "Deleting".to_string()
+    } else if Instant::now() < record.settles_at {
         "Pending".to_string()
     } else {
         match &record.outcome {
             SettleOutcome::Active => "Active".into(),
-            SettleOutcome::Error(_) => "Error".into(),
+            SettleOutcome::Error => "Error".into(),
             SettleOutcome::StuckPending => "Pending".into(),
         }
     };
@@ -536,9 +568,11 @@ fn validate_deployment(org: &Org, body: &mut Map<String, Value>) -> ApiResult<()
         );
     }
     if let Some(flow_id) = text_at(body, "/flow/id") {
+        // Whether the flow must also be published is unverified; the strict reading says
+        // yes, since an unpublished flow cannot route anything.
         let flow = org
             .flow(&flow_id)
-            .filter(|flow| flow.is_inbound_message_flow());
+            .filter(|flow| flow.is_inbound_message_flow() && flow.published_version.is_some());
         let Some(flow) = flow else {
             let mut error = ApiError::invalid_field(
                 "bad.flow.id",
@@ -577,42 +611,6 @@ fn settle_outcome(org: &mut Org, id: &str) -> SettleOutcome {
         .unwrap_or(SettleOutcome::Active)
 }
 
-/// A deployment that will settle in Error leaves a FAILURE audit entry with the reason,
-/// dated when it settles.
-fn record_settle_failure(
-    org: &mut Org,
-    caller: &Caller,
-    settles: chrono::DateTime<chrono::Utc>,
-    id: &str,
-    name: Option<&str>,
-    outcome: &SettleOutcome,
-) {
-    if let SettleOutcome::Error(reason) = outcome {
-        record_audit(
-            org,
-            caller,
-            settles,
-            AuditEvent {
-                action: "Update",
-                entity_type: "Deployment",
-                entity_id: id,
-                entity_name: name,
-                changes: vec![(
-                    "status".into(),
-                    Some("Pending".into()),
-                    Some("Error".into()),
-                )],
-            },
-        );
-        if let Some(entry) = org.audit.last_mut() {
-            entry.status = Some("FAILURE".into());
-            if let Some(message) = entry.message.as_mut() {
-                message.message = Some(reason.clone());
-            }
-        }
-    }
-}
-
 pub async fn list_deployments(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
@@ -621,9 +619,9 @@ pub async fn list_deployments(
     caller.require("webDeployments:deployment:view")?;
     let params = Params::parse(query.as_deref());
     let expand = params
-        .all("expand")
+        .all_of("expand", schema::DEPLOYMENTS_EXPAND)?
         .iter()
-        .any(|e| e.eq_ignore_ascii_case("configuration"));
+        .any(|e| e == "Configuration");
     let org = state.org();
     let items = org
         .deployments
@@ -637,8 +635,10 @@ pub async fn get_deployment(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:deployment:view")?;
+    Params::parse(query.as_deref()).all_of("expand", schema::DEPLOYMENT_EXPAND)?;
     let org = state.org();
     let record = org
         .deployments
@@ -654,7 +654,7 @@ pub async fn create_deployment(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:deployment:add")?;
-    let mut body = strip(parse_object(&body)?, DEPLOYMENT_READ_ONLY);
+    let mut body = writable_body(&body, &schema::WEB_DEPLOYMENT, DEPLOYMENT_READ_ONLY)?;
     let now = state.now();
     let mut org = state.org();
     validate_deployment(&org, &mut body)?;
@@ -671,7 +671,8 @@ pub async fn create_deployment(
         id: id.clone(),
         body,
         settles_at: Instant::now() + delay,
-        outcome: outcome.clone(),
+        outcome,
+        deleted_at: None,
     };
     let view = deployment_view(&org, &record, false);
     org.deployments.push(record);
@@ -687,9 +688,6 @@ pub async fn create_deployment(
             changes: vec![],
         },
     );
-    let settles =
-        now + chrono::Duration::from_std(delay.mul_f64(state.clock().speed())).unwrap_or_default();
-    record_settle_failure(&mut org, &caller, settles, &id, name.as_deref(), &outcome);
     Ok(Json(view))
 }
 
@@ -700,12 +698,14 @@ pub async fn update_deployment(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:deployment:edit")?;
-    let mut body = strip(parse_object(&body)?, DEPLOYMENT_READ_ONLY);
+    let mut body = writable_body(&body, &schema::WEB_DEPLOYMENT, DEPLOYMENT_READ_ONLY)?;
     let now = state.now();
     let delay = state.options().lifecycle_delay;
     let mut org = state.org();
-    if !org.deployments.iter().any(|r| r.id == id) {
-        return Err(ApiError::not_found("deployment", &id));
+    match org.deployments.iter().find(|r| r.id == id) {
+        None => return Err(ApiError::not_found("deployment", &id)),
+        Some(record) if record.deleted_at.is_some() => return Err(being_deleted(&id)),
+        Some(_) => {}
     }
     validate_deployment(&org, &mut body)?;
     let outcome = settle_outcome(&mut org, &id);
@@ -730,7 +730,7 @@ pub async fn update_deployment(
     body.insert("lastModifiedUser".into(), user);
     record.body = body;
     record.settles_at = Instant::now() + delay;
-    record.outcome = outcome.clone();
+    record.outcome = outcome;
     let changes = tracked
         .iter()
         .zip(before)
@@ -754,12 +754,20 @@ pub async fn update_deployment(
             changes,
         },
     );
-    let settles =
-        now + chrono::Duration::from_std(delay.mul_f64(state.clock().speed())).unwrap_or_default();
-    record_settle_failure(&mut org, &caller, settles, &id, name.as_deref(), &outcome);
     Ok(Json(view))
 }
 
+fn being_deleted(id: &str) -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::CONFLICT,
+        "request.conflict",
+        format!("Deployment {id} is being deleted."),
+    );
+    error.body.entity_id = Some(id.to_string());
+    error
+}
+
+/// 204 at once; the deployment reads `Deleting` until the lifecycle delay has passed.
 pub async fn delete_deployment(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
@@ -767,14 +775,18 @@ pub async fn delete_deployment(
 ) -> ApiResult<StatusCode> {
     caller.require("webDeployments:deployment:delete")?;
     let now = state.now();
+    let gone_at = Instant::now() + state.options().lifecycle_delay;
     let mut org = state.org();
     let record = org
-        .deployments
-        .iter()
-        .find(|r| r.id == id)
+        .deployment_mut(&id)
         .ok_or_else(|| ApiError::not_found("deployment", &id))?;
+    if record.deleted_at.is_some() {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    record.deleted_at = Some(gone_at);
     let name = text_at(&record.body, "/name");
-    org.deployments.retain(|r| r.id != id);
+    org.deployments
+        .retain(|r| r.id != id || r.deleted_at.is_some_and(|gone| gone > Instant::now()));
     record_audit(
         &mut org,
         &caller,

@@ -114,10 +114,10 @@ async fn import_channel_inner(
 ) -> Result<ImportReport, ChannelError> {
     let (mapping, warnings) = plan_import(client, document).await?;
     let mapped = |kind: &str, role: &str| mapping.iter().find(|m| m.kind == kind && m.role == role);
-    let mut configuration = document.configuration.writable();
-    check_configuration(&mut configuration);
+    // `plan_import` checked normalised copies; what is written is exactly what the file
+    // holds (a `#7A1FA2` stays `#7A1FA2`).
+    let configuration = document.configuration.writable();
     let mut deployment = document.deployment.writable();
-    check_deployment(&mut deployment);
     deployment.configuration = Some(DeploymentConfigurationRef::default());
     deployment.supported_content = None;
     deployment.flow = mapped("flow", "primary").map(|m| DeploymentFlowRef {

@@ -300,12 +300,13 @@ impl Workspace {
     /// Deletes a channel after saving a snapshot of it next to the history database.
     pub async fn delete_channel(&self, deployment_id: &str) -> Result<DeletedChannel> {
         let session = self.session();
+        let request = channel::DeleteRequest::new(deployment_id, &self.snapshot_dir);
         Ok(channel::delete_channel(
             &session.client,
             &self.store,
             &session.profile,
-            deployment_id,
-            &self.snapshot_dir,
+            &request,
+            &|step| tracing::info!(stage = step.stage, "{}", step.message),
         )
         .await?)
     }

@@ -52,11 +52,8 @@ async fn a_deployment_can_be_made_to_end_in_error_or_stay_pending() {
     }))
     .unwrap();
 
-    app.control(
-        "/sandbox/deployments/outcome",
-        json!({"outcome": "Error", "reason": "Flow is not published"}),
-    )
-    .await;
+    app.control("/sandbox/deployments/outcome", json!({"outcome": "Error"}))
+        .await;
     let created = app.client.deployments().create(&deployment).await.unwrap();
     assert_eq!(created.status, Some(DeploymentStatus::Pending));
     assert!(created
@@ -100,6 +97,19 @@ async fn a_deployment_can_be_made_to_end_in_error_or_stay_pending() {
         (Some(409), "resource.conflict")
     );
     app.client.deployments().delete(&id).await.unwrap();
+    // 204 at once, then Deleting for the lifecycle delay: the configuration is still in use.
+    assert_eq!(
+        app.client.deployments().get(&id).await.unwrap().status,
+        Some(DeploymentStatus::Deleting)
+    );
+    let still_used = app
+        .client
+        .configurations()
+        .delete(&configuration_id)
+        .await
+        .unwrap_err();
+    assert_eq!(still_used.status(), Some(409));
+    tokio::time::advance(Duration::from_secs(3)).await;
     assert!(app
         .client
         .deployments()

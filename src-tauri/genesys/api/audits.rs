@@ -51,7 +51,9 @@ impl Audits<'_> {
             segment(transaction_id)
         ))
         .param("pageSize", page_size)
-        .param_opt("cursor", cursor);
+        .param_opt("cursor", cursor)
+        // Fills in the users' names where Genesys can.
+        .param("expand", "user");
         self.client.json(request).await
     }
 

@@ -22,20 +22,8 @@ pub mod metric {
     pub const USER_ROUTING_STATUSES: &str = "oUserRoutingStatuses";
     pub const WAITING: &str = "oWaiting";
 
-    /// All eleven, for validation.
-    pub const ALL: &[&str] = &[
-        ACTIVE_USERS,
-        ALERTING,
-        INTERACTING,
-        LONGEST_INTERACTING,
-        LONGEST_WAITING,
-        MEMBER_USERS,
-        OFF_QUEUE_USERS,
-        ON_QUEUE_USERS,
-        USER_PRESENCES,
-        USER_ROUTING_STATUSES,
-        WAITING,
-    ];
+    /// All eleven, as the published schema lists them.
+    pub const ALL: &[&str] = crate::genesys::schema::OBSERVATION_METRICS;
 }
 
 /// A filter: `{type: and|or, predicates, clauses}`, as all analytics queries take it.
@@ -150,6 +138,42 @@ pub struct QueueObservationQueryResponse {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+impl QueueObservationQueryResponse {
+    /// The conversation metrics of one queue for one media type (`message` for web
+    /// messaging). Genesys reports them one group per `queueId` + `mediaType`, so adding
+    /// up every group of a queue would count its calls and emails too.
+    pub fn conversation_metrics<'a>(
+        &'a self,
+        queue_id: &'a str,
+        media_type: &'a str,
+    ) -> impl Iterator<Item = &'a ObservationMetricData> + 'a {
+        self.results
+            .iter()
+            .filter(move |r| {
+                r.group.get("queueId").map(String::as_str) == Some(queue_id)
+                    && r.group.get("mediaType").map(String::as_str) == Some(media_type)
+            })
+            .flat_map(|r| r.data.iter())
+    }
+
+    /// The user (agent) metrics of one queue: the `{queueId}` group, with no media type.
+    pub fn user_metrics<'a>(
+        &'a self,
+        queue_id: &'a str,
+    ) -> impl Iterator<Item = &'a ObservationMetricData> + 'a {
+        self.results
+            .iter()
+            .filter(move |r| {
+                r.group.get("queueId").map(String::as_str) == Some(queue_id)
+                    && !r.group.contains_key("mediaType")
+            })
+            .flat_map(|r| r.data.iter())
+    }
+}
+
+/// The analytics `mediaType` of Web Messaging conversations.
+pub const WEB_MESSAGING_MEDIA: &str = "message";
 
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
