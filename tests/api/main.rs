@@ -12,6 +12,7 @@ mod keychain;
 mod monitor;
 mod official_sdk;
 mod real_shapes;
+mod request_conformance;
 mod sandbox_contract;
 mod sandbox_lifecycle;
 mod sandbox_schema;

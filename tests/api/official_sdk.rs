@@ -8,7 +8,7 @@ use webmsg_desk::sandbox::SandboxOptions;
 
 use crate::helpers::{spawn_sandbox_with, test_options};
 
-fn sdk_python() -> std::path::PathBuf {
+pub(crate) fn sdk_python() -> std::path::PathBuf {
     std::env::var_os("WEBMSG_SDK_PYTHON")
         .map(Into::into)
         .unwrap_or_else(|| {
