@@ -28,6 +28,8 @@ pub enum Shape {
     Text,
     /// A string from a closed set (case-sensitive, as the API compares).
     OneOf(&'static [&'static str]),
+    /// A string from the first set that is not in the second.
+    OneOfExcept(&'static [&'static str], &'static [&'static str]),
     /// A string that must satisfy a rule, described for the error message.
     Pattern(&'static str, fn(&str) -> bool),
     List(&'static Shape),
@@ -116,21 +118,8 @@ fn check_at(shape: &Shape, value: &Value, path: &str) -> Result<(), Violation> {
             .is_string()
             .then_some(())
             .ok_or_else(|| wrong_type(path, "a string")),
-        Shape::OneOf(allowed) => {
-            let text = value.as_str().ok_or_else(|| wrong_type(path, "a string"))?;
-            if allowed.contains(&text) {
-                Ok(())
-            } else {
-                Err(Violation {
-                    field: path.to_string(),
-                    code: "invalid.value",
-                    message: format!(
-                        "Value [{text}] is not valid for field {path}. Allowable values are: {}",
-                        allowed.join(", ")
-                    ),
-                })
-            }
-        }
+        Shape::OneOf(allowed) => one_of(value, path, allowed, &[]),
+        Shape::OneOfExcept(allowed, except) => one_of(value, path, allowed, except),
         Shape::Pattern(rule, accepts) => {
             let text = value.as_str().ok_or_else(|| wrong_type(path, "a string"))?;
             if accepts(text) {
@@ -172,6 +161,26 @@ fn check_at(shape: &Shape, value: &Value, path: &str) -> Result<(), Violation> {
             Ok(())
         }
     }
+}
+
+fn one_of(value: &Value, path: &str, allowed: &[&str], except: &[&str]) -> Result<(), Violation> {
+    let text = value.as_str().ok_or_else(|| wrong_type(path, "a string"))?;
+    if allowed.contains(&text) && !except.contains(&text) {
+        return Ok(());
+    }
+    let allowable: Vec<&str> = allowed
+        .iter()
+        .copied()
+        .filter(|value| !except.contains(value))
+        .collect();
+    Err(Violation {
+        field: path.to_string(),
+        code: "invalid.value",
+        message: format!(
+            "Value [{text}] is not valid for field {path}. Allowable values are: {}",
+            allowable.join(", ")
+        ),
+    })
 }
 
 /// `start/end`, each an ISO-8601 date-time with a zone (`Z` or an offset), end after start.
@@ -326,92 +335,8 @@ pub const AGGREGATE_DIMENSIONS: &[&str] = &[
     "wrapUpCode",
 ];
 
-/// `ConversationAggregationQuery.groupBy` (83).
-pub const AGGREGATE_GROUP_BY: &[&str] = &[
-    "activeRouting",
-    "activeSkillId",
-    "addressFrom",
-    "addressTo",
-    "agentAssistantId",
-    "agentBullseyeRing",
-    "agentOwned",
-    "agentRank",
-    "agentScore",
-    "ani",
-    "assignerId",
-    "authenticated",
-    "conversationId",
-    "conversationInitiator",
-    "convertedFrom",
-    "convertedTo",
-    "customerParticipation",
-    "deliveryStatus",
-    "destinationAddress",
-    "direction",
-    "disconnectType",
-    "divisionId",
-    "dnis",
-    "edgeId",
-    "eligibleAgentCount",
-    "errorCode",
-    "extendedDeliveryStatus",
-    "externalContactId",
-    "externalMediaCount",
-    "externalOrganizationId",
-    "externalTag",
-    "firstQueue",
-    "flaggedReason",
-    "flowInType",
-    "flowOutType",
-    "groupId",
-    "interactionType",
-    "journeyActionId",
-    "journeyActionMapId",
-    "journeyActionMapVersion",
-    "journeyCustomerId",
-    "journeyCustomerIdType",
-    "journeyCustomerSessionId",
-    "journeyCustomerSessionIdType",
-    "knowledgeBaseId",
-    "mediaCount",
-    "mediaType",
-    "messageType",
-    "originatingDirection",
-    "originatingSocialMediaPublic",
-    "outboundCampaignId",
-    "outboundContactId",
-    "outboundContactListId",
-    "participantName",
-    "peerId",
-    "proposedAgentId",
-    "provider",
-    "purpose",
-    "queueId",
-    "remote",
-    "removedSkillId",
-    "requestedLanguageId",
-    "requestedRouting",
-    "requestedRoutingSkillId",
-    "roomId",
-    "routingPriority",
-    "routingRing",
-    "routingRule",
-    "routingRuleType",
-    "scoredAgentId",
-    "selectedAgentId",
-    "selectedAgentRank",
-    "selfServed",
-    "sessionDnis",
-    "sessionId",
-    "skillExpressionId",
-    "stationId",
-    "teamId",
-    "usedRouting",
-    "userId",
-    "videoPresent",
-    "waitingInteractionCount",
-    "wrapUpCode",
-];
+/// `ConversationAggregationQuery.groupBy` is [`AGGREGATE_DIMENSIONS`] less these (83 values).
+pub const AGGREGATE_NOT_GROUPABLE: &[&str] = &["canonicalExternalContactId"];
 
 /// `ConversationAggregationQuery.metrics` (80).
 pub const AGGREGATE_METRICS: &[&str] = &[
@@ -787,7 +712,13 @@ pub const CONVERSATION_AGGREGATION_QUERY: Shape = Shape::Object(&[
     required("interval", INTERVAL),
     optional("granularity", Shape::Text),
     optional("timeZone", Shape::Text),
-    optional("groupBy", Shape::List(&Shape::OneOf(AGGREGATE_GROUP_BY))),
+    optional(
+        "groupBy",
+        Shape::List(&Shape::OneOfExcept(
+            AGGREGATE_DIMENSIONS,
+            AGGREGATE_NOT_GROUPABLE,
+        )),
+    ),
     optional("filter", AGGREGATE_FILTER),
     required("metrics", Shape::List(&Shape::OneOf(AGGREGATE_METRICS))),
     optional("flattenMultivaluedDimensions", Shape::Bool),
@@ -1433,12 +1364,15 @@ mod tests {
     #[test]
     fn enum_lists_have_the_published_sizes() {
         assert_eq!(AGGREGATE_DIMENSIONS.len(), 84);
-        assert_eq!(AGGREGATE_GROUP_BY.len(), 83);
+        assert_eq!(
+            AGGREGATE_DIMENSIONS.len() - AGGREGATE_NOT_GROUPABLE.len(),
+            83
+        );
         assert_eq!(AGGREGATE_METRICS.len(), 80);
         assert_eq!(SEGMENT_DIMENSIONS.len(), 80);
         assert_eq!(OBSERVATION_METRICS.len(), 11);
         assert_eq!(FLOW_TYPES.len(), 20);
         assert!(SEGMENT_DIMENSIONS.contains(&"flowId"));
-        assert!(!AGGREGATE_GROUP_BY.contains(&"flowId"));
+        assert!(!AGGREGATE_DIMENSIONS.contains(&"flowId"));
     }
 }

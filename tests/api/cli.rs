@@ -459,65 +459,37 @@ async fn monitor_watch_records_history_that_history_and_chart_read_back() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("at least 5 s"));
 }
 
-/// The seeded channel's deployment and configuration ids.
-async fn seeded_channel(app: &crate::helpers::TestApp) -> (String, String) {
-    let deployment = app
-        .client
-        .deployments()
-        .list_all()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == "Support Site")
-        .unwrap();
-    (
-        deployment.id.unwrap(),
-        deployment.configuration.unwrap().id.unwrap(),
-    )
-}
-
-async fn draft_status(app: &crate::helpers::TestApp, configuration_id: &str) -> u16 {
-    app.http
-        .get(app.url(&format!(
-            "/api/v2/webdeployments/configurations/{configuration_id}/versions/draft"
-        )))
-        .bearer_auth(app.token().await)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+/// Deletes the seeded channel through the CLI on a Sandbox whose deployments stay
+/// `Deleting` for `deleting`; returns the run, the Sandbox and the configuration id.
+async fn delete_seeded_channel(
+    deleting: std::time::Duration,
+    extra: &'static [&'static str],
+) -> (std::process::Output, crate::helpers::TestApp, String) {
+    let app = crate::helpers::spawn_sandbox_with(webmsg_desk::sandbox::SandboxOptions {
+        lifecycle_delay: deleting,
+        ..crate::helpers::test_options()
+    })
+    .await;
+    let (deployment, configuration_id) = app.seeded_channel().await;
+    let base = app.sandbox.base_url();
+    let deleted = tokio::task::spawn_blocking(move || {
+        let folder = tempfile::tempdir().unwrap();
+        let mut args = vec!["channel", "delete", "--deployment", &deployment];
+        args.extend_from_slice(extra);
+        run_in(folder.path(), &base, "sandbox-secret", &args)
+    })
+    .await
+    .unwrap();
+    (deleted, app, configuration_id)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn channel_delete_waits_for_the_deployment_to_go_then_deletes_its_configuration() {
-    let app = crate::helpers::spawn_sandbox_with(webmsg_desk::sandbox::SandboxOptions {
-        lifecycle_delay: std::time::Duration::from_millis(1500),
-        ..crate::helpers::test_options()
-    })
+    let (deleted, app, configuration_id) = delete_seeded_channel(
+        std::time::Duration::from_millis(1500),
+        &["--output", "json"],
+    )
     .await;
-    let (deployment_id, configuration_id) = seeded_channel(&app).await;
-    let base = app.sandbox.base_url();
-    let folder = tempfile::tempdir().unwrap();
-    let home = folder.path().to_path_buf();
-    let deployment = deployment_id.clone();
-    let deleted = tokio::task::spawn_blocking(move || {
-        run_in(
-            &home,
-            &base,
-            "sandbox-secret",
-            &[
-                "channel",
-                "delete",
-                "--deployment",
-                &deployment,
-                "--output",
-                "json",
-            ],
-        )
-    })
-    .await
-    .unwrap();
     let stderr = String::from_utf8_lossy(&deleted.stderr);
     assert_eq!(deleted.status.code(), Some(0), "{stderr}");
     assert!(
@@ -526,43 +498,18 @@ async fn channel_delete_waits_for_the_deployment_to_go_then_deletes_its_configur
     );
     let summary: Value = serde_json::from_slice(&deleted.stdout).unwrap();
     assert_eq!(summary["configurationDeleted"], true);
-    assert_eq!(draft_status(&app, &configuration_id).await, 404);
+    assert_eq!(app.draft_status(&configuration_id).await, 404);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn channel_delete_past_its_wait_exits_4_naming_what_was_left() {
-    let app = crate::helpers::spawn_sandbox_with(webmsg_desk::sandbox::SandboxOptions {
-        lifecycle_delay: std::time::Duration::from_secs(120),
-        ..crate::helpers::test_options()
-    })
-    .await;
-    let (deployment_id, configuration_id) = seeded_channel(&app).await;
-    let base = app.sandbox.base_url();
-    let folder = tempfile::tempdir().unwrap();
-    let home = folder.path().to_path_buf();
-    let deployment = deployment_id.clone();
-    let deleted = tokio::task::spawn_blocking(move || {
-        run_in(
-            &home,
-            &base,
-            "sandbox-secret",
-            &[
-                "channel",
-                "delete",
-                "--deployment",
-                &deployment,
-                "--wait",
-                "2",
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let (deleted, app, configuration_id) =
+        delete_seeded_channel(std::time::Duration::from_secs(120), &["--wait", "2"]).await;
     let stderr = String::from_utf8_lossy(&deleted.stderr);
     assert_eq!(deleted.status.code(), Some(4), "{stderr}");
     assert!(
         stderr.contains(&configuration_id) && stderr.contains("still Deleting"),
         "{stderr}"
     );
-    assert_eq!(draft_status(&app, &configuration_id).await, 200);
+    assert_eq!(app.draft_status(&configuration_id).await, 200);
 }

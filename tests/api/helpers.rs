@@ -119,6 +119,55 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The seeded channel ("Support Site"): its deployment and configuration ids.
+    pub async fn seeded_channel(&self) -> (String, String) {
+        let deployment = self
+            .client
+            .deployments()
+            .list_all()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.name == "Support Site")
+            .unwrap();
+        (
+            deployment.id.unwrap(),
+            deployment.configuration.unwrap().id.unwrap(),
+        )
+    }
+
+    /// The HTTP status of a configuration's draft: 404 once the configuration is gone.
+    pub async fn draft_status(&self, configuration_id: &str) -> u16 {
+        self.http
+            .get(self.url(&format!(
+                "/api/v2/webdeployments/configurations/{configuration_id}/versions/draft"
+            )))
+            .bearer_auth(self.token().await)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// POSTs a body to an API path with a fresh token and returns the 2xx JSON answer.
+    pub async fn post_api(&self, path: &str, body: &Value) -> Value {
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(self.token().await)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path} answered {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
     pub async fn flow_id(&self, name: &str) -> String {
         let flows = self
             .client

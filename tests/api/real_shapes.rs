@@ -154,26 +154,10 @@ async fn status_of(app: &TestApp, path: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn seeded_channel(app: &TestApp) -> (String, String) {
-    let deployment = app
-        .client
-        .deployments()
-        .list_all()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == "Support Site")
-        .unwrap();
-    (
-        deployment.id.unwrap(),
-        deployment.configuration.unwrap().id.unwrap(),
-    )
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_deleted_deployment_reads_deleting_and_holds_its_configuration_until_gone() {
     let app = spawn_sandbox().await;
-    let (deployment_id, configuration_id) = seeded_channel(&app).await;
+    let (deployment_id, configuration_id) = app.seeded_channel().await;
     let token = app.token().await;
     let deleted = app
         .http
@@ -217,7 +201,7 @@ async fn a_deleted_deployment_reads_deleting_and_holds_its_configuration_until_g
 async fn channel_delete_waits_out_deleting_then_removes_the_configuration() {
     let app = spawn_sandbox().await;
     let store = Store::in_memory().unwrap();
-    let (deployment_id, configuration_id) = seeded_channel(&app).await;
+    let (deployment_id, configuration_id) = app.seeded_channel().await;
     let folder = tempfile::tempdir().unwrap();
     let steps = Arc::new(Mutex::new(Vec::new()));
     let seen = steps.clone();
@@ -238,19 +222,14 @@ async fn channel_delete_waits_out_deleting_then_removes_the_configuration() {
             .any(|s| s.starts_with("deleting:") && s.contains("Deleting")),
         "{steps:?}"
     );
-    let (status, _) = status_of(
-        &app,
-        &format!("/api/v2/webdeployments/configurations/{configuration_id}/versions/draft"),
-    )
-    .await;
-    assert_eq!(status, 404);
+    assert_eq!(app.draft_status(&configuration_id).await, 404);
 }
 
 #[tokio::test(start_paused = true)]
 async fn channel_delete_that_runs_out_of_time_names_what_was_left() {
     let app = spawn_sandbox().await;
     let store = Store::in_memory().unwrap();
-    let (deployment_id, configuration_id) = seeded_channel(&app).await;
+    let (deployment_id, configuration_id) = app.seeded_channel().await;
     let folder = tempfile::tempdir().unwrap();
     let mut request = channel::DeleteRequest::new(deployment_id.clone(), folder.path());
     request.wait = Duration::from_millis(500);
@@ -270,36 +249,19 @@ async fn channel_delete_that_runs_out_of_time_names_what_was_left() {
         other => panic!("expected DeleteIncomplete, got {other:?}"),
     }
     assert!(error.to_string().contains(&configuration_id), "{error}");
-    let (status, _) = status_of(
-        &app,
-        &format!("/api/v2/webdeployments/configurations/{configuration_id}/versions/draft"),
-    )
-    .await;
-    assert_eq!(status, 200, "the configuration is left, as the error says");
+    assert_eq!(
+        app.draft_status(&configuration_id).await,
+        200,
+        "the configuration is left, as the error says"
+    );
 }
 
 /// A channel made over plain HTTP, as an admin or terraform would: no routing recorded.
 async fn channel_over_raw_http(app: &TestApp, primary_color: &str) -> (String, String) {
-    let token = app.token().await;
-    let post = |path: String, body: Value| {
-        let request = app
-            .http
-            .post(app.url(&path))
-            .bearer_auth(&token)
-            .json(&body);
-        async move {
-            let response = request.send().await.unwrap();
-            assert!(
-                response.status().is_success(),
-                "{path}: {}",
-                response.status()
-            );
-            response.json::<Value>().await.unwrap()
-        }
-    };
-    let configuration = post(
-        "/api/v2/webdeployments/configurations".into(),
-        json!({"name": "Made elsewhere", "description": "Terraform-managed", "languages": ["en-us", "fr"],
+    let configuration = app
+        .post_api(
+            "/api/v2/webdeployments/configurations",
+            &json!({"name": "Made elsewhere", "description": "Terraform-managed", "languages": ["en-us", "fr"],
                "defaultLanguage": "en-us",
                "customI18nLabels": [{"language": "en-us", "localizedLabels": [{"key": "MessengerHomeHeaderTitle", "value": "Hello THERE"}]}],
                "messenger": {"enabled": true, "styles": {"primaryColor": primary_color},
@@ -317,18 +279,19 @@ async fn channel_over_raw_http(app: &TestApp, primary_color: &str) -> (String, S
     .await;
     let configuration_id = configuration["id"].as_str().unwrap().to_string();
     tokio::time::advance(Duration::from_secs(3)).await;
-    post(
-        format!("/api/v2/webdeployments/configurations/{configuration_id}/versions/draft/publish"),
-        json!({}),
+    app.post_api(
+        &format!("/api/v2/webdeployments/configurations/{configuration_id}/versions/draft/publish"),
+        &json!({}),
     )
     .await;
     let flow_id = app.flow_id(PRIMARY_FLOW_NAME).await;
-    let deployment = post(
-        "/api/v2/webdeployments/deployments".into(),
-        json!({"name": "Elsewhere Site", "allowedDomains": ["Shop.Example.com"],
+    let deployment = app
+        .post_api(
+            "/api/v2/webdeployments/deployments",
+            &json!({"name": "Elsewhere Site", "allowedDomains": ["Shop.Example.com"],
                "configuration": {"id": configuration_id, "version": "1"}, "flow": {"id": flow_id}}),
-    )
-    .await;
+        )
+        .await;
     tokio::time::advance(Duration::from_secs(3)).await;
     (
         deployment["id"].as_str().unwrap().to_string(),

@@ -4,7 +4,6 @@
 //! A value outside an SDK enum (read back as `outdated_sdk_version`) or a field the model
 //! does not have fails the test, naming the request.
 
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
@@ -22,7 +21,7 @@ use webmsg_desk::store::Store;
 use webmsg_desk::transfer;
 
 use crate::helpers::{spawn_sandbox_with, test_options, TestApp};
-use crate::official_sdk::sdk_python;
+use crate::official_sdk::run_sdk_script;
 
 fn quiet() -> impl Fn(channel::Progress) + Send + Sync {
     |_| {}
@@ -224,12 +223,6 @@ async fn app_workload(app: &TestApp) {
 
 #[tokio::test(start_paused = true)]
 async fn every_request_body_the_client_sends_reads_into_the_official_sdk_models() {
-    let python = sdk_python();
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/test.sh, which installs the official SDK",
-        python.display()
-    );
     let app = spawn_sandbox_with(SandboxOptions {
         lifecycle_delay: Duration::from_millis(200),
         record_requests: true,
@@ -262,23 +255,11 @@ async fn every_request_body_the_client_sends_reads_into_the_official_sdk_models(
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("requests.json");
     std::fs::write(&file, serde_json::to_vec(&recorded).unwrap()).unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/sdk/request_conformance_check.py");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .arg(&file)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_sdk_script(
+        "request_conformance_check.py",
+        vec![file.to_string_lossy().to_string()],
+    )
+    .await;
     assert!(
         stdout.contains(&format!("{} request bodies conform", recorded.len())),
         "{stdout}"

@@ -44,23 +44,6 @@ async fn assert_refused(
     assert_eq!(error["contextId"].as_str().map(str::to_string), correlation);
 }
 
-async fn accepted(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let response = app
-        .http
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
-}
-
 const OBSERVATIONS: (Method, &str) = (Method::POST, "/api/v2/analytics/queues/observations/query");
 const AGGREGATES: (Method, &str) = (
     Method::POST,
@@ -117,11 +100,9 @@ async fn observations_refuse_unknown_metrics_dimensions_and_missing_fields() {
     for (body, expected) in cases {
         assert_refused(&app, &token, OBSERVATIONS, Some(body), expected).await;
     }
-    accepted(
-        &app,
-        &token,
+    app.post_api(
         OBSERVATIONS.1,
-        json!({"filter": filter, "metrics": ["oWaiting", "oOnQueueUsers"]}),
+        &json!({"filter": filter, "metrics": ["oWaiting", "oOnQueueUsers"]}),
     )
     .await;
 }
@@ -164,14 +145,13 @@ async fn aggregates_refuse_flow_id_and_unknown_metrics() {
     for (body, expected) in cases {
         assert_refused(&app, &token, AGGREGATES, Some(body), expected).await;
     }
-    let answered = accepted(
-        &app,
-        &token,
-        AGGREGATES.1,
-        json!({"interval": INTERVAL, "metrics": ["tAnswered"],
+    let answered = app
+        .post_api(
+            AGGREGATES.1,
+            &json!({"interval": INTERVAL, "metrics": ["tAnswered"],
         "filter": {"type": "and", "predicates": [{"dimension": "mediaType", "value": "message"}]}}),
-    )
-    .await;
+        )
+        .await;
     assert!(answered.is_object());
 }
 
@@ -213,7 +193,7 @@ async fn details_refuse_unknown_dimensions_orders_and_incomplete_paging() {
         assert_refused(&app, &token, DETAILS, Some(body), expected).await;
     }
     // flowId is a segment dimension: that is how a channel is narrowed by its flow.
-    accepted(&app, &token, DETAILS.1, json!({"interval": INTERVAL,
+    app.post_api(DETAILS.1, &json!({"interval": INTERVAL,
         "segmentFilters": [{"type": "and", "predicates": [{"dimension": "flowId", "value": "f"}]}]})).await;
 }
 
@@ -359,7 +339,7 @@ async fn configuration_writes_refuse_enums_types_and_missing_push_labels() {
     for (body, expected) in cases {
         assert_refused(&app, &token, create.clone(), Some(body), expected).await;
     }
-    let created = accepted(&app, &token, create.1, json!({"name": "Shop"})).await;
+    let created = app.post_api(create.1, &json!({"name": "Shop"})).await;
     let draft = format!(
         "/api/v2/webdeployments/configurations/{}/versions/draft",
         created["id"].as_str().unwrap()
