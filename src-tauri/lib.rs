@@ -4,6 +4,7 @@
 //! import tauri; `app` is the only window code and stays a thin adapter over them.
 
 pub mod app;
+pub mod application;
 pub mod channel;
 pub mod chart;
 pub mod cli;

@@ -9,6 +9,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::{AppState, CommandError};
+use crate::application::ErrorCode;
 use crate::channel::{ChannelInput, CreatedChannel, DeletedChannel, Progress, PublishOutcome};
 use crate::monitor::Directives;
 use crate::overview::Overview;
@@ -225,7 +226,7 @@ async fn off_main_thread<R: Runtime, T: Send + 'static>(
     })
     .await
     .map_err(|error| CommandError {
-        code: "internal".into(),
+        code: ErrorCode::Internal,
         message: format!("the operation stopped unexpectedly: {error}"),
     })?
     .map_err(CommandError::from)
@@ -267,7 +268,7 @@ pub async fn export_monitor<R: Runtime>(
         "png" | "svg" | "csv" => format.as_str(),
         other => {
             return Err(CommandError {
-                code: "validation.failed".into(),
+                code: ErrorCode::ValidationFailed,
                 message: format!("export as png, svg or csv, not `{other}`"),
             })
         }

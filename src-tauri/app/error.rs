@@ -1,18 +1,18 @@
 //! What the UI receives when a command fails: `{code, message}`, nothing more (no
-//! secrets, no debug dumps).
+//! secrets, no debug dumps). `code` is one of [`ErrorCode`]'s strings.
 
 use serde::Serialize;
 
-use crate::workspace::WorkspaceError;
+use crate::application::{AppError, ErrorCode};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommandError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
-impl From<WorkspaceError> for CommandError {
-    fn from(error: WorkspaceError) -> Self {
+impl From<AppError> for CommandError {
+    fn from(error: AppError) -> Self {
         CommandError {
             code: error.code,
             message: error.message,
@@ -22,7 +22,7 @@ impl From<WorkspaceError> for CommandError {
 
 impl From<crate::genesys::Error> for CommandError {
     fn from(error: crate::genesys::Error) -> Self {
-        WorkspaceError::from(error).into()
+        AppError::from(error).into()
     }
 }
 

@@ -4,20 +4,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
 use crate::genesys::models::{
     DeploymentConfigurationRef, DeploymentFlowRef, WebDeploymentConfigurationVersion,
 };
 use crate::genesys::Client;
 use crate::store::{timestamp, ChannelRouting, LocalAction, Store};
-use crate::transfer;
 
 use super::publish::{
-    deployment_settled, wait_for_draft, Progress, PublishOptions, PublishOutcome, Run, Stage,
+    deployment_settled, wait_for_draft, PublishOptions, PublishOutcome, Run, Stage,
 };
 use super::resolve::{pick_flow, resolve_queue};
-use super::{ChannelError, ChannelInput};
+use super::{ChannelError, ChannelInput, Pipeline};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,30 +57,20 @@ pub fn log_action(
 /// Validates, resolves the queue and flows, creates the configuration, publishes it and
 /// creates the deployment, waiting for it to be Active.
 pub async fn create_channel(
-    client: &Client,
-    store: &Store,
-    profile: &str,
+    pipeline: &Pipeline<'_>,
     input: &ChannelInput,
     options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<CreatedChannel, ChannelError> {
     // Boxed: the pipeline's state is large and callers should not carry it inline.
-    Box::pin(create_channel_inner(
-        client, store, profile, input, options, cancel, report,
-    ))
-    .await
+    Box::pin(create_channel_inner(pipeline, input, options)).await
 }
 
 async fn create_channel_inner(
-    client: &Client,
-    store: &Store,
-    profile: &str,
+    pipeline: &Pipeline<'_>,
     input: &ChannelInput,
     options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<CreatedChannel, ChannelError> {
+    let client = pipeline.client;
     let (checked, configuration, mut deployment) = input.check();
     if !checked.is_valid() {
         return Err(ChannelError::Invalid(checked.errors));
@@ -108,64 +96,47 @@ async fn create_channel_inner(
         fallback_flow_id: fallback.as_ref().and_then(|f| f.id.clone()),
         fallback_flow_name: fallback.as_ref().and_then(|f| f.name.clone()),
     };
-    let mut created = create_from_models(
-        client,
-        store,
-        profile,
+    let models = ChannelModels {
         configuration,
         deployment,
-        &routing,
-        options,
-        cancel,
-        report,
-    )
-    .await?;
+        routing: &routing,
+    };
+    let mut created = create_from_models(pipeline, models, options).await?;
     created.warnings = checked.warnings;
     Ok(created)
 }
 
-/// Creates checked models: configuration, draft wait, publish, deployment, wait.
-#[allow(clippy::too_many_arguments)]
-pub async fn create_from_models(
-    client: &Client,
-    store: &Store,
-    profile: &str,
-    configuration: WebDeploymentConfigurationVersion,
-    deployment: crate::genesys::models::WebDeployment,
-    routing: &(dyn Fn(&str) -> ChannelRouting + Send + Sync),
-    options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<CreatedChannel, ChannelError> {
-    // Boxed: the pipeline's state is large and callers should not carry it inline.
-    Box::pin(create_from_models_inner(
-        client,
-        store,
-        profile,
-        configuration,
-        deployment,
-        routing,
-        options,
-        cancel,
-        report,
-    ))
-    .await
+/// A checked configuration and deployment to create, and the routing to record once the
+/// deployment has an id.
+pub struct ChannelModels<'a> {
+    pub configuration: WebDeploymentConfigurationVersion,
+    pub deployment: crate::genesys::models::WebDeployment,
+    pub routing: &'a (dyn Fn(&str) -> ChannelRouting + Send + Sync),
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn create_from_models_inner(
-    client: &Client,
-    store: &Store,
-    profile: &str,
-    configuration: WebDeploymentConfigurationVersion,
-    mut deployment: crate::genesys::models::WebDeployment,
-    routing: &(dyn Fn(&str) -> ChannelRouting + Send + Sync),
+/// Creates checked models: configuration, draft wait, publish, deployment, wait.
+pub async fn create_from_models(
+    pipeline: &Pipeline<'_>,
+    models: ChannelModels<'_>,
     options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<CreatedChannel, ChannelError> {
+    // Boxed: the pipeline's state is large and callers should not carry it inline.
+    Box::pin(create_from_models_inner(pipeline, models, options)).await
+}
+
+async fn create_from_models_inner(
+    pipeline: &Pipeline<'_>,
+    models: ChannelModels<'_>,
+    options: &PublishOptions,
+) -> Result<CreatedChannel, ChannelError> {
+    let (client, store, profile) = (pipeline.client, pipeline.store, pipeline.profile);
+    let ChannelModels {
+        configuration,
+        mut deployment,
+        routing,
+    } = models;
     let requests_before = client.api_requests();
-    let run = Run::new(options, cancel, report);
+    let run = Run::new(options, pipeline.cancel, pipeline.report);
     run.emit(Stage::WritingDraft, "creating the configuration", None);
     let created = client.configurations().create(&configuration).await?;
     let configuration_id = created.id.clone().unwrap_or_default();
@@ -269,59 +240,35 @@ pub async fn versions(
 }
 
 /// Publishes an earlier version's content as a new version and moves the deployment to it.
-#[allow(clippy::too_many_arguments)]
 pub async fn rollback(
-    client: &Client,
-    store: &Store,
-    profile: &str,
+    pipeline: &Pipeline<'_>,
     deployment_id: &str,
     to_version: &str,
     options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<PublishOutcome, ChannelError> {
     // Boxed: the pipeline's state is large and callers should not carry it inline.
-    Box::pin(rollback_inner(
-        client,
-        store,
-        profile,
-        deployment_id,
-        to_version,
-        options,
-        cancel,
-        report,
-    ))
-    .await
+    Box::pin(rollback_inner(pipeline, deployment_id, to_version, options)).await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn rollback_inner(
-    client: &Client,
-    store: &Store,
-    profile: &str,
+    pipeline: &Pipeline<'_>,
     deployment_id: &str,
     to_version: &str,
     options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<PublishOutcome, ChannelError> {
+    let (client, store, profile) = (pipeline.client, pipeline.store, pipeline.profile);
     let deployment = client.deployments().get(deployment_id).await?;
     let configuration_id = deployment.configuration_id();
     let earlier = client
         .configurations()
         .version(&configuration_id, to_version)
         .await?;
-    let outcome = Box::pin(super::publish_channel(
-        client,
-        store,
-        &configuration_id,
-        deployment_id,
-        Some(earlier.writable()),
-        options,
-        cancel,
-        report,
-    ))
-    .await?;
+    let request = super::PublishRequest {
+        configuration_id: configuration_id.clone(),
+        deployment_id: deployment_id.to_string(),
+        draft: Some(earlier.writable()),
+    };
+    let outcome = super::publish_channel(pipeline, request, options).await?;
     log_action(
         store,
         profile,
@@ -337,7 +284,8 @@ async fn rollback_inner(
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeletedChannel {
-    pub snapshot: PathBuf,
+    /// The export saved before anything was deleted, when one was.
+    pub snapshot: Option<PathBuf>,
     pub deployment_id: String,
     pub configuration_id: String,
     pub configuration_deleted: bool,
@@ -349,18 +297,18 @@ pub struct DeletedChannel {
 #[derive(Debug, Clone)]
 pub struct DeleteRequest {
     pub deployment_id: String,
-    /// Where the export snapshot taken first is saved.
-    pub snapshot_dir: PathBuf,
+    /// The snapshot saved first, named in the local action log.
+    pub snapshot: Option<PathBuf>,
     /// How long the deployment may stay `Deleting` (terraform waits 30 s).
     pub wait: Duration,
     pub poll_every: Duration,
 }
 
 impl DeleteRequest {
-    pub fn new(deployment_id: impl Into<String>, snapshot_dir: impl Into<PathBuf>) -> Self {
+    pub fn new(deployment_id: impl Into<String>) -> Self {
         DeleteRequest {
             deployment_id: deployment_id.into(),
-            snapshot_dir: snapshot_dir.into(),
+            snapshot: None,
             wait: Duration::from_secs(60),
             poll_every: Duration::from_secs(1),
         }
@@ -376,11 +324,11 @@ pub struct DeleteProgress {
     pub message: String,
 }
 
-/// Saves an export snapshot, deletes the deployment, waits (bounded) until Genesys has
-/// really removed it, and then deletes its configuration (every version) when nothing
-/// else uses it. A deployment DELETE answers 204 at once and the deployment stays
-/// `Deleting` for a while; deleting the configuration before it is gone is refused, so
-/// checking at once would leave the configuration orphaned.
+/// Deletes the deployment, waits (bounded) until Genesys has really removed it, and then
+/// deletes its configuration (every version) when nothing else uses it. A deployment
+/// DELETE answers 204 at once and the deployment stays `Deleting` for a while; deleting
+/// the configuration before it is gone is refused, so checking at once would leave the
+/// configuration orphaned.
 pub async fn delete_channel(
     client: &Client,
     store: &Store,
@@ -389,27 +337,26 @@ pub async fn delete_channel(
     report: &(dyn Fn(DeleteProgress) + Send + Sync),
 ) -> Result<DeletedChannel, ChannelError> {
     let deployment_id = request.deployment_id.as_str();
-    let document = transfer::export_channel(client, store, deployment_id).await?;
-    let snapshot = request.snapshot_dir.join(format!(
-        "{}-{}.json",
-        deployment_id,
-        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
-    ));
-    transfer::write_document(&snapshot, &document).map_err(ChannelError::File)?;
-    report(DeleteProgress {
-        stage: "snapshot",
-        message: format!("snapshot saved to {}", snapshot.display()),
-    });
-    let configuration_id = document.configuration_id();
+    let deployment = client.deployments().get(deployment_id).await?;
+    let configuration_id = deployment.configuration_id();
+    let configuration_name = deployment
+        .configuration
+        .as_ref()
+        .and_then(|c| c.name.clone());
+    let log_details = serde_json::json!({"snapshot": request.snapshot});
     client.deployments().delete(deployment_id).await?;
+    report(DeleteProgress {
+        stage: "deployment",
+        message: format!("deleting deployment {deployment_id}"),
+    });
     log_action(
         store,
         profile,
         "Delete",
         "Deployment",
         deployment_id,
-        Some(&document.deployment.name),
-        serde_json::json!({"snapshot": snapshot}),
+        Some(&deployment.name),
+        log_details.clone(),
     );
     let started = tokio::time::Instant::now();
     let left_behind = |last_status: String| ChannelError::DeleteIncomplete {
@@ -436,12 +383,12 @@ pub async fn delete_channel(
             "Delete",
             "Configuration",
             &configuration_id,
-            Some(&document.configuration.name),
-            serde_json::json!({"snapshot": snapshot}),
+            configuration_name.as_deref(),
+            log_details,
         );
     }
     Ok(DeletedChannel {
-        snapshot,
+        snapshot: request.snapshot.clone(),
         deployment_id: deployment_id.into(),
         configuration_id,
         configuration_deleted: !still_used,

@@ -12,17 +12,71 @@ pub use edit::merge_onto;
 pub use input::ChannelInput;
 pub use lifecycle::{
     create_channel, create_from_models, delete_channel, log_action, rollback, versions,
-    CreatedChannel, DeleteProgress, DeleteRequest, DeletedChannel,
+    ChannelModels, CreatedChannel, DeleteProgress, DeleteRequest, DeletedChannel,
 };
 pub use publish::{
-    is_publishing, publish_channel, wait_for_deployment, DeploymentChanges, Progress,
-    PublishOptions, PublishOutcome, Stage,
+    publish_channel, wait_for_deployment, DeploymentChanges, Progress, PublishOptions,
+    PublishOutcome, PublishRequest, Stage,
 };
 pub use resolve::{pick_flow, resolve_flow, resolve_queue};
 
-use crate::genesys;
-use crate::store::StoreError;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::genesys::{self, Client};
+use crate::store::{Store, StoreError};
 use crate::validate::ValidationErrors;
+
+/// What every channel pipeline runs with: the connection, the local store, who acts,
+/// cancellation, where progress goes, and the deployments its session is publishing.
+#[derive(Clone, Copy)]
+pub struct Pipeline<'a> {
+    pub client: &'a Client,
+    pub store: &'a Store,
+    /// The profile named in the local action log.
+    pub profile: &'a str,
+    pub cancel: &'a CancellationToken,
+    pub report: &'a (dyn Fn(Progress) + Send + Sync),
+    pub in_flight: &'a InFlight,
+}
+
+/// Deployments a session is publishing, so its fallback watches keep off them. Shared by
+/// clones; owned by the session that runs both.
+#[derive(Debug, Clone, Default)]
+pub struct InFlight(Arc<Mutex<HashSet<String>>>);
+
+impl InFlight {
+    fn ids(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether a publish of this deployment is running.
+    pub fn contains(&self, deployment_id: &str) -> bool {
+        self.ids().contains(deployment_id)
+    }
+
+    /// Marks a deployment as being published until the guard is dropped.
+    pub fn begin(&self, deployment_id: &str) -> InFlightGuard {
+        self.ids().insert(deployment_id.to_string());
+        InFlightGuard {
+            in_flight: self.clone(),
+            deployment_id: deployment_id.to_string(),
+        }
+    }
+}
+
+pub struct InFlightGuard {
+    in_flight: InFlight,
+    deployment_id: String,
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.in_flight.ids().remove(&self.deployment_id);
+    }
+}
 
 /// Why a channel operation could not be done.
 #[derive(Debug, thiserror::Error)]

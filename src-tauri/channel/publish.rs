@@ -20,38 +20,7 @@ use crate::genesys::{Client, Error};
 use crate::store::Store;
 use crate::validate::check_configuration;
 
-use super::ChannelError;
-
-/// Deployments being published by this process, so the fallback runner keeps off them.
-static PUBLISHING: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
-    std::sync::LazyLock::new(Default::default);
-
-fn publishing() -> std::sync::MutexGuard<'static, std::collections::HashSet<String>> {
-    PUBLISHING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Whether a publish of this deployment is running in this process.
-pub fn is_publishing(deployment_id: &str) -> bool {
-    publishing().contains(deployment_id)
-}
-
-/// Marks a deployment as being published until dropped.
-struct PublishingGuard(String);
-
-impl PublishingGuard {
-    fn new(deployment_id: &str) -> PublishingGuard {
-        publishing().insert(deployment_id.to_string());
-        PublishingGuard(deployment_id.to_string())
-    }
-}
-
-impl Drop for PublishingGuard {
-    fn drop(&mut self) {
-        publishing().remove(&self.0);
-    }
-}
+use super::{ChannelError, Pipeline};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -361,45 +330,39 @@ async fn error_reason(client: &Client, deployment_id: &str, status: &DeploymentS
     }
 }
 
-/// Publishes `draft` (or the current draft when `None`) and moves the deployment to it.
-#[allow(clippy::too_many_arguments)]
+/// Which draft to publish and the deployment to move to it.
+#[derive(Debug, Clone)]
+pub struct PublishRequest {
+    pub configuration_id: String,
+    pub deployment_id: String,
+    /// The draft to write first; `None` publishes the draft as it is.
+    pub draft: Option<WebDeploymentConfigurationVersion>,
+}
+
+/// Publishes the request's draft and moves the deployment to it.
 pub async fn publish_channel(
-    client: &Client,
-    store: &Store,
-    configuration_id: &str,
-    deployment_id: &str,
-    draft: Option<WebDeploymentConfigurationVersion>,
+    pipeline: &Pipeline<'_>,
+    request: PublishRequest,
     options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<PublishOutcome, ChannelError> {
     // Boxed: the pipeline's state is large and callers should not carry it inline.
-    Box::pin(publish_channel_inner(
-        client,
-        store,
+    Box::pin(publish_channel_inner(pipeline, request, options)).await
+}
+
+async fn publish_channel_inner(
+    pipeline: &Pipeline<'_>,
+    request: PublishRequest,
+    options: &PublishOptions,
+) -> Result<PublishOutcome, ChannelError> {
+    let (client, store) = (pipeline.client, pipeline.store);
+    let PublishRequest {
         configuration_id,
         deployment_id,
         draft,
-        options,
-        cancel,
-        report,
-    ))
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn publish_channel_inner(
-    client: &Client,
-    store: &Store,
-    configuration_id: &str,
-    deployment_id: &str,
-    draft: Option<WebDeploymentConfigurationVersion>,
-    options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<PublishOutcome, ChannelError> {
-    let _publishing = PublishingGuard::new(deployment_id);
-    let run = Run::new(options, cancel, report);
+    } = request;
+    let (configuration_id, deployment_id) = (configuration_id.as_str(), deployment_id.as_str());
+    let _publishing = pipeline.in_flight.begin(deployment_id);
+    let run = Run::new(options, pipeline.cancel, pipeline.report);
     run.emit(
         Stage::Validating,
         "checking the configuration locally",

@@ -8,13 +8,17 @@ use serde::Serialize;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::channel::{self, ChannelError, ChannelInput, Progress, PublishOptions, PublishOutcome};
-use crate::fallback::{FallbackRules, FallbackRunner, RunnerEvent, RunnerMode, RunnerSettings};
-use crate::genesys::Client;
-use crate::metrics::{self, Period};
-use crate::store::Store;
-use crate::transfer::{self, ExportAllOptions};
-use crate::validate::{check_configuration, check_deployment, CheckReport};
+use crate::application::channels::{
+    self as use_case, ChannelInput, CheckReport, CreateChannel, DeleteChannel, Difference,
+    ExportAllOptions, ImportChannel, Progress, PublishChannel, PublishOptions, PublishOutcome,
+    Rollback,
+};
+use crate::application::fallback::{
+    self as fallback, Decision, FallbackRules, FallbackTarget, RunnerEvent, RunnerMode,
+    WatchSettings,
+};
+use crate::application::insight::{self, MetricsRequest};
+use crate::application::{AppError, Operation, Session};
 
 use super::{CliError, ExitKind, OutputFormat};
 
@@ -219,41 +223,10 @@ pub enum FallbackCommand {
     DryRun(FallbackArgs),
 }
 
-/// What every connected command needs.
-pub struct Session {
-    pub client: Client,
-    pub store: Store,
-    pub profile: String,
+/// A connected command's session and how it prints.
+pub struct Connected {
+    pub session: Session,
     pub output: OutputFormat,
-}
-
-impl From<ChannelError> for CliError {
-    fn from(error: ChannelError) -> Self {
-        match error {
-            ChannelError::Api(api) => CliError::from(*api),
-            ChannelError::Invalid(errors) => CliError::invalid(format!(
-                "{} problem(s):\n{}",
-                errors.0.len(),
-                errors
-                    .0
-                    .iter()
-                    .map(|e| format!("  {}: {}", e.field, e.reason))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )),
-            ChannelError::NotFound { .. } | ChannelError::File(_) => {
-                CliError::invalid(error.to_string())
-            }
-            ChannelError::Store(_) => CliError {
-                kind: ExitKind::Api,
-                message: error.to_string(),
-            },
-            ChannelError::DeleteIncomplete { .. } => CliError {
-                kind: ExitKind::TimedOut,
-                message: error.to_string(),
-            },
-        }
-    }
 }
 
 fn print<T: Serialize>(output: OutputFormat, value: &T, text: impl FnOnce() -> String) {
@@ -266,15 +239,13 @@ fn print<T: Serialize>(output: OutputFormat, value: &T, text: impl FnOnce() -> S
     }
 }
 
-fn progress_printer() -> impl Fn(Progress) + Send + Sync {
-    |event: Progress| {
-        eprintln!(
-            "[{:>6.1}s] {:?}: {}",
-            event.elapsed_ms as f64 / 1000.0,
-            event.stage,
-            event.message
-        );
-    }
+fn print_progress(event: Progress) {
+    eprintln!(
+        "[{:>6.1}s] {:?}: {}",
+        event.elapsed_ms as f64 / 1000.0,
+        event.stage,
+        event.message
+    );
 }
 
 /// Ctrl-C cancels the operation cleanly instead of killing it mid-request.
@@ -290,6 +261,11 @@ fn cancel_on_interrupt() -> CancellationToken {
     token
 }
 
+/// An operation on the command's session: cancelled by Ctrl-C, progress to stderr.
+fn operation(connected: &Connected) -> Operation<'_> {
+    Operation::new(&connected.session, cancel_on_interrupt(), &print_progress)
+}
+
 fn options(wait: u64) -> PublishOptions {
     PublishOptions {
         deadline: Duration::from_secs(wait.max(1)),
@@ -300,7 +276,7 @@ fn options(wait: u64) -> PublishOptions {
 /// Maps an outcome to the exit code contract.
 fn outcome_result(outcome: &PublishOutcome) -> Result<(), CliError> {
     match outcome {
-        PublishOutcome::Active { .. } => Ok(()),
+        PublishOutcome::Active { .. } | PublishOutcome::Submitted { .. } => Ok(()),
         PublishOutcome::Error { reason } => Err(CliError {
             kind: ExitKind::Api,
             message: reason.clone(),
@@ -316,7 +292,6 @@ fn outcome_result(outcome: &PublishOutcome) -> Result<(), CliError> {
             kind: ExitKind::TimedOut,
             message: format!("cancelled while {stage:?}"),
         }),
-        PublishOutcome::Submitted { .. } => Ok(()),
     }
 }
 
@@ -348,30 +323,8 @@ pub fn validate(
     file: Option<&PathBuf>,
 ) -> Result<(), CliError> {
     let report = match file {
-        Some(path) => {
-            let text = std::fs::read(path).map_err(|e| {
-                CliError::invalid(format!("could not read {}: {e}", path.display()))
-            })?;
-            let value: serde_json::Value = serde_json::from_slice(&text)
-                .map_err(|e| CliError::invalid(format!("{} is not JSON: {e}", path.display())))?;
-            if value.get("schemaVersion").is_some() {
-                let document = transfer::read_document(path).map_err(CliError::invalid)?;
-                let mut configuration = document.configuration.writable();
-                let mut deployment = document.deployment.writable();
-                let mut report = check_configuration(&mut configuration);
-                report.merge(check_deployment(&mut deployment));
-                report
-            } else {
-                let input: ChannelInput = serde_json::from_value(value).map_err(|e| {
-                    CliError::invalid(format!(
-                        "{} is not a channel description: {e}",
-                        path.display()
-                    ))
-                })?;
-                input.check().0
-            }
-        }
-        None => channel.input().check().0,
+        Some(path) => use_case::check_file(path)?,
+        None => use_case::check(&channel.input()),
     };
     if !report.is_valid() {
         if output == OutputFormat::Json {
@@ -380,313 +333,301 @@ pub fn validate(
                 serde_json::to_string_pretty(&report).unwrap_or_default()
             );
         }
-        return Err(ChannelError::Invalid(report.errors).into());
+        return Err(CliError::invalid(format!(
+            "{} problem(s):\n{}",
+            report.errors.0.len(),
+            report
+                .errors
+                .0
+                .iter()
+                .map(|e| format!("  {}: {}", e.field, e.reason))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )));
     }
     print(output, &report, || report_text(&report));
     Ok(())
 }
 
-pub async fn channel_command(session: &Session, command: ChannelCommand) -> Result<(), CliError> {
-    let (client, store, profile, output) = (
-        &session.client,
-        &session.store,
-        session.profile.as_str(),
-        session.output,
-    );
-    let printer = progress_printer();
+pub async fn channel_command(
+    connected: &Connected,
+    command: ChannelCommand,
+) -> Result<(), CliError> {
     match command {
         ChannelCommand::Validate { .. } => Ok(()),
-        ChannelCommand::Create { channel, wait } => {
-            let cancel = cancel_on_interrupt();
-            let mut options = options(wait.unwrap_or(120));
-            options.wait_for_deployment = wait.is_some();
-            let created = channel::create_channel(
-                client,
-                store,
-                profile,
-                &channel.input(),
-                &options,
-                &cancel,
-                &printer,
-            )
-            .await?;
-            for warning in &created.warnings {
-                eprintln!("warning: {warning}");
-            }
-            print(output, &created, || {
-                format!(
-                    "configuration {}\ndeployment    {}\nversion       {}\nstatus        {}",
-                    created.configuration_id,
-                    created.deployment_id.as_deref().unwrap_or("-"),
-                    created.version.as_deref().unwrap_or("-"),
-                    describe(&created.outcome)
-                )
-            });
-            outcome_result(&created.outcome)
-        }
+        ChannelCommand::Create { channel, wait } => create(connected, &channel, wait).await,
         ChannelCommand::Publish { deployment, wait } => {
-            let cancel = cancel_on_interrupt();
-            let found = client.deployments().get(&deployment).await?;
-            let configuration_id = found.configuration.and_then(|c| c.id).unwrap_or_default();
-            let outcome = channel::publish_channel(
-                client,
-                store,
-                &configuration_id,
-                &deployment,
-                None,
-                &options(wait),
-                &cancel,
-                &printer,
-            )
-            .await?;
-            channel::log_action(
-                store,
-                profile,
-                "Publish",
-                "Deployment",
-                &deployment,
-                Some(&found.name),
-                json!({"outcome": outcome}),
-            );
-            print(output, &outcome, || describe(&outcome));
+            let request = PublishChannel {
+                deployment_id: deployment,
+                edits: None,
+                options: options(wait),
+            };
+            let outcome = use_case::publish(&operation(connected), &request).await?;
+            print(connected.output, &outcome, || describe(&outcome));
             outcome_result(&outcome)
         }
-        ChannelCommand::Status { deployment } => {
-            let found = client.deployments().get(&deployment).await?;
-            if let Some(status) = &found.status {
-                store.record_status(&deployment, chrono::Utc::now(), status.as_str())?;
-            }
-            let live = client
-                .deployments()
-                .active_configuration(&deployment)
-                .await?;
-            let value = json!({
-                "deploymentId": deployment,
-                "name": found.name,
-                "status": found.status,
-                "configurationVersion": found.configuration.as_ref().and_then(|c| c.version.clone()),
-                "liveVersion": live.configuration_version.as_ref().and_then(|v| v.version.clone()),
-                "flow": found.flow.as_ref().and_then(|f| f.name.clone()),
-                "allowedDomains": found.allowed_domains,
-                "snippet": found.snippet,
-            });
-            print(output, &value, || {
-                format!(
-                    "{}  {}  version {}  live {}  flow {}",
-                    found.name,
-                    found
-                        .status
-                        .as_ref()
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
-                    value["configurationVersion"].as_str().unwrap_or("-"),
-                    value["liveVersion"].as_str().unwrap_or("-"),
-                    value["flow"].as_str().unwrap_or("-")
-                )
-            });
-            Ok(())
-        }
-        ChannelCommand::Versions { deployment } => {
-            let found = client.deployments().get(&deployment).await?;
-            let configuration_id = found.configuration_id();
-            let live = found.configuration.as_ref().and_then(|c| c.version.clone());
-            let versions = channel::versions(client, &configuration_id).await?;
-            print(output, &versions, || {
-                versions
-                    .iter()
-                    .map(|v| {
-                        let version = v.version.clone().unwrap_or_default();
-                        let marker = if live.as_deref() == Some(version.as_str()) {
-                            "  (live)"
-                        } else {
-                            ""
-                        };
-                        format!(
-                            "{version:<6} {}  {}{marker}",
-                            v.date_published
-                                .as_deref()
-                                .or(v.date_modified.as_deref())
-                                .unwrap_or(""),
-                            v.name
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
-            Ok(())
-        }
+        ChannelCommand::Status { deployment } => status(connected, &deployment).await,
+        ChannelCommand::Versions { deployment } => versions(connected, &deployment).await,
         ChannelCommand::Rollback {
             deployment,
             to_version,
             wait,
         } => {
-            let cancel = cancel_on_interrupt();
-            let outcome = channel::rollback(
-                client,
-                store,
-                profile,
-                &deployment,
-                &to_version,
-                &options(wait),
-                &cancel,
-                &printer,
-            )
-            .await?;
-            print(output, &outcome, || describe(&outcome));
+            let request = Rollback {
+                deployment_id: deployment,
+                to_version,
+                options: options(wait),
+            };
+            let outcome = use_case::rollback(&operation(connected), &request).await?;
+            print(connected.output, &outcome, || describe(&outcome));
             outcome_result(&outcome)
         }
         ChannelCommand::Delete {
             deployment,
             snapshot_dir,
             wait,
-        } => {
-            let directory = match snapshot_dir {
-                Some(dir) => dir,
-                None => Store::default_path()?
-                    .parent()
-                    .map(|p| p.join("snapshots"))
-                    .unwrap_or_else(|| PathBuf::from("snapshots")),
-            };
-            let mut request = channel::DeleteRequest::new(deployment, directory);
-            request.wait = Duration::from_secs(wait);
-            let deleted = channel::delete_channel(client, store, profile, &request, &|step| {
-                eprintln!("{}: {}", step.stage, step.message)
-            })
-            .await?;
-            print(output, &deleted, || {
-                format!(
-                    "deleted deployment {}{}; snapshot saved to {}",
-                    deleted.deployment_id,
-                    if deleted.configuration_deleted {
-                        format!(" and configuration {}", deleted.configuration_id)
-                    } else {
-                        String::new()
-                    },
-                    deleted.snapshot.display()
-                )
-            });
-            Ok(())
-        }
+        } => delete(connected, deployment, snapshot_dir, wait).await,
         ChannelCommand::Export {
             deployment: Some(deployment),
             out,
             ..
-        } => {
-            let document = transfer::export_channel(client, store, &deployment).await?;
-            transfer::write_document(&out, &document).map_err(CliError::invalid)?;
-            let summary = json!({"file": out, "deploymentId": deployment, "configurationVersion": document.configuration.version});
-            print(output, &summary, || {
-                format!("exported {} to {}", document.deployment.name, out.display())
-            });
-            Ok(())
-        }
+        } => export(connected, &deployment, &out).await,
         ChannelCommand::Export {
             all: true,
             out,
             concurrency,
             ..
-        } => {
-            let progress = |done: usize, total: usize| {
-                if done == total || done % 25 == 0 {
-                    eprintln!("exported {done}/{total}");
-                }
-            };
-            let options = ExportAllOptions {
-                concurrency,
-                ..ExportAllOptions::default()
-            };
-            let summary = transfer::export_all(client, store, &out, &options, &progress).await?;
-            print(output, &summary, || {
-                format!(
-                    "exported {} channel(s) to {} in {:.1} s with {} requests ({} rate-limited responses waited out)",
-                    summary.files.len(),
-                    out.display(),
-                    summary.wall_seconds,
-                    summary.requests,
-                    summary.rate_limited_responses
-                )
-            });
-            if summary.failed.is_empty() {
-                Ok(())
-            } else {
-                Err(CliError {
-                    kind: ExitKind::Api,
-                    message: format!(
-                        "{} channel(s) could not be exported: {}",
-                        summary.failed.len(),
-                        summary
-                            .failed
-                            .iter()
-                            .map(|(id, e)| format!("{id}: {e}"))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
-                })
-            }
-        }
+        } => export_all(connected, &out, concurrency).await,
         ChannelCommand::Export { .. } => Err(CliError::invalid("give --deployment ID or --all")),
-        ChannelCommand::Import { file, wait } => {
-            let document = transfer::read_document(&file).map_err(CliError::invalid)?;
-            let cancel = cancel_on_interrupt();
-            let report = transfer::import_channel(
-                client,
-                store,
-                profile,
-                &document,
-                &options(wait),
-                &cancel,
-                &printer,
-            )
-            .await?;
-            print(output, &report, || {
-                let mut lines = vec![
-                    format!("configuration {}", report.configuration_id),
-                    format!(
-                        "deployment    {}",
-                        report.deployment_id.as_deref().unwrap_or("-")
-                    ),
-                    format!("status        {}", describe(&report.outcome)),
-                ];
-                lines.extend(report.mapping.iter().map(|m| {
-                    format!(
-                        "mapped {} {} `{}`: {} -> {}",
-                        m.role,
-                        m.kind,
-                        m.name,
-                        m.from_id.as_deref().unwrap_or("?"),
-                        m.to_id
-                    )
-                }));
-                lines.join("\n")
-            });
-            outcome_result(&report.outcome)
-        }
-        ChannelCommand::Diff { deployment, file } => match file {
-            Some(path) => {
-                let differences = transfer::file_vs_live(client, store, &path, &deployment).await?;
-                print(output, &differences, || {
-                    difference_text(&differences, "file", "live")
-                });
-                Ok(())
-            }
-            None => {
-                let diffs = transfer::version_diffs(client, &deployment).await?;
-                print(output, &diffs, || {
-                    format!(
-                        "draft ↔ published (v{}):\n{}\npublished ↔ live (v{}):\n{}",
-                        diffs.published_version.as_deref().unwrap_or("-"),
-                        difference_text(&diffs.draft_vs_published, "draft", "published"),
-                        diffs.live_version.as_deref().unwrap_or("-"),
-                        difference_text(&diffs.published_vs_live, "published", "live")
-                    )
-                });
-                Ok(())
-            }
-        },
+        ChannelCommand::Import { file, wait } => import(connected, file, wait).await,
+        ChannelCommand::Diff { deployment, file } => diff(connected, &deployment, file).await,
     }
 }
 
-fn difference_text(differences: &[transfer::Difference], left: &str, right: &str) -> String {
+async fn create(
+    connected: &Connected,
+    channel: &ChannelArgs,
+    wait: Option<u64>,
+) -> Result<(), CliError> {
+    let mut options = options(wait.unwrap_or(120));
+    options.wait_for_deployment = wait.is_some();
+    let request = CreateChannel {
+        input: channel.input(),
+        options,
+    };
+    let created = use_case::create(&operation(connected), &request).await?;
+    for warning in &created.warnings {
+        eprintln!("warning: {warning}");
+    }
+    print(connected.output, &created, || {
+        format!(
+            "configuration {}\ndeployment    {}\nversion       {}\nstatus        {}",
+            created.configuration_id,
+            created.deployment_id.as_deref().unwrap_or("-"),
+            created.version.as_deref().unwrap_or("-"),
+            describe(&created.outcome)
+        )
+    });
+    outcome_result(&created.outcome)
+}
+
+async fn status(connected: &Connected, deployment: &str) -> Result<(), CliError> {
+    let status = use_case::status(&connected.session, deployment).await?;
+    print(connected.output, &status, || {
+        format!(
+            "{}  {}  version {}  live {}  flow {}",
+            status.name,
+            status
+                .status
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            status.configuration_version.as_deref().unwrap_or("-"),
+            status.live_version.as_deref().unwrap_or("-"),
+            status.flow.as_deref().unwrap_or("-")
+        )
+    });
+    Ok(())
+}
+
+async fn versions(connected: &Connected, deployment: &str) -> Result<(), CliError> {
+    let list = use_case::versions(&connected.session, deployment).await?;
+    print(connected.output, &list.versions, || {
+        list.versions
+            .iter()
+            .map(|v| {
+                let version = v.version.clone().unwrap_or_default();
+                let marker = if list.live.as_deref() == Some(version.as_str()) {
+                    "  (live)"
+                } else {
+                    ""
+                };
+                format!(
+                    "{version:<6} {}  {}{marker}",
+                    v.date_published
+                        .as_deref()
+                        .or(v.date_modified.as_deref())
+                        .unwrap_or(""),
+                    v.name
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
+
+async fn delete(
+    connected: &Connected,
+    deployment: String,
+    snapshot_dir: Option<PathBuf>,
+    wait: u64,
+) -> Result<(), CliError> {
+    let snapshot_dir = match snapshot_dir {
+        Some(dir) => dir,
+        None => super::data_dir()?.join("snapshots"),
+    };
+    let request = DeleteChannel {
+        deployment_id: deployment,
+        snapshot_dir,
+        wait: Duration::from_secs(wait),
+    };
+    let deleted = use_case::delete(&connected.session, &request, &|step| {
+        eprintln!("{}: {}", step.stage, step.message)
+    })
+    .await?;
+    print(connected.output, &deleted, || {
+        format!(
+            "deleted deployment {}{}; snapshot saved to {}",
+            deleted.deployment_id,
+            if deleted.configuration_deleted {
+                format!(" and configuration {}", deleted.configuration_id)
+            } else {
+                String::new()
+            },
+            deleted
+                .snapshot
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        )
+    });
+    Ok(())
+}
+
+async fn export(
+    connected: &Connected,
+    deployment: &str,
+    out: &std::path::Path,
+) -> Result<(), CliError> {
+    let exported = use_case::export(&connected.session, deployment, out).await?;
+    let summary = json!({"file": out, "deploymentId": deployment, "configurationVersion": exported.configuration_version});
+    print(connected.output, &summary, || {
+        format!("exported {} to {}", exported.channel, out.display())
+    });
+    Ok(())
+}
+
+async fn export_all(
+    connected: &Connected,
+    out: &std::path::Path,
+    concurrency: usize,
+) -> Result<(), CliError> {
+    let progress = |done: usize, total: usize| {
+        if done == total || done % 25 == 0 {
+            eprintln!("exported {done}/{total}");
+        }
+    };
+    let options = ExportAllOptions {
+        concurrency,
+        ..ExportAllOptions::default()
+    };
+    let summary = use_case::export_all(&connected.session, out, &options, &progress).await?;
+    print(connected.output, &summary, || {
+        format!(
+            "exported {} channel(s) to {} in {:.1} s with {} requests ({} rate-limited responses waited out)",
+            summary.files.len(),
+            out.display(),
+            summary.wall_seconds,
+            summary.requests,
+            summary.rate_limited_responses
+        )
+    });
+    if summary.failed.is_empty() {
+        return Ok(());
+    }
+    Err(CliError {
+        kind: ExitKind::Api,
+        message: format!(
+            "{} channel(s) could not be exported: {}",
+            summary.failed.len(),
+            summary
+                .failed
+                .iter()
+                .map(|(id, e)| format!("{id}: {e}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    })
+}
+
+async fn import(connected: &Connected, file: PathBuf, wait: u64) -> Result<(), CliError> {
+    let request = ImportChannel {
+        path: file,
+        options: options(wait),
+    };
+    let report = use_case::import(&operation(connected), &request).await?;
+    print(connected.output, &report, || {
+        let mut lines = vec![
+            format!("configuration {}", report.configuration_id),
+            format!(
+                "deployment    {}",
+                report.deployment_id.as_deref().unwrap_or("-")
+            ),
+            format!("status        {}", describe(&report.outcome)),
+        ];
+        lines.extend(report.mapping.iter().map(|m| {
+            format!(
+                "mapped {} {} `{}`: {} -> {}",
+                m.role,
+                m.kind,
+                m.name,
+                m.from_id.as_deref().unwrap_or("?"),
+                m.to_id
+            )
+        }));
+        lines.join("\n")
+    });
+    outcome_result(&report.outcome)
+}
+
+async fn diff(
+    connected: &Connected,
+    deployment: &str,
+    file: Option<PathBuf>,
+) -> Result<(), CliError> {
+    let output = connected.output;
+    if let Some(path) = file {
+        let differences = use_case::diff_file(&connected.session, &path, deployment).await?;
+        print(output, &differences, || {
+            difference_text(&differences, "file", "live")
+        });
+        return Ok(());
+    }
+    let diffs = use_case::preview(&connected.session, deployment).await?;
+    print(output, &diffs, || {
+        format!(
+            "draft ↔ published (v{}):\n{}\npublished ↔ live (v{}):\n{}",
+            diffs.published_version.as_deref().unwrap_or("-"),
+            difference_text(&diffs.draft_vs_published, "draft", "published"),
+            diffs.live_version.as_deref().unwrap_or("-"),
+            difference_text(&diffs.published_vs_live, "published", "live")
+        )
+    });
+    Ok(())
+}
+
+fn difference_text(differences: &[Difference], left: &str, right: &str) -> String {
     if differences.is_empty() {
         return "  no differences".into();
     }
@@ -709,72 +650,6 @@ fn difference_text(differences: &[transfer::Difference], left: &str, right: &str
         .join("\n")
 }
 
-pub async fn fallback_command(session: &Session, command: FallbackCommand) -> Result<(), CliError> {
-    let (mode, args, evaluate_only) = match command {
-        FallbackCommand::Evaluate(args) => (RunnerMode::DryRun, args, true),
-        FallbackCommand::Run(args) => (RunnerMode::Run, args, false),
-        FallbackCommand::DryRun(args) => (RunnerMode::DryRun, args, false),
-    };
-    if args.interval < 5 {
-        return Err(CliError::invalid(
-            "--interval must be at least 5 seconds, to stay inside the rate budget",
-        ));
-    }
-    let client = &session.client;
-    let recorded = session.store.routing(&args.deployment)?.unwrap_or_default();
-    let deployment = client.deployments().get(&args.deployment).await?;
-    let queue_id = match &args.queue {
-        Some(queue) => channel::resolve_queue(client, queue)
-            .await?
-            .id
-            .unwrap_or_default(),
-        None => recorded.primary_queue_id.clone().ok_or_else(|| {
-            CliError::invalid("no primary queue is recorded for this deployment; pass --queue")
-        })?,
-    };
-    let flows = client.flows().list_inbound_message_flows().await?;
-    let fallback_flow_id = match &args.fallback_flow {
-        Some(flow) => channel::pick_flow(&flows, flow)?.id.unwrap_or_default(),
-        None => recorded.fallback_flow_id.clone().ok_or_else(|| {
-            CliError::invalid(
-                "no fallback flow is recorded for this deployment; pass --fallback-flow",
-            )
-        })?,
-    };
-    let primary_flow_id = recorded
-        .primary_flow_id
-        .clone()
-        .or_else(|| deployment.flow.as_ref().and_then(|f| f.id.clone()).filter(|id| *id != fallback_flow_id))
-        .ok_or_else(|| CliError::invalid("the primary flow of this deployment is not known; recreate the channel with --flow"))?;
-    let settings = RunnerSettings {
-        profile: session.profile.clone(),
-        deployment_id: args.deployment.clone(),
-        primary_queue_id: queue_id,
-        primary_flow_id,
-        fallback_flow_id,
-        rules: rules_from(&args),
-        interval: Duration::from_secs(args.interval),
-        mode,
-        use_estimated_wait: args.estimated_wait,
-    };
-    let runner = FallbackRunner::new(client.clone(), session.store.clone(), settings)?;
-    let output = session.output;
-    let on_event = move |event: &RunnerEvent| match output {
-        OutputFormat::Json => println!("{}", serde_json::to_string(event).unwrap_or_default()),
-        OutputFormat::Table => println!("{}", event_text(event)),
-    };
-    if evaluate_only {
-        let mut state = runner.current_state().await?;
-        let sample = runner.sample().await?;
-        let decision = crate::fallback::decide(&runner_rules(&args), &mut state, &sample);
-        on_event(&RunnerEvent::Evaluated { sample, decision });
-        return Ok(());
-    }
-    let cancel = cancel_on_interrupt();
-    runner.run(&cancel, args.cycles, &on_event).await?;
-    Ok(())
-}
-
 fn rules_from(args: &FallbackArgs) -> FallbackRules {
     FallbackRules {
         min_agents: args.min_agents,
@@ -786,13 +661,48 @@ fn rules_from(args: &FallbackArgs) -> FallbackRules {
     }
 }
 
-/// A single evaluation cannot see a streak or a dwell; it reports what this sample alone says.
-fn runner_rules(args: &FallbackArgs) -> FallbackRules {
-    FallbackRules {
-        trigger_samples: 1,
-        recover_dwell: Duration::ZERO,
-        ..rules_from(args)
+pub async fn fallback_command(
+    connected: &Connected,
+    command: FallbackCommand,
+) -> Result<(), CliError> {
+    let (mode, args, evaluate_only) = match command {
+        FallbackCommand::Evaluate(args) => (RunnerMode::DryRun, args, true),
+        FallbackCommand::Run(args) => (RunnerMode::Run, args, false),
+        FallbackCommand::DryRun(args) => (RunnerMode::DryRun, args, false),
+    };
+    let settings = WatchSettings {
+        rules: rules_from(&args),
+        interval: Duration::from_secs(args.interval),
+        mode,
+        use_estimated_wait: args.estimated_wait,
+    };
+    if settings.interval < Duration::from_secs(5) {
+        return Err(CliError::invalid(
+            "--interval must be at least 5 seconds, to stay inside the rate budget",
+        ));
     }
+    let target = FallbackTarget {
+        deployment_id: args.deployment.clone(),
+        queue: args.queue.clone(),
+        fallback_flow: args.fallback_flow.clone(),
+    };
+    let session = &connected.session;
+    let resolved = fallback::resolve(session, &target).await?;
+    let output = connected.output;
+    let on_event = move |event: &RunnerEvent| match output {
+        OutputFormat::Json => println!("{}", serde_json::to_string(event).unwrap_or_default()),
+        OutputFormat::Table => println!("{}", event_text(event)),
+    };
+    if evaluate_only {
+        on_event(&fallback::evaluate(session, &resolved, &settings).await?);
+        return Ok(());
+    }
+    let runner = fallback::runner(session, &resolved, &settings)?;
+    runner
+        .run(&cancel_on_interrupt(), args.cycles, &on_event)
+        .await
+        .map_err(AppError::from)?;
+    Ok(())
 }
 
 fn event_text(event: &RunnerEvent) -> String {
@@ -804,12 +714,9 @@ fn event_text(event: &RunnerEvent) -> String {
             sample.waiting,
             sample.wait().as_secs(),
             match decision {
-                crate::fallback::Decision::Stay { route, reason } =>
-                    format!("stay on {route:?}: {reason}"),
-                crate::fallback::Decision::SwitchToFallback { reason } =>
-                    format!("SWITCH TO FALLBACK: {reason}"),
-                crate::fallback::Decision::SwitchToPrimary { reason } =>
-                    format!("SWITCH TO PRIMARY: {reason}"),
+                Decision::Stay { route, reason } => format!("stay on {route:?}: {reason}"),
+                Decision::SwitchToFallback { reason } => format!("SWITCH TO FALLBACK: {reason}"),
+                Decision::SwitchToPrimary { reason } => format!("SWITCH TO PRIMARY: {reason}"),
             }
         ),
         RunnerEvent::Switched {
@@ -834,29 +741,21 @@ pub struct MetricsArgs {
     pub since: String,
 }
 
-pub async fn metrics_command(session: &Session, args: MetricsArgs) -> Result<(), CliError> {
-    let span = metrics::parse_span(&args.since).map_err(CliError::invalid)?;
-    let period = Period::last(span, chrono::Utc::now());
-    let client = &session.client;
-    let queue_id = match &args.queue {
-        Some(queue) => Some(
-            channel::resolve_queue(client, queue)
-                .await?
-                .id
-                .unwrap_or_default(),
-        ),
-        None => None,
+fn seconds_or_dash(value: Option<f64>) -> String {
+    value
+        .map(|s| format!("{s} s"))
+        .unwrap_or_else(|| "-".into())
+}
+
+pub async fn metrics_command(connected: &Connected, args: MetricsArgs) -> Result<(), CliError> {
+    let request = MetricsRequest {
+        deployment_id: args.deployment,
+        queue: args.queue,
+        since: args.since,
     };
-    let (engagement, uptime) = metrics::channel_metrics(
-        client,
-        &session.store,
-        args.deployment.as_deref(),
-        queue_id,
-        period,
-    )
-    .await?;
-    let value = json!({"engagement": engagement, "uptime": uptime});
-    print(session.output, &value, || {
+    let report = insight::metrics(&connected.session, &request).await?;
+    let (engagement, uptime) = (&report.engagement, &report.uptime);
+    print(connected.output, &report, || {
         let mut lines = vec![
             format!("period           {}", engagement.interval),
             format!("offered          {}", engagement.offered),
@@ -864,17 +763,11 @@ pub async fn metrics_command(session: &Session, args: MetricsArgs) -> Result<(),
             format!("abandoned        {}", engagement.abandoned),
             format!(
                 "average wait     {}",
-                engagement
-                    .average_wait_seconds
-                    .map(|s| format!("{s} s"))
-                    .unwrap_or_else(|| "-".into())
+                seconds_or_dash(engagement.average_wait_seconds)
             ),
             format!(
                 "average handle   {}",
-                engagement
-                    .average_handle_seconds
-                    .map(|s| format!("{s} s"))
-                    .unwrap_or_else(|| "-".into())
+                seconds_or_dash(engagement.average_handle_seconds)
             ),
             format!(
                 "service level    {}",
@@ -885,7 +778,7 @@ pub async fn metrics_command(session: &Session, args: MetricsArgs) -> Result<(),
             ),
             format!("conversations    {}", engagement.conversations),
         ];
-        if let Some(uptime) = &uptime {
+        if let Some(uptime) = uptime {
             lines.push(format!(
                 "uptime           {:.2} % Active",
                 uptime.active_percent
@@ -911,16 +804,10 @@ pub struct AuditArgs {
     pub since: String,
 }
 
-pub async fn audit_command(session: &Session, args: AuditArgs) -> Result<(), CliError> {
-    let span = metrics::parse_span(&args.since).map_err(CliError::invalid)?;
-    let timeline = metrics::channel_timeline(
-        &session.client,
-        &session.store,
-        args.deployment.as_deref(),
-        span,
-    )
-    .await?;
-    print(session.output, &timeline, || {
+pub async fn audit_command(connected: &Connected, args: AuditArgs) -> Result<(), CliError> {
+    let timeline =
+        insight::history(&connected.session, args.deployment.as_deref(), &args.since).await?;
+    print(connected.output, &timeline, || {
         timeline
             .iter()
             .map(|e| {

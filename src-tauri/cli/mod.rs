@@ -16,10 +16,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde_json::json;
 
-use crate::genesys::{self, Client, ConnectionConfig, Environment};
-use crate::profiles::{Profile, ProfileStore};
+use secrecy::ExposeSecret;
+
+use crate::application::profiles::{Profile, ProfileForm, ProfileStore, Profiles, SecretStore};
+use crate::application::{self, catalog, connection, AppError, ErrorCode, Session};
 use crate::sandbox::{RunningSandbox, SandboxOptions, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET};
-use crate::secrets::SecretStore;
+
+use channel::Connected;
 
 pub use output::OutputFormat;
 
@@ -193,29 +196,37 @@ impl CliError {
     }
 }
 
-impl From<genesys::Error> for CliError {
-    fn from(error: genesys::Error) -> Self {
-        let kind = match &error {
-            genesys::Error::Environment(_) => ExitKind::InvalidInput,
-            error if error.is_timeout() => ExitKind::TimedOut,
-            _ => ExitKind::Api,
+impl From<AppError> for CliError {
+    fn from(error: AppError) -> Self {
+        let kind = match error.code {
+            _ if error.timed_out => ExitKind::TimedOut,
+            // Whatever Genesys refused is an API error, even a 404 of an id given.
+            _ if error.genesys_code.is_some() => ExitKind::Api,
+            ErrorCode::ValidationFailed
+            | ErrorCode::NotFound
+            | ErrorCode::File
+            | ErrorCode::Chart
+            | ErrorCode::Keychain
+            | ErrorCode::KeychainMissing
+            | ErrorCode::InvalidEnvironment
+            | ErrorCode::ProfileNotFound
+            | ErrorCode::ProfileFile
+            | ErrorCode::ProfileInvalid
+            | ErrorCode::ProfileExists => ExitKind::InvalidInput,
+            ErrorCode::DeleteIncomplete | ErrorCode::TransportTimeout => ExitKind::TimedOut,
+            ErrorCode::LocalStore
+            | ErrorCode::AuthenticationFailed
+            | ErrorCode::Api
+            | ErrorCode::PermissionDenied
+            | ErrorCode::RateLimited
+            | ErrorCode::ResponseMalformed
+            | ErrorCode::TransportFailed
+            | ErrorCode::Internal => ExitKind::Api,
         };
         CliError {
             kind,
-            message: error.to_string(),
+            message: error.message,
         }
-    }
-}
-
-impl From<crate::profiles::ProfileError> for CliError {
-    fn from(error: crate::profiles::ProfileError) -> Self {
-        CliError::invalid(error.to_string())
-    }
-}
-
-impl From<crate::secrets::SecretError> for CliError {
-    fn from(error: crate::secrets::SecretError) -> Self {
-        CliError::invalid(error.to_string())
     }
 }
 
@@ -251,122 +262,76 @@ async fn execute(context: &Context, command: Command) -> Result<(), CliError> {
             Ok(())
         }
         Command::Profile { action } => profile_command(context, action).await,
-        Command::Queues {
-            action: QueuesAction::List { name },
-        } => {
-            let client = connect(context)?;
-            let queues = client.queues().list_all(name.as_deref()).await?;
-            output::queues(context.output, &queues);
-            Ok(())
-        }
-        Command::Flows {
-            action: ListAction::List,
-        } => {
-            let client = connect(context)?;
-            let flows = client.flows().list_inbound_message_flows().await?;
-            output::flows(context.output, &flows);
-            Ok(())
-        }
-        Command::Configs {
-            action: ListAction::List,
-        } => {
-            let client = connect(context)?;
-            let configurations = client.configurations().list_all(false).await?;
-            output::configurations(context.output, &configurations);
-            Ok(())
-        }
         Command::Channel {
             command: channel::ChannelCommand::Validate { channel, file },
         } => channel::validate(context.output, &channel, file.as_ref()),
-        Command::Channel { command } => {
-            Box::pin(channel::channel_command(&session(context)?, command)).await
-        }
-        Command::Fallback { command } => {
-            Box::pin(channel::fallback_command(&session(context)?, command)).await
-        }
-        Command::Monitor { command } => {
-            Box::pin(monitor::monitor_command(&session(context)?, command)).await
-        }
-        Command::Metrics(args) => channel::metrics_command(&session(context)?, args).await,
-        Command::Audit(args) => channel::audit_command(&session(context)?, args).await,
-        Command::Whoami => {
-            let client = connect(context)?;
-            let me = client.tokens().me().await?;
-            output::whoami(context.output, &client, &me);
-            Ok(())
-        }
+        command => Box::pin(connected_command(&connect(context)?, command)).await,
     }
 }
 
-/// A connection plus the local database, for commands that change or measure channels.
-fn session(context: &Context) -> Result<channel::Session, CliError> {
-    let client = connect(context)?;
-    let store = crate::store::Store::open(&crate::store::Store::default_path()?)?;
-    Ok(channel::Session {
-        client,
-        store,
-        profile: context
-            .profile
-            .clone()
-            .unwrap_or_else(|| "environment".into()),
+/// Commands that talk to an org. The ones that need no connection never get here.
+async fn connected_command(connected: &Connected, command: Command) -> Result<(), CliError> {
+    let (session, output) = (&connected.session, connected.output);
+    match command {
+        Command::Queues {
+            action: QueuesAction::List { name },
+        } => output::queues(output, &catalog::queues(session, name.as_deref()).await?),
+        Command::Flows {
+            action: ListAction::List,
+        } => output::flows(output, &catalog::inbound_message_flows(session).await?),
+        Command::Configs {
+            action: ListAction::List,
+        } => output::configurations(output, &catalog::configurations(session).await?),
+        Command::Whoami => output::whoami(output, &catalog::whoami(session).await?),
+        Command::Channel { command } => {
+            return Box::pin(channel::channel_command(connected, command)).await
+        }
+        Command::Fallback { command } => {
+            return Box::pin(channel::fallback_command(connected, command)).await
+        }
+        Command::Monitor { command } => {
+            return Box::pin(monitor::monitor_command(connected, command)).await
+        }
+        Command::Metrics(args) => return channel::metrics_command(connected, args).await,
+        Command::Audit(args) => return channel::audit_command(connected, args).await,
+        Command::Sandbox(_) | Command::Regions | Command::Profile { .. } => {}
+    }
+    Ok(())
+}
+
+/// The folder the history database, snapshots and the monitor log live in.
+pub(crate) fn data_dir() -> Result<std::path::PathBuf, CliError> {
+    Ok(connection::data_dir()?)
+}
+
+/// A session from `--profile` or the `GENESYS_*` environment variables, with the local
+/// database.
+fn connect(context: &Context) -> Result<Connected, CliError> {
+    let client = match &context.profile {
+        Some(name) => {
+            let profiles = ProfileStore::default_location().map_err(AppError::from)?;
+            connection::for_profile(&profiles, &SecretStore::default(), name)?
+        }
+        None => connection::from_environment(|key| std::env::var(key).ok())?,
+    };
+    let store = connection::open_store()?;
+    let profile = context
+        .profile
+        .clone()
+        .unwrap_or_else(|| "environment".into());
+    Ok(Connected {
+        session: Session::new(client, store, profile),
         output: context.output,
     })
 }
 
-impl From<crate::store::StoreError> for CliError {
-    fn from(error: crate::store::StoreError) -> Self {
-        CliError {
-            kind: ExitKind::Api,
-            message: error.to_string(),
-        }
-    }
-}
-
-/// Builds a client from `--profile` or the tutorials' environment variables.
-fn connect(context: &Context) -> Result<Client, CliError> {
-    let config = match &context.profile {
-        Some(name) => {
-            let profile = ProfileStore::default_location()?.get(name)?;
-            let environment = profile.validate()?;
-            let secret = SecretStore::default().get(name)?.ok_or_else(|| {
-                CliError::invalid(format!("profile `{name}` has no client secret in the OS keychain; run `webmsg-desk profile add {name} ...` again"))
-            })?;
-            ConnectionConfig::new(environment, profile.client_id, secret)
-        }
-        None => {
-            let read = |key: &str| {
-                std::env::var(key)
-                    .ok()
-                    .filter(|value| !value.trim().is_empty())
-            };
-            let (id, secret, environment) = (
-                read("GENESYS_CLIENT_ID"),
-                read("GENESYS_CLIENT_SECRET"),
-                read("GENESYS_ENVIRONMENT"),
-            );
-            let missing: Vec<&str> = [
-                ("GENESYS_CLIENT_ID", id.is_none()),
-                ("GENESYS_CLIENT_SECRET", secret.is_none()),
-                ("GENESYS_ENVIRONMENT", environment.is_none()),
-            ]
-            .into_iter()
-            .filter_map(|(key, absent)| absent.then_some(key))
-            .collect();
-            let (Some(id), Some(secret), Some(environment)) = (id, secret, environment) else {
-                return Err(CliError::invalid(format!(
-                    "no connection given: pass --profile NAME or set {} (GENESYS_ENVIRONMENT is a region such as eu-west-1, or a Sandbox URL such as http://127.0.0.1:8089)",
-                    missing.join(", ")
-                )));
-            };
-            let environment = Environment::parse(&environment).map_err(genesys::Error::from)?;
-            ConnectionConfig::new(environment, id, SecretString::from(secret))
-        }
-    };
-    Ok(Client::new(config)?)
-}
-
 async fn profile_command(context: &Context, action: ProfileAction) -> Result<(), CliError> {
-    let store = ProfileStore::default_location()?;
+    let store = ProfileStore::default_location().map_err(AppError::from)?;
+    let secrets = SecretStore::default();
+    let profiles = Profiles {
+        store: &store,
+        secrets: &secrets,
+    };
     match action {
         ProfileAction::Add {
             name,
@@ -374,39 +339,35 @@ async fn profile_command(context: &Context, action: ProfileAction) -> Result<(),
             client_id,
             verify,
         } => {
-            let profile = Profile {
+            let secret = read_secret()?;
+            let form = ProfileForm {
+                // Adding over an existing profile replaces it.
+                original_name: store.get(&name).is_ok().then(|| name.clone()),
                 name: name.clone(),
                 environment,
                 client_id,
+                client_secret: secret.expose_secret().to_string(),
             };
-            let parsed = profile.validate()?;
-            let secret = read_secret()?;
             if verify {
-                let client = Client::new(ConnectionConfig::new(
-                    parsed,
-                    profile.client_id.clone(),
-                    secret.clone(),
-                ))?;
-                client.authenticate().await?;
+                let candidate = Profile {
+                    name: form.name.clone(),
+                    environment: form.environment.clone(),
+                    client_id: form.client_id.clone(),
+                };
+                application::profiles::verify(&candidate, &secret).await?;
             }
-            SecretStore::default().set(&name, &secret)?;
-            store.upsert(profile)?;
+            profiles.save(&form)?;
             eprintln!("saved profile `{name}`; its secret is in the OS keychain");
             Ok(())
         }
         ProfileAction::List => {
-            output::profiles(context.output, &store.load()?.profiles);
+            output::profiles(context.output, &profiles.list()?);
             Ok(())
         }
         ProfileAction::Remove { name } => {
-            let removed = store.remove(&name)?;
-            SecretStore::default().delete(&name)?;
-            if removed {
-                eprintln!("removed profile `{name}` and its keychain entry");
-                Ok(())
-            } else {
-                Err(CliError::invalid(format!("no profile named `{name}`")))
-            }
+            profiles.remove(&name)?;
+            eprintln!("removed profile `{name}` and its keychain entry");
+            Ok(())
         }
     }
 }

@@ -5,14 +5,12 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::chart::{self, ChartOptions};
-use crate::monitor::audit_log::{AuditLog, DEFAULT_MAX_BYTES};
-use crate::monitor::callbacks::{CallbackSettings, Callbacks};
-use crate::monitor::poller::{CycleReport, Poller, PollerSettings, WatchedQueue};
-use crate::monitor::{history, Directives};
-use crate::store::Store;
+use crate::application::monitoring::{
+    self, AuditLog, CallbackSettings, Callbacks, ChartOptions, CycleReport, Directives,
+    PollerSettings, WatchedQueue, Window, DEFAULT_MAX_BYTES,
+};
 
-use super::channel::Session;
+use super::channel::Connected;
 use super::{CliError, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -43,7 +41,7 @@ pub struct WatchArgs {
     #[arg(long = "estimate-every", default_value_t = 6)]
     pub estimate_every: u32,
     /// Weight of the newest estimate in the smoothed wait.
-    #[arg(long, default_value_t = crate::monitor::DEFAULT_SMOOTHING)]
+    #[arg(long, default_value_t = monitoring::DEFAULT_SMOOTHING)]
     pub smoothing: f64,
     /// Days of history to keep.
     #[arg(long = "retention-days", default_value_t = 30)]
@@ -99,33 +97,14 @@ pub enum MonitorCommand {
 }
 
 fn span(text: &str) -> Result<Duration, CliError> {
-    crate::metrics::parse_span(text).map_err(CliError::invalid)
+    crate::application::insight::parse_span(text).map_err(CliError::invalid)
 }
 
-async fn watched(
-    session: &Session,
-    names: &[String],
-    directives: Directives,
-) -> Result<Vec<WatchedQueue>, CliError> {
-    let mut queues = Vec::new();
-    for name in names {
-        let queue = crate::channel::resolve_queue(&session.client, name).await?;
-        queues.push(WatchedQueue {
-            id: queue.id.unwrap_or_default(),
-            name: queue.name.unwrap_or_default(),
-            directives,
-        });
-    }
-    Ok(queues)
-}
-
-/// The queue's id from the history's point of view: resolved online when possible.
-async fn queue_id(session: &Session, name_or_id: &str) -> Result<String, CliError> {
-    Ok(crate::channel::resolve_queue(&session.client, name_or_id)
-        .await?
-        .id
-        .unwrap_or_default())
-}
+const NO_DIRECTIVES: Directives = Directives {
+    max_depth: None,
+    max_wait_seconds: None,
+    min_agents: None,
+};
 
 fn print_report(output: OutputFormat, names: &[(String, String)], report: &CycleReport) {
     if output == OutputFormat::Json {
@@ -197,7 +176,7 @@ fn print_report(output: OutputFormat, names: &[(String, String)], report: &Cycle
 }
 
 fn audit_log() -> Option<AuditLog> {
-    let path = Store::default_path().ok()?.parent()?.join("monitor.jsonl");
+    let path = super::data_dir().ok()?.join("monitor.jsonl");
     match AuditLog::open(&path, DEFAULT_MAX_BYTES) {
         Ok(log) => Some(log),
         Err(error) => {
@@ -211,7 +190,7 @@ fn audit_log() -> Option<AuditLog> {
 }
 
 async fn run_poller(
-    session: &Session,
+    connected: &Connected,
     queues: Vec<WatchedQueue>,
     settings: PollerSettings,
     callbacks: Callbacks,
@@ -221,15 +200,8 @@ async fn run_poller(
         .iter()
         .map(|q| (q.id.clone(), q.name.clone()))
         .collect();
-    let mut poller = Poller::new(
-        session.client.clone(),
-        session.store.clone(),
-        queues,
-        settings,
-        callbacks,
-        audit_log(),
-    )
-    .map_err(CliError::invalid)?;
+    let mut poller =
+        monitoring::poller(&connected.session, queues, settings, callbacks, audit_log())?;
     let cancel = tokio_util::sync::CancellationToken::new();
     let stop = cancel.clone();
     tokio::spawn(async move {
@@ -237,7 +209,7 @@ async fn run_poller(
             stop.cancel();
         }
     });
-    let output = session.output;
+    let output = connected.output;
     poller
         .run(&cancel, run_for, &|report| {
             print_report(output, &names, report)
@@ -246,32 +218,12 @@ async fn run_poller(
     Ok(())
 }
 
-pub async fn monitor_command(session: &Session, command: MonitorCommand) -> Result<(), CliError> {
+pub async fn monitor_command(
+    connected: &Connected,
+    command: MonitorCommand,
+) -> Result<(), CliError> {
     match command {
-        MonitorCommand::Watch(args) => {
-            let directives = Directives {
-                max_depth: args.max_depth,
-                max_wait_seconds: args.max_wait,
-                min_agents: args.min_agents,
-            };
-            directives.check().map_err(CliError::invalid)?;
-            let run_for = args.run_for.as_deref().map(span).transpose()?;
-            let queues = watched(session, &args.queues, directives).await?;
-            let settings = PollerSettings {
-                interval: Duration::from_secs(args.interval),
-                estimate_every: args.estimate_every,
-                smoothing: args.smoothing,
-                retention: Duration::from_secs(args.retention_days.max(1) * 86_400),
-                track: None,
-            };
-            let callbacks = Callbacks::start(CallbackSettings {
-                webhook: args.webhook,
-                command: args.command,
-                timeout: Duration::from_secs(5),
-                retries: 2,
-            });
-            run_poller(session, queues, settings, callbacks, run_for).await
-        }
+        MonitorCommand::Watch(args) => watch(connected, args).await,
         MonitorCommand::Track {
             queue,
             conversation,
@@ -279,24 +231,16 @@ pub async fn monitor_command(session: &Session, command: MonitorCommand) -> Resu
             run_for,
         } => {
             let run_for = run_for.as_deref().map(span).transpose()?;
-            let conversation = crate::validate::parse_uuid(&conversation)
+            let conversation = crate::application::channels::parse_uuid(&conversation)
                 .map_err(|e| CliError::invalid(format!("--conversation: {e}")))?;
-            let queues = watched(
-                session,
-                &[queue],
-                Directives {
-                    max_depth: None,
-                    max_wait_seconds: None,
-                    min_agents: None,
-                },
-            )
-            .await?;
+            let queues =
+                monitoring::resolve_queues(&connected.session, &[queue], NO_DIRECTIVES).await?;
             let settings = PollerSettings {
                 interval: Duration::from_secs(interval),
                 track: Some((queues[0].id.clone(), conversation)),
                 ..PollerSettings::default()
             };
-            run_poller(session, queues, settings, Callbacks::none(), run_for).await
+            run_poller(connected, queues, settings, Callbacks::none(), run_for).await
         }
         MonitorCommand::History {
             queue,
@@ -304,15 +248,12 @@ pub async fn monitor_command(session: &Session, command: MonitorCommand) -> Resu
             resolution,
             format,
         } => {
-            let id = queue_id(session, &queue).await?;
-            let now = chrono::Utc::now().timestamp_millis();
-            let from = now - span(&since)?.as_millis() as i64;
+            let (id, _) = monitoring::resolve_queue(&connected.session, &queue).await?;
             let resolution = resolution.as_deref().map(span).transpose()?;
-            let samples = history::range(&session.store, &id, from, now + 1, resolution)?;
+            let window = Window::last(span(&since)?, resolution);
+            let samples = monitoring::history(&connected.session, &id, window)?;
             match format {
-                HistoryFormat::Csv => {
-                    print!("{}", history::to_csv(&samples).map_err(CliError::invalid)?)
-                }
+                HistoryFormat::Csv => print!("{}", monitoring::history_csv(&samples)?),
                 HistoryFormat::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(&samples).unwrap_or_default()
@@ -327,24 +268,42 @@ pub async fn monitor_command(session: &Session, command: MonitorCommand) -> Resu
             max_wait,
             max_depth,
         } => {
-            let resolved = crate::channel::resolve_queue(&session.client, &queue).await?;
-            let id = resolved.id.unwrap_or_default();
-            let now = chrono::Utc::now().timestamp_millis();
-            let from = now - span(&since)?.as_millis() as i64;
-            let samples = history::range(&session.store, &id, from, now + 1, None)?;
+            let (id, name) = monitoring::resolve_queue(&connected.session, &queue).await?;
+            let window = Window::last(span(&since)?, None);
+            let samples = monitoring::history(&connected.session, &id, window)?;
             let options = ChartOptions {
-                title: format!(
-                    "{} — wait time, last {since}",
-                    resolved.name.unwrap_or_default()
-                ),
+                title: format!("{name} — wait time, last {since}"),
                 max_wait_seconds: max_wait,
                 max_depth,
                 ..ChartOptions::default()
             };
-            chart::write_chart(&out, &samples, &options)
-                .map_err(|e| CliError::invalid(e.to_string()))?;
+            monitoring::export_history(&out, &samples, &options)?;
             eprintln!("wrote {} ({} samples)", out.display(), samples.len());
             Ok(())
         }
     }
+}
+
+async fn watch(connected: &Connected, args: WatchArgs) -> Result<(), CliError> {
+    let directives = Directives {
+        max_depth: args.max_depth,
+        max_wait_seconds: args.max_wait,
+        min_agents: args.min_agents,
+    };
+    let run_for = args.run_for.as_deref().map(span).transpose()?;
+    let queues = monitoring::resolve_queues(&connected.session, &args.queues, directives).await?;
+    let settings = PollerSettings {
+        interval: Duration::from_secs(args.interval),
+        estimate_every: args.estimate_every,
+        smoothing: args.smoothing,
+        retention: Duration::from_secs(args.retention_days.max(1) * 86_400),
+        track: None,
+    };
+    let callbacks = Callbacks::start(CallbackSettings {
+        webhook: args.webhook,
+        command: args.command,
+        timeout: Duration::from_secs(5),
+        retries: 2,
+    });
+    run_poller(connected, queues, settings, callbacks, run_for).await
 }

@@ -1,11 +1,11 @@
 //! Rendering results as aligned tables or JSON.
 
 use clap::ValueEnum;
-use serde_json::json;
 
-use crate::genesys::models::{Flow, Queue, TokenInfo, WebDeploymentConfigurationVersion};
-use crate::genesys::{Client, REGIONS};
-use crate::profiles::Profile;
+use crate::application::catalog::{
+    Flow, Queue, WebDeploymentConfigurationVersion, Whoami, REGIONS,
+};
+use crate::application::profiles::Profile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -145,24 +145,19 @@ pub fn regions(format: OutputFormat) {
     }
 }
 
-pub fn whoami(format: OutputFormat, client: &Client, me: &TokenInfo) {
-    let budget = client.rate_budget();
+pub fn whoami(format: OutputFormat, me: &Whoami) {
+    let budget = &me.rate_budget;
     let organization = me
         .organization
         .as_ref()
         .and_then(|o| o.name.clone())
         .unwrap_or_default();
     match format {
-        OutputFormat::Json => print_json(&json!({
-            "environment": client.environment().as_setting(),
-            "organization": me.organization,
-            "clientId": client.client_id(),
-            "rateBudget": budget,
-        })),
+        OutputFormat::Json => print_json(me),
         OutputFormat::Table => {
             println!("organization: {organization}");
-            println!("environment:  {}", client.environment());
-            println!("client id:    {}", client.client_id());
+            println!("environment:  {}", me.environment_label);
+            println!("client id:    {}", me.client_id);
             if let (Some(used), Some(allowed)) = (budget.used, budget.allowed) {
                 println!(
                     "rate budget:  {used}/{allowed} requests used, window resets in {} s",

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::channel::{is_publishing, log_action, ChannelError};
+use crate::channel::{log_action, ChannelError, InFlight};
 use crate::genesys::models::{
     metric, AnalyticsFilter, DeploymentFlowRef, DeploymentStatus, QueueObservationQuery,
     QueueObservationQueryResponse,
@@ -42,6 +42,8 @@ pub struct RunnerSettings {
     pub mode: RunnerMode,
     /// Also ask the queue's estimated wait each cycle (one more request).
     pub use_estimated_wait: bool,
+    /// The session's publishes in flight: no switch while one of this deployment runs.
+    pub in_flight: InFlight,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -199,7 +201,7 @@ impl FallbackRunner {
             Route::Primary => &settings.primary_flow_id,
         };
         if !dry_run {
-            if is_publishing(&settings.deployment_id) {
+            if settings.in_flight.contains(&settings.deployment_id) {
                 return Err(RunnerEvent::Skipped {
                     reason: "a publish of this channel is in progress".into(),
                 });

@@ -2,14 +2,12 @@
 //! name onto the target org, then create and publish it.
 
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
 use crate::channel::{
-    pick_flow, resolve_queue, ChannelError, Progress, PublishOptions, PublishOutcome,
+    pick_flow, resolve_queue, ChannelError, ChannelModels, Pipeline, PublishOptions, PublishOutcome,
 };
 use crate::genesys::models::{DeploymentConfigurationRef, DeploymentFlowRef};
 use crate::genesys::Client;
-use crate::store::Store;
 use crate::validate::{check_configuration, check_deployment};
 
 use super::ChannelDocument;
@@ -86,32 +84,22 @@ pub async fn plan_import(
     Ok((mapping, report.warnings))
 }
 
-/// Creates the document's channel in the client's org.
+/// Creates the document's channel in the pipeline's org.
 pub async fn import_channel(
-    client: &Client,
-    store: &Store,
-    profile: &str,
+    pipeline: &Pipeline<'_>,
     document: &ChannelDocument,
     options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ImportReport, ChannelError> {
     // Boxed: the pipeline's state is large and callers should not carry it inline.
-    Box::pin(import_channel_inner(
-        client, store, profile, document, options, cancel, report,
-    ))
-    .await
+    Box::pin(import_channel_inner(pipeline, document, options)).await
 }
 
 async fn import_channel_inner(
-    client: &Client,
-    store: &Store,
-    profile: &str,
+    pipeline: &Pipeline<'_>,
     document: &ChannelDocument,
     options: &PublishOptions,
-    cancel: &CancellationToken,
-    report: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<ImportReport, ChannelError> {
+    let (client, store, profile) = (pipeline.client, pipeline.store, pipeline.profile);
     let (mapping, warnings) = plan_import(client, document).await?;
     let mapped = |kind: &str, role: &str| mapping.iter().find(|m| m.kind == kind && m.role == role);
     // `plan_import` checked normalised copies; what is written is exactly what the file
@@ -133,18 +121,12 @@ async fn import_channel_inner(
         fallback_flow_id: mapped("flow", "fallback").map(|m| m.to_id.clone()),
         fallback_flow_name: mapped("flow", "fallback").map(|m| m.name.clone()),
     };
-    let created = crate::channel::create_from_models(
-        client,
-        store,
-        profile,
+    let models = ChannelModels {
         configuration,
         deployment,
-        &routing,
-        options,
-        cancel,
-        report,
-    )
-    .await?;
+        routing: &routing,
+    };
+    let created = crate::channel::create_from_models(pipeline, models, options).await?;
     crate::channel::log_action(
         store,
         profile,

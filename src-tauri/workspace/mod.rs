@@ -17,16 +17,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use crate::application::profiles::Profiles;
+use crate::application::{self, connection, AppError};
 use crate::fallback::{Route, RunnerEvent};
-use crate::genesys::{Client, ConnectionConfig, Environment, RateBudget, REGIONS};
+use crate::genesys::{Client, RateBudget, REGIONS};
 use crate::monitor::QueueSample;
-use crate::profiles::{Profile, ProfileError, ProfileStore};
-use crate::sandbox::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
-use crate::secrets::{SecretError, SecretStore};
+use crate::profiles::ProfileStore;
+use crate::sandbox::DEMO_CLIENT_ID;
+use crate::secrets::SecretStore;
 use crate::store::Store;
 
 pub use channels::{
@@ -36,71 +37,9 @@ pub use monitoring::{MonitorView, QueueStatus};
 pub use settings::{Settings, SettingsStore, DEFAULT_THRESHOLDS};
 pub use watch::{FallbackSetup, FallbackView};
 
-/// The built-in profile that talks to the embedded Sandbox.
-pub const SANDBOX_PROFILE: &str = "Sandbox";
+pub use crate::application::profiles::{ProfileForm, SANDBOX_PROFILE};
 
-/// Why the workspace refused or failed: a stable code and a sentence for the admin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WorkspaceError {
-    pub code: String,
-    pub message: String,
-}
-
-impl WorkspaceError {
-    pub fn new(code: &str, message: impl Into<String>) -> WorkspaceError {
-        WorkspaceError {
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for WorkspaceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for WorkspaceError {}
-
-impl From<crate::genesys::Error> for WorkspaceError {
-    fn from(error: crate::genesys::Error) -> Self {
-        WorkspaceError::new(&error.code(), error.to_string())
-    }
-}
-
-impl From<crate::channel::ChannelError> for WorkspaceError {
-    fn from(error: crate::channel::ChannelError) -> Self {
-        WorkspaceError::new(&error.code(), error.to_string())
-    }
-}
-
-impl From<ProfileError> for WorkspaceError {
-    fn from(error: ProfileError) -> Self {
-        let code = match error {
-            ProfileError::NotFound { .. } => "profile.not.found",
-            ProfileError::Io { .. } | ProfileError::Corrupt { .. } | ProfileError::NoConfigDir => {
-                "profile.file"
-            }
-            _ => "profile.invalid",
-        };
-        WorkspaceError::new(code, error.to_string())
-    }
-}
-
-impl From<SecretError> for WorkspaceError {
-    fn from(error: SecretError) -> Self {
-        WorkspaceError::new("keychain", error.to_string())
-    }
-}
-
-impl From<crate::store::StoreError> for WorkspaceError {
-    fn from(error: crate::store::StoreError) -> Self {
-        WorkspaceError::new("local.store", error.to_string())
-    }
-}
-
-pub type Result<T, E = WorkspaceError> = std::result::Result<T, E>;
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// What happens in the background, for the window to show and notify.
 #[derive(Debug, Clone, Serialize)]
@@ -158,42 +97,37 @@ pub struct ProfilesView {
     pub notice: Option<String>,
 }
 
-/// The profile form. `client_secret` may be left empty when editing: the stored one stays.
-#[derive(Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ProfileForm {
-    pub original_name: Option<String>,
-    pub name: String,
-    pub environment: String,
-    pub client_id: String,
-    pub client_secret: String,
-}
-
-// The secret must never reach a log through a debug print of the form.
-impl std::fmt::Debug for ProfileForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProfileForm")
-            .field("original_name", &self.original_name)
-            .field("name", &self.name)
-            .field("environment", &self.environment)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[redacted]")
-            .finish()
-    }
-}
-
-/// One open connection and the background work that belongs to it.
-pub struct Session {
-    pub profile: String,
-    pub client: Client,
+/// The open profile: its application session and the background work that belongs to
+/// it (the queue monitor, fallback watches), stopped together when another profile opens.
+pub struct ProfileSession {
+    pub app: application::Session,
     tasks: CancellationToken,
     monitor: Mutex<monitoring::MonitorState>,
     watches: Mutex<HashMap<String, watch::Watch>>,
 }
 
-impl Session {
+impl ProfileSession {
+    fn new(app: application::Session) -> ProfileSession {
+        ProfileSession {
+            app,
+            tasks: CancellationToken::new(),
+            monitor: Mutex::default(),
+            watches: Mutex::default(),
+        }
+    }
+
     fn shutdown(&self) {
         self.tasks.cancel();
+    }
+}
+
+// The open profile is its application session plus background state; reading its client,
+// store or profile name goes straight through.
+impl std::ops::Deref for ProfileSession {
+    type Target = application::Session;
+
+    fn deref(&self) -> &application::Session {
+        &self.app
     }
 }
 
@@ -204,7 +138,7 @@ pub struct Workspace {
     store: Store,
     sandbox_url: String,
     snapshot_dir: PathBuf,
-    session: RwLock<Arc<Session>>,
+    session: RwLock<Arc<ProfileSession>>,
     operations: Mutex<HashMap<String, CancellationToken>>,
     events: EventSink,
     notice: Mutex<Option<String>>,
@@ -267,14 +201,11 @@ impl Workspace {
             Ok(settings) => (settings.active_profile, None),
             Err(reason) => (None, Some(reason)),
         };
-        let workspace_sandbox = Workspace::sandbox_client(sandbox_url)?;
-        let placeholder = Arc::new(Session {
-            profile: SANDBOX_PROFILE.into(),
-            client: workspace_sandbox,
-            tasks: CancellationToken::new(),
-            monitor: Mutex::default(),
-            watches: Mutex::default(),
-        });
+        let placeholder = Arc::new(ProfileSession::new(application::Session::new(
+            connection::sandbox(sandbox_url)?,
+            store.clone(),
+            SANDBOX_PROFILE,
+        )));
         let workspace = Workspace {
             profiles: ProfileStore::at(&locations.config_dir),
             secrets,
@@ -299,17 +230,7 @@ impl Workspace {
         Ok(workspace)
     }
 
-    fn sandbox_client(url: &str) -> Result<Client> {
-        let environment = Environment::parse(url)
-            .map_err(|e| WorkspaceError::new("invalid.environment", e.to_string()))?;
-        Ok(Client::new(ConnectionConfig::new(
-            environment,
-            DEMO_CLIENT_ID,
-            SecretString::from(DEMO_CLIENT_SECRET),
-        ))?)
-    }
-
-    pub fn session(&self) -> Arc<Session> {
+    pub fn session(&self) -> Arc<ProfileSession> {
         self.session
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -326,33 +247,19 @@ impl Workspace {
 
     fn client_for(&self, name: &str) -> Result<Client> {
         if name == SANDBOX_PROFILE {
-            return Workspace::sandbox_client(&self.sandbox_url);
+            return connection::sandbox(&self.sandbox_url);
         }
-        let profile = self.profiles.get(name)?;
-        let environment = profile.validate()?;
-        let secret = self.secrets.get(name)?.ok_or_else(|| {
-            WorkspaceError::new(
-                "keychain.missing",
-                format!("no client secret is stored in the OS keychain for `{name}`; edit the profile and enter it"),
-            )
-        })?;
-        Ok(Client::new(ConnectionConfig::new(
-            environment,
-            &profile.client_id,
-            secret,
-        ))?)
+        connection::for_profile(&self.profiles, &self.secrets, name)
     }
 
     /// Opens a profile: stops the previous profile's background work, starts the monitor.
     pub fn activate(&self, name: &str) -> Result<ProfilesView> {
         let client = self.client_for(name)?;
-        let session = Arc::new(Session {
-            profile: name.to_string(),
+        let session = Arc::new(ProfileSession::new(application::Session::new(
             client,
-            tasks: CancellationToken::new(),
-            monitor: Mutex::default(),
-            watches: Mutex::default(),
-        });
+            self.store.clone(),
+            name,
+        )));
         let previous = std::mem::replace(
             &mut *self
                 .session
@@ -382,21 +289,14 @@ impl Workspace {
             is_sandbox: true,
             active: active == SANDBOX_PROFILE,
         }];
-        profiles.extend(
-            self.profiles
-                .load()?
-                .profiles
-                .into_iter()
-                .map(|p| ProfileView {
-                    region_label: crate::genesys::Region::find(&p.environment)
-                        .map(|r| r.label.to_string()),
-                    active: p.name == active,
-                    is_sandbox: false,
-                    name: p.name,
-                    environment: p.environment,
-                    client_id: p.client_id,
-                }),
-        );
+        profiles.extend(self.profiles().list()?.into_iter().map(|p| ProfileView {
+            region_label: crate::genesys::Region::find(&p.environment).map(|r| r.label.to_string()),
+            active: p.name == active,
+            is_sandbox: false,
+            name: p.name,
+            environment: p.environment,
+            client_id: p.client_id,
+        }));
         Ok(ProfilesView {
             active,
             profiles,
@@ -412,77 +312,26 @@ impl Workspace {
         })
     }
 
-    /// Adds or edits a profile. The secret goes to the keychain first, so a profile is
-    /// never listed without one; the file gets everything else.
+    fn profiles(&self) -> Profiles<'_> {
+        Profiles {
+            store: &self.profiles,
+            secrets: &self.secrets,
+        }
+    }
+
+    /// Adds or edits a profile; an edit of the open profile reopens it.
     pub fn save_profile(&self, form: ProfileForm) -> Result<ProfilesView> {
-        let name = form.name.trim().to_string();
-        if name.eq_ignore_ascii_case(SANDBOX_PROFILE) {
-            return Err(WorkspaceError::new(
-                "profile.invalid",
-                "`Sandbox` is the built-in profile; choose another name",
-            ));
-        }
-        let profile = Profile {
-            name: name.clone(),
-            environment: form.environment.trim().to_string(),
-            client_id: form.client_id.trim().to_string(),
-        };
-        profile.validate()?;
-        let original = form.original_name.clone().filter(|o| !o.is_empty());
-        let renaming = original.as_ref().filter(|o| **o != name);
-        if (original.is_none() || renaming.is_some()) && self.profiles.get(&name).is_ok() {
-            return Err(WorkspaceError::new(
-                "profile.exists",
-                format!("a profile named `{name}` already exists"),
-            ));
-        }
-        let secret = form.client_secret.trim();
-        if secret.is_empty() {
-            let kept = match &original {
-                Some(original) => self.secrets.get(original)?,
-                None => None,
-            };
-            match kept {
-                Some(kept) if renaming.is_some() => self.secrets.set(&name, &kept)?,
-                Some(_) => {}
-                None => {
-                    return Err(WorkspaceError::new(
-                        "profile.invalid",
-                        "the client secret is required for a new profile",
-                    ))
-                }
-            }
-        } else {
-            self.secrets
-                .set(&name, &SecretString::from(secret.to_string()))?;
-        }
-        self.profiles.upsert(profile)?;
-        if let Some(old) = renaming {
-            self.profiles.remove(old)?;
-            self.secrets.delete(old)?;
-        }
+        let saved = self.profiles().save(&form)?;
         let active = self.session().profile.clone();
-        if Some(&active) == original.as_ref() {
-            self.activate(&name)?;
+        if Some(&active) == form.original_name.as_ref() {
+            self.activate(&saved.name)?;
         }
         self.profiles_view()
     }
 
     /// Removes a profile and its keychain entry; the Sandbox cannot be removed.
     pub fn remove_profile(&self, name: &str) -> Result<ProfilesView> {
-        if name == SANDBOX_PROFILE {
-            return Err(WorkspaceError::new(
-                "profile.invalid",
-                "the built-in Sandbox profile cannot be removed",
-            ));
-        }
-        if !self.profiles.remove(name)? {
-            return Err(WorkspaceError::new(
-                "profile.not.found",
-                format!("no profile named `{name}`"),
-            ));
-        }
-        self.secrets.delete(name)?;
+        self.profiles().remove(name)?;
         if self.session().profile == name {
             self.activate(SANDBOX_PROFILE)?;
         }

@@ -11,13 +11,15 @@ use base64::Engine;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::chart::{self, ChartOptions};
+use crate::application::monitoring::{self, Window};
+use crate::chart::ChartOptions;
 use crate::genesys::RateBudget;
 use crate::monitor::callbacks::Callbacks;
-use crate::monitor::poller::{Poller, PollerSettings, WatchedQueue};
-use crate::monitor::{evaluate_flags, history, Directives, Flags, QueueSample};
+use crate::monitor::poller::{PollerSettings, WatchedQueue};
+use crate::monitor::{evaluate_flags, Directives, Flags, QueueSample};
 
-use super::{lock, Result, Session, Workspace, WorkspaceError, WorkspaceEvent};
+use super::{lock, ProfileSession, Result, Workspace, WorkspaceEvent};
+use crate::application::{AppError, ErrorCode};
 
 /// The org's queues are many; the dashboard watches the first ones by name.
 const MAX_WATCHED_QUEUES: usize = 50;
@@ -62,13 +64,12 @@ pub struct MonitorView {
 }
 
 /// Starts (or restarts) the poller of a session.
-pub(super) fn start(workspace: &Workspace, session: &Arc<Session>) {
+pub(super) fn start(workspace: &Workspace, session: &Arc<ProfileSession>) {
     let token = session.tasks.child_token();
     if let Some(previous) = lock(&session.monitor).running.replace(token.clone()) {
         previous.cancel();
     }
     let session = session.clone();
-    let store = workspace.store.clone();
     let settings = workspace.settings.clone();
     let events = workspace.events.clone();
     let is_sandbox = session.client.environment().is_sandbox();
@@ -110,17 +111,16 @@ pub(super) fn start(workspace: &Workspace, session: &Arc<Session>) {
             interval: Duration::from_secs(if is_sandbox { 5 } else { 10 }),
             ..PollerSettings::default()
         };
-        let mut poller = match Poller::new(
-            session.client.clone(),
-            store,
+        let mut poller = match monitoring::poller(
+            &session.app,
             watched,
             poller_settings,
             Callbacks::none(),
             None,
         ) {
             Ok(poller) => poller,
-            Err(reason) => {
-                lock(&session.monitor).last_error = Some(reason);
+            Err(error) => {
+                lock(&session.monitor).last_error = Some(error.message);
                 return;
             }
         };
@@ -148,12 +148,10 @@ pub(super) fn start(workspace: &Workspace, session: &Arc<Session>) {
     });
 }
 
-fn window(range_minutes: u32) -> (i64, i64, Option<Duration>) {
-    let now = chrono::Utc::now().timestamp_millis();
+fn window(range_minutes: u32) -> Window {
     let span = Duration::from_secs(u64::from(range_minutes.max(1)) * 60);
     // Keep at most ~720 points per series in the view; the chart downsamples further.
-    let resolution = (span > Duration::from_secs(3600)).then(|| span / 720);
-    (now - span.as_millis() as i64, now + 1, resolution)
+    Window::last(span, (span > Duration::from_secs(3600)).then(|| span / 720))
 }
 
 fn chart_options(name: &str, thresholds: &Directives) -> ChartOptions {
@@ -210,8 +208,7 @@ impl Workspace {
             view.chart_message = Some("Waiting for the queue list…".into());
             return Ok(view);
         };
-        let (from, to, resolution) = window(range_minutes);
-        let samples = history::range(&self.store, &queue.id, from, to, resolution)?;
+        let samples = monitoring::history(&self.session().app, &queue.id, window(range_minutes))?;
         view.samples_in_range = samples.len();
         if samples.len() < 2 {
             view.chart_message = Some(format!(
@@ -220,8 +217,7 @@ impl Workspace {
             ));
             return Ok(view);
         }
-        let svg = chart::render_svg(&samples, &chart_options(&queue.name, &queue.thresholds))
-            .map_err(|e| WorkspaceError::new("chart", e.to_string()))?;
+        let svg = monitoring::chart_svg(&samples, &chart_options(&queue.name, &queue.thresholds))?;
         view.chart = Some(format!(
             "data:image/svg+xml;base64,{}",
             base64::engine::general_purpose::STANDARD.encode(svg)
@@ -238,33 +234,20 @@ impl Workspace {
             .find(|(id, _)| id == queue_id)
             .map(|(_, name)| name.clone())
             .unwrap_or_else(|| queue_id.to_string());
-        let (from, to, resolution) = window(range_minutes);
-        let samples = history::range(&self.store, queue_id, from, to, resolution)?;
+        let samples = monitoring::history(&session.app, queue_id, window(range_minutes))?;
         let thresholds = self
             .settings
             .load()
             .unwrap_or_default()
             .thresholds(queue_id);
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let file_error = |reason: String| WorkspaceError::new("file", reason);
-        if extension.as_deref() == Some("csv") {
-            let text = history::to_csv(&samples).map_err(file_error)?;
-            crate::transfer::write_atomically(path, text.as_bytes()).map_err(file_error)?;
-        } else {
-            chart::write_chart(path, &samples, &chart_options(&name, &thresholds))
-                .map_err(|e| WorkspaceError::new("chart", e.to_string()))?;
-        }
-        Ok(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0))
+        monitoring::export_history(path, &samples, &chart_options(&name, &thresholds))
     }
 
     /// Saves a queue's thresholds and restarts the poller so its alerts use them.
     pub fn set_queue_thresholds(&self, queue_id: &str, thresholds: Directives) -> Result<()> {
         thresholds.check().map_err(|reason| {
-            WorkspaceError::new(
-                "validation.failed",
+            AppError::new(
+                ErrorCode::ValidationFailed,
                 reason
                     .replace("--max-depth", "the queue depth")
                     .replace("--max-wait", "the wait"),
@@ -274,7 +257,7 @@ impl Workspace {
             .update(|s| {
                 s.queue_thresholds.insert(queue_id.to_string(), thresholds);
             })
-            .map_err(|reason| WorkspaceError::new("file", reason))?;
+            .map_err(|reason| AppError::new(ErrorCode::File, reason))?;
         start(self, &self.session());
         Ok(())
     }

@@ -7,13 +7,16 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::fallback::{
-    FallbackRules, FallbackRunner, Route, RunnerEvent, RunnerMode, RunnerSettings,
+use crate::application::{
+    self,
+    fallback::{FallbackTarget, WatchSettings},
 };
+use crate::fallback::{FallbackRules, Route, RunnerEvent, RunnerMode};
 use crate::overview::NamedItem;
 use crate::store::{ChannelRouting, SwitchRecord};
 
-use super::{lock, Result, Workspace, WorkspaceError, WorkspaceEvent};
+use super::{lock, Result, Workspace, WorkspaceEvent};
+use crate::application::{AppError, ErrorCode};
 
 pub(super) struct Watch {
     cancel: CancellationToken,
@@ -59,7 +62,7 @@ impl Workspace {
             routing.primary_flow_id = flow_id.clone();
             routing.primary_flow_name = deployment.flow.as_ref().and_then(|f| f.name.clone());
         }
-        let (queues, flows) = self.queue_and_flow_choices().await?;
+        let (queues, flows) = application::channels::routing_choices(&session.app).await?;
         let current_route = routing.fallback_flow_id.as_ref().map(|fallback| {
             if flow_id.as_ref() == Some(fallback) {
                 Route::Fallback
@@ -91,62 +94,37 @@ impl Workspace {
     /// Starts watching a channel (replacing a watch already running on it).
     pub async fn start_fallback(&self, deployment_id: &str, setup: FallbackSetup) -> Result<()> {
         let session = self.session();
-        let deployment = session.client.deployments().get(deployment_id).await?;
-        let primary_flow_id = self
-            .store
-            .routing(deployment_id)?
-            .and_then(|r| r.primary_flow_id)
-            .or_else(|| deployment.flow.as_ref().and_then(|f| f.id.clone()))
-            .unwrap_or_default();
-        if setup.fallback_flow_id == primary_flow_id {
-            return Err(WorkspaceError::new(
-                "validation.failed",
-                "the fallback flow must differ from the channel's primary flow",
-            ));
-        }
         for (what, id) in [
             ("primary queue", &setup.primary_queue_id),
             ("fallback flow", &setup.fallback_flow_id),
         ] {
-            crate::validate::parse_uuid(id).map_err(|reason| {
-                WorkspaceError::new("validation.failed", format!("choose a {what}: {reason}"))
-            })?;
+            crate::validate::parse_uuid(id)
+                .map_err(|reason| AppError::invalid(format!("choose a {what}: {reason}")))?;
         }
-        let queue = session.client.queues().get(&setup.primary_queue_id).await?;
-        let flow = session.client.flows().get(&setup.fallback_flow_id).await?;
-        let mut routing = self.store.routing(deployment_id)?.unwrap_or_default();
-        routing.deployment_id = deployment_id.to_string();
-        routing.primary_queue_id = queue.id.clone();
-        routing.primary_queue_name = queue.name.clone();
-        routing.primary_flow_id = Some(primary_flow_id.clone());
-        routing.fallback_flow_id = flow.id.clone();
-        routing.fallback_flow_name = flow.name.clone();
-        self.store.save_routing(&routing)?;
-        let runner = FallbackRunner::new(
-            session.client.clone(),
-            self.store.clone(),
-            RunnerSettings {
-                profile: session.profile.clone(),
-                deployment_id: deployment_id.to_string(),
-                primary_queue_id: setup.primary_queue_id.clone(),
-                primary_flow_id,
-                fallback_flow_id: setup.fallback_flow_id.clone(),
-                rules: setup.rules.clone(),
-                interval: Duration::from_secs(if session.client.environment().is_sandbox() {
-                    5
-                } else {
-                    15
-                }),
-                mode: setup.mode,
-                use_estimated_wait: false,
-            },
-        )?;
+        let target = FallbackTarget {
+            deployment_id: deployment_id.to_string(),
+            queue: Some(setup.primary_queue_id.clone()),
+            fallback_flow: Some(setup.fallback_flow_id.clone()),
+        };
+        let resolved = application::fallback::resolve(&session.app, &target).await?;
+        let settings = WatchSettings {
+            rules: setup.rules.clone(),
+            interval: Duration::from_secs(if session.client.environment().is_sandbox() {
+                5
+            } else {
+                15
+            }),
+            mode: setup.mode,
+            use_estimated_wait: false,
+        };
+        let runner = application::fallback::runner(&session.app, &resolved, &settings)?;
+        let deployment = resolved.deployment;
         self.settings
             .update(|s| {
                 s.fallback_rules
                     .insert(deployment_id.to_string(), setup.rules.clone());
             })
-            .map_err(|reason| WorkspaceError::new("file", reason))?;
+            .map_err(|reason| AppError::new(ErrorCode::File, reason))?;
         let cancel = session.tasks.child_token();
         let last = Arc::new(Mutex::new(None));
         if let Some(previous) = lock(&session.watches).insert(

@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use webmsg_desk::channel::{
-    self, ChannelError, ChannelInput, Progress, PublishOptions, PublishOutcome, Stage,
+    self, ChannelError, ChannelInput, InFlight, Pipeline, Progress, PublishOptions, PublishOutcome,
+    Stage,
 };
 use webmsg_desk::fallback::{
     FallbackRules, FallbackRunner, Route, RunnerEvent, RunnerMode, RunnerSettings,
@@ -44,13 +45,16 @@ async fn create_support_channel(
     name: &str,
 ) -> channel::CreatedChannel {
     channel::create_channel(
-        &app.client,
-        store,
-        "t",
+        &Pipeline {
+            client: &app.client,
+            store,
+            profile: "t",
+            cancel: &CancellationToken::new(),
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &support_channel(name),
         &PublishOptions::default(),
-        &CancellationToken::new(),
-        &quiet(),
     )
     .await
     .unwrap()
@@ -75,6 +79,7 @@ fn settings(
         interval: Duration::from_secs(10),
         mode,
         use_estimated_wait: false,
+        in_flight: Default::default(),
     }
 }
 
@@ -126,13 +131,16 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
         .as_u64()
         .unwrap();
     let refused = channel::create_channel(
-        &org_a.client,
-        &store,
-        "Org A",
+        &Pipeline {
+            client: &org_a.client,
+            store: &store,
+            profile: "Org A",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &bad,
         &PublishOptions::default(),
-        &cancel,
-        &quiet(),
     )
     .await;
     assert!(matches!(refused, Err(ChannelError::Invalid(_))));
@@ -146,13 +154,16 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
 
     // Create → publish → Active.
     let created = channel::create_channel(
-        &org_a.client,
-        &store,
-        "Org A",
+        &Pipeline {
+            client: &org_a.client,
+            store: &store,
+            profile: "Org A",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &support_channel("Support site"),
         &PublishOptions::default(),
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
@@ -214,6 +225,7 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
         interval: Duration::from_secs(15),
         mode: RunnerMode::Run,
         use_estimated_wait: true,
+        in_flight: Default::default(),
     };
     let runner = FallbackRunner::new(org_a.client.clone(), store.clone(), settings).unwrap();
     let mut state = runner.current_state().await.unwrap();
@@ -305,13 +317,16 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
         Some(FALLBACK_FLOW_NAME)
     );
     let imported = transfer::import_channel(
-        &org_b.client,
-        &store_b,
-        "Org B",
+        &Pipeline {
+            client: &org_b.client,
+            store: &store_b,
+            profile: "Org B",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &document,
         &PublishOptions::default(),
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
@@ -451,14 +466,20 @@ async fn publish_times_out_after_deadline_saying_where_it_was_left() {
         ..PublishOptions::default()
     };
     let outcome = channel::publish_channel(
-        &app.client,
-        &store,
-        &configuration_id,
-        &deployment_id,
-        None,
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &CancellationToken::new(),
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
+        channel::PublishRequest {
+            configuration_id: configuration_id.clone(),
+            deployment_id: deployment_id.clone(),
+            draft: None,
+        },
         &options,
-        &CancellationToken::new(),
-        &quiet(),
     )
     .await
     .unwrap();
@@ -495,15 +516,22 @@ async fn cancelling_mid_poll_ends_cleanly_as_cancelled() {
             trigger.cancel();
         }
     };
+    let in_flight = InFlight::default();
     let outcome = channel::publish_channel(
-        &app.client,
-        &store,
-        &configuration_id,
-        &deployment_id,
-        None,
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &report,
+            in_flight: &in_flight,
+        },
+        channel::PublishRequest {
+            configuration_id: configuration_id.clone(),
+            deployment_id: deployment_id.clone(),
+            draft: None,
+        },
         &PublishOptions::default(),
-        &cancel,
-        &report,
     )
     .await
     .unwrap();
@@ -514,7 +542,7 @@ async fn cancelling_mid_poll_ends_cleanly_as_cancelled() {
         }
     );
     assert!(
-        !channel::is_publishing(&deployment_id),
+        !in_flight.contains(&deployment_id),
         "the in-flight mark is released"
     );
 }
@@ -548,14 +576,20 @@ async fn a_rate_limit_storm_while_polling_slows_the_poll_but_the_publish_complet
     app.control("/sandbox/faults/latency", json!({"ms": 0}))
         .await;
     let outcome = channel::publish_channel(
-        &app.client,
-        &store,
-        &configuration_id,
-        &deployment_id,
-        None,
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &CancellationToken::new(),
+            report: &report,
+            in_flight: &InFlight::default(),
+        },
+        channel::PublishRequest {
+            configuration_id: configuration_id.clone(),
+            deployment_id: deployment_id.clone(),
+            draft: None,
+        },
         &PublishOptions::default(),
-        &CancellationToken::new(),
-        &report,
     )
     .await
     .unwrap();
@@ -601,14 +635,20 @@ async fn rollback_republishes_an_earlier_versions_content() {
         .unwrap()
         .primary_color = Some("#b00020".into());
     let second = channel::publish_channel(
-        &app.client,
-        &store,
-        &configuration_id,
-        &deployment_id,
-        Some(draft),
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
+        channel::PublishRequest {
+            configuration_id: configuration_id.clone(),
+            deployment_id: deployment_id.clone(),
+            draft: Some(draft),
+        },
         &PublishOptions::default(),
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
@@ -627,14 +667,17 @@ async fn rollback_republishes_an_earlier_versions_content() {
     );
 
     let rolled = channel::rollback(
-        &app.client,
-        &store,
-        "t",
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &deployment_id,
         "1",
         &PublishOptions::default(),
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
@@ -681,8 +724,13 @@ async fn delete_takes_a_snapshot_first_that_can_be_imported_back() {
     let created = create_support_channel(&app, &store, "Short-lived").await;
     let deployment_id = created.deployment_id.unwrap();
     let folder = tempfile::tempdir().unwrap();
-    let request = channel::DeleteRequest::new(deployment_id.clone(), folder.path());
-    let deleted = channel::delete_channel(&app.client, &store, "t", &request, &|_| {})
+    let session = webmsg_desk::application::Session::new(app.client.clone(), store.clone(), "t");
+    let request = webmsg_desk::application::channels::DeleteChannel {
+        deployment_id: deployment_id.clone(),
+        snapshot_dir: folder.path().to_path_buf(),
+        wait: Duration::from_secs(60),
+    };
+    let deleted = webmsg_desk::application::channels::delete(&session, &request, &|_| {})
         .await
         .unwrap();
     assert!(deleted.configuration_deleted);
@@ -693,16 +741,19 @@ async fn delete_takes_a_snapshot_first_that_can_be_imported_back() {
         .await
         .unwrap_err()
         .is_not_found());
-    let snapshot = transfer::read_document(&deleted.snapshot).unwrap();
+    let snapshot = transfer::read_document(deleted.snapshot.as_ref().unwrap()).unwrap();
     assert_eq!(snapshot.deployment.name, "Short-lived");
     let restored = transfer::import_channel(
-        &app.client,
-        &store,
-        "t",
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &snapshot,
         &PublishOptions::default(),
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
@@ -756,13 +807,16 @@ async fn import_refuses_an_invalid_file_and_names_unknown_flows() {
         .unwrap();
     document.routing.flows[0].name = Some("A flow that does not exist".into());
     let error = transfer::import_channel(
-        &app.client,
-        &store,
-        "t",
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &CancellationToken::new(),
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &document,
         &PublishOptions::default(),
-        &CancellationToken::new(),
-        &quiet(),
     )
     .await
     .unwrap_err();
@@ -783,13 +837,16 @@ async fn import_refuses_an_invalid_file_and_names_unknown_flows() {
         .primary_color = Some("#12".into());
     let configurations_before = app.status().await["configurations"].clone();
     let invalid = transfer::import_channel(
-        &app.client,
-        &store,
-        "t",
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &CancellationToken::new(),
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &document,
         &PublishOptions::default(),
-        &CancellationToken::new(),
-        &quiet(),
     )
     .await
     .unwrap_err();

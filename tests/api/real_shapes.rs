@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
-use webmsg_desk::channel::{self, ChannelError, PublishOptions};
+use webmsg_desk::channel::{self, ChannelError, InFlight, Pipeline, PublishOptions};
 use webmsg_desk::fallback::{FallbackRules, FallbackRunner, RunnerMode, RunnerSettings};
 use webmsg_desk::metrics::{self, Period};
 use webmsg_desk::monitor::callbacks::Callbacks;
@@ -20,6 +20,7 @@ use crate::helpers::{spawn_sandbox, TestApp};
 
 /// What the Sandbox itself holds for a queue's web messages and calls.
 struct Truth {
+    agents_on_queue: u32,
     messages_waiting: usize,
     calls_waiting: usize,
     oldest_message_waited: i64,
@@ -32,6 +33,7 @@ fn truth(app: &TestApp, queue_id: &str) -> Truth {
     let queue = org.traffic.queue(queue_id).unwrap();
     let messages: Vec<_> = queue.waiting_of("message").collect();
     Truth {
+        agents_on_queue: (queue.on_queue_idle() + queue.on_queue_interacting()) as u32,
         messages_waiting: messages.len(),
         calls_waiting: queue.waiting_of("voice").count(),
         oldest_message_waited: (now - messages[0].arrived).num_seconds(),
@@ -93,6 +95,7 @@ async fn on_a_blended_queue_monitor_tracker_and_fallback_count_web_messages_only
             interval: Duration::from_secs(15),
             mode: RunnerMode::DryRun,
             use_estimated_wait: false,
+            in_flight: Default::default(),
         },
     )
     .unwrap();
@@ -120,7 +123,7 @@ async fn on_a_blended_queue_monitor_tracker_and_fallback_count_web_messages_only
         sample.longest_wait_seconds,
         truth.oldest_message_waited
     );
-    assert_eq!(sample.agents_on_queue, 0);
+    assert_eq!(sample.agents_on_queue, truth.agents_on_queue);
     let tracking = poller(Some((sales.clone(), truth.last_message.clone())))
         .cycle()
         .await
@@ -202,10 +205,9 @@ async fn channel_delete_waits_out_deleting_then_removes_the_configuration() {
     let app = spawn_sandbox().await;
     let store = Store::in_memory().unwrap();
     let (deployment_id, configuration_id) = app.seeded_channel().await;
-    let folder = tempfile::tempdir().unwrap();
     let steps = Arc::new(Mutex::new(Vec::new()));
     let seen = steps.clone();
-    let request = channel::DeleteRequest::new(deployment_id.clone(), folder.path());
+    let request = channel::DeleteRequest::new(deployment_id.clone());
     let deleted = channel::delete_channel(&app.client, &store, "t", &request, &move |step| {
         seen.lock()
             .unwrap()
@@ -230,8 +232,7 @@ async fn channel_delete_that_runs_out_of_time_names_what_was_left() {
     let app = spawn_sandbox().await;
     let store = Store::in_memory().unwrap();
     let (deployment_id, configuration_id) = app.seeded_channel().await;
-    let folder = tempfile::tempdir().unwrap();
-    let mut request = channel::DeleteRequest::new(deployment_id.clone(), folder.path());
+    let mut request = channel::DeleteRequest::new(deployment_id.clone());
     request.wait = Duration::from_millis(500);
     request.poll_every = Duration::from_millis(200);
     let error = channel::delete_channel(&app.client, &store, "t", &request, &|_| {})
@@ -350,13 +351,16 @@ async fn export_import_export_changes_no_value_of_a_rich_configuration() {
         .await
         .unwrap();
     let imported = transfer::import_channel(
-        &org_b.client,
-        &store,
-        "b",
+        &Pipeline {
+            client: &org_b.client,
+            store: &store,
+            profile: "b",
+            cancel: &CancellationToken::new(),
+            report: &|_| {},
+            in_flight: &InFlight::default(),
+        },
         &first,
         &PublishOptions::default(),
-        &CancellationToken::new(),
-        &|_| {},
     )
     .await
     .unwrap();

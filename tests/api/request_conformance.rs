@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
-use webmsg_desk::channel::{self, ChannelInput, PublishOptions};
+use webmsg_desk::channel::{self, ChannelInput, InFlight, Pipeline, PublishOptions};
 use webmsg_desk::fallback::{
     FallbackRules, FallbackRunner, FallbackState, Route, RunnerMode, RunnerSettings,
 };
@@ -49,13 +49,16 @@ async fn app_workload(app: &TestApp) {
     let cancel = CancellationToken::new();
     let options = PublishOptions::default();
     let created = channel::create_channel(
-        &app.client,
-        &store,
-        "t",
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &shop(),
         &options,
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
@@ -71,40 +74,55 @@ async fn app_workload(app: &TestApp) {
         .unwrap();
     draft.description = Some("Edited".into());
     channel::publish_channel(
-        &app.client,
-        &store,
-        &configuration_id,
-        &deployment_id,
-        Some(draft),
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
+        channel::PublishRequest {
+            configuration_id: configuration_id.clone(),
+            deployment_id: deployment_id.clone(),
+            draft: Some(draft),
+        },
         &options,
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
     app.control("/sandbox/deployments/outcome", json!({"outcome": "Error"}))
         .await;
     channel::publish_channel(
-        &app.client,
-        &store,
-        &configuration_id,
-        &deployment_id,
-        None,
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
+        channel::PublishRequest {
+            configuration_id: configuration_id.clone(),
+            deployment_id: deployment_id.clone(),
+            draft: None,
+        },
         &options,
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
     channel::rollback(
-        &app.client,
-        &store,
-        "t",
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &deployment_id,
         "1",
         &options,
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
@@ -171,6 +189,7 @@ async fn app_workload(app: &TestApp) {
             interval: Duration::from_secs(10),
             mode: RunnerMode::Run,
             use_estimated_wait: true,
+            in_flight: Default::default(),
         },
     )
     .unwrap();
@@ -204,19 +223,27 @@ async fn app_workload(app: &TestApp) {
         .await
         .unwrap();
     let imported = transfer::import_channel(
-        &app.client,
-        &store,
-        "t",
+        &Pipeline {
+            client: &app.client,
+            store: &store,
+            profile: "t",
+            cancel: &cancel,
+            report: &quiet(),
+            in_flight: &InFlight::default(),
+        },
         &document,
         &options,
-        &cancel,
-        &quiet(),
     )
     .await
     .unwrap();
     let folder = tempfile::tempdir().unwrap();
-    let request = channel::DeleteRequest::new(imported.deployment_id.unwrap(), folder.path());
-    channel::delete_channel(&app.client, &store, "t", &request, &|_| {})
+    let session = webmsg_desk::application::Session::new(app.client.clone(), store.clone(), "t");
+    let request = webmsg_desk::application::channels::DeleteChannel {
+        deployment_id: imported.deployment_id.unwrap(),
+        snapshot_dir: folder.path().to_path_buf(),
+        wait: Duration::from_secs(60),
+    };
+    webmsg_desk::application::channels::delete(&session, &request, &|_| {})
         .await
         .unwrap();
 }

@@ -1,0 +1,447 @@
+//! Channel use cases: check, create, edit, publish, roll back, delete, status and
+//! versions, export (one or all), import (plan, then do), and diffs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::channel::{self, DeleteRequest, DeploymentChanges, PublishRequest};
+use crate::genesys::models::{DeploymentStatus, WebDeploymentConfigurationVersion};
+use crate::overview::{self, NamedItem};
+use crate::store::ChannelRouting;
+use crate::transfer;
+use crate::validate::{check_configuration, check_deployment, SUPPORTED_LANGUAGES};
+
+use super::{AppError, ErrorCode, Operation, Result, Session};
+
+pub use crate::channel::{
+    ChannelInput, CreatedChannel, DeleteProgress, DeletedChannel, Progress, PublishOptions,
+    PublishOutcome, Stage,
+};
+pub use crate::overview::Overview;
+pub use crate::transfer::{
+    Difference, ExportAllOptions, ExportSummary, ImportReport, Mapping, VersionDiffs,
+};
+pub use crate::validate::{parse_uuid, CheckReport};
+
+/// The checks every front end shows, run before any request.
+pub fn check(input: &ChannelInput) -> CheckReport {
+    input.check().0
+}
+
+/// Checks a file: an exported channel (it has `schemaVersion`) or a JSON channel
+/// description with the same fields as the command-line flags.
+pub fn check_file(path: &Path) -> Result<CheckReport> {
+    let text = std::fs::read(path)
+        .map_err(|e| AppError::file(format!("could not read {}: {e}", path.display())))?;
+    let value: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| AppError::invalid(format!("{} is not JSON: {e}", path.display())))?;
+    if value.get("schemaVersion").is_some() {
+        let document = transfer::read_document(path).map_err(AppError::invalid)?;
+        let mut configuration = document.configuration.writable();
+        let mut deployment = document.deployment.writable();
+        let mut report = check_configuration(&mut configuration);
+        report.merge(check_deployment(&mut deployment));
+        return Ok(report);
+    }
+    let input: ChannelInput = serde_json::from_value(value).map_err(|e| {
+        AppError::invalid(format!(
+            "{} is not a channel description: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(check(&input))
+}
+
+/// Every channel of the org with its status and live version.
+pub async fn overview(session: &Session) -> Result<Overview> {
+    Ok(overview::load(&session.client, &session.profile).await?)
+}
+
+/// The editor's pickers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditorOptions {
+    pub queues: Vec<NamedItem>,
+    pub flows: Vec<NamedItem>,
+    pub languages: Vec<&'static str>,
+}
+
+/// The queues and inbound message flows a channel can be routed to, by name.
+pub async fn routing_choices(session: &Session) -> Result<(Vec<NamedItem>, Vec<NamedItem>)> {
+    let (queue_api, flow_api) = (session.client.queues(), session.client.flows());
+    let (queues, flows) = tokio::try_join!(
+        queue_api.list_all(None),
+        flow_api.list_inbound_message_flows()
+    )?;
+    Ok((
+        queues
+            .into_iter()
+            .filter_map(|q| NamedItem::of(q.id, q.name))
+            .collect(),
+        flows
+            .into_iter()
+            .filter_map(|f| NamedItem::of(f.id, f.name))
+            .collect(),
+    ))
+}
+
+pub async fn editor_options(session: &Session) -> Result<EditorOptions> {
+    let (queues, flows) = routing_choices(session).await?;
+    Ok(EditorOptions {
+        queues,
+        flows,
+        languages: SUPPORTED_LANGUAGES.to_vec(),
+    })
+}
+
+/// A channel to create and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct CreateChannel {
+    pub input: ChannelInput,
+    pub options: PublishOptions,
+}
+
+pub async fn create(operation: &Operation<'_>, request: &CreateChannel) -> Result<CreatedChannel> {
+    Ok(channel::create_channel(&operation.pipeline(), &request.input, &request.options).await?)
+}
+
+/// The configuration a deployment serves.
+pub async fn configuration_of(session: &Session, deployment_id: &str) -> Result<String> {
+    let deployment = session.client.deployments().get(deployment_id).await?;
+    deployment.configuration.and_then(|c| c.id).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::NotFound,
+            format!("deployment {deployment_id} has no configuration"),
+        )
+    })
+}
+
+/// A publish of a channel's draft; with the editor's input, its domains are applied in
+/// the same deployment update (one Pending phase, not two).
+#[derive(Debug, Clone)]
+pub struct PublishChannel {
+    pub deployment_id: String,
+    pub edits: Option<ChannelInput>,
+    pub options: PublishOptions,
+}
+
+pub async fn publish(
+    operation: &Operation<'_>,
+    request: &PublishChannel,
+) -> Result<PublishOutcome> {
+    let session = operation.session;
+    let deployment = session
+        .client
+        .deployments()
+        .get(&request.deployment_id)
+        .await?;
+    let configuration_id = deployment.configuration_id();
+    let mut options = request.options.clone();
+    if let Some(input) = &request.edits {
+        options.deployment_changes = Some(DeploymentChanges {
+            allow_all_domains: input.allow_all_domains,
+            allowed_domains: input.domains.clone(),
+        });
+    }
+    let publish = PublishRequest {
+        configuration_id,
+        deployment_id: request.deployment_id.clone(),
+        draft: None,
+    };
+    let outcome = channel::publish_channel(&operation.pipeline(), publish, &options).await?;
+    channel::log_action(
+        &session.store,
+        &session.profile,
+        "Publish",
+        "Deployment",
+        &request.deployment_id,
+        Some(&deployment.name),
+        serde_json::json!({"outcome": outcome}),
+    );
+    Ok(outcome)
+}
+
+#[derive(Debug, Clone)]
+pub struct Rollback {
+    pub deployment_id: String,
+    pub to_version: String,
+    pub options: PublishOptions,
+}
+
+pub async fn rollback(operation: &Operation<'_>, request: &Rollback) -> Result<PublishOutcome> {
+    Ok(channel::rollback(
+        &operation.pipeline(),
+        &request.deployment_id,
+        &request.to_version,
+        &request.options,
+    )
+    .await?)
+}
+
+/// Writes the editor's settings into the channel's draft (keeping what the editor does
+/// not show) and returns what publishing it would change.
+pub async fn save_draft(
+    session: &Session,
+    deployment_id: &str,
+    input: &ChannelInput,
+) -> Result<VersionDiffs> {
+    let (report, edited, _) = input.check();
+    if !report.is_valid() {
+        return Err(channel::ChannelError::Invalid(report.errors).into());
+    }
+    let configuration_id = configuration_of(session, deployment_id).await?;
+    let configurations = session.client.configurations();
+    let current = configurations.draft(&configuration_id).await?;
+    let merged = channel::merge_onto(&current, &edited)
+        .map_err(|e| AppError::invalid(format!("could not merge the edit into the draft: {e}")))?;
+    configurations
+        .update_draft(&configuration_id, &merged)
+        .await?;
+    preview(session, deployment_id).await
+}
+
+/// What publishing the current draft would change, and what the site runs.
+pub async fn preview(session: &Session, deployment_id: &str) -> Result<VersionDiffs> {
+    Ok(transfer::version_diffs(&session.client, deployment_id).await?)
+}
+
+/// A delete: a snapshot export is saved in `snapshot_dir` first.
+#[derive(Debug, Clone)]
+pub struct DeleteChannel {
+    pub deployment_id: String,
+    pub snapshot_dir: PathBuf,
+    /// How long the deployment may stay `Deleting` before the configuration is left.
+    pub wait: Duration,
+}
+
+pub async fn delete(
+    session: &Session,
+    request: &DeleteChannel,
+    report: &(dyn Fn(DeleteProgress) + Send + Sync),
+) -> Result<DeletedChannel> {
+    let document =
+        transfer::export_channel(&session.client, &session.store, &request.deployment_id).await?;
+    let snapshot = request.snapshot_dir.join(format!(
+        "{}-{}.json",
+        request.deployment_id,
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    ));
+    transfer::write_document(&snapshot, &document).map_err(AppError::file)?;
+    report(DeleteProgress {
+        stage: "snapshot",
+        message: format!("snapshot saved to {}", snapshot.display()),
+    });
+    let mut delete = DeleteRequest::new(request.deployment_id.clone());
+    delete.snapshot = Some(snapshot);
+    delete.wait = request.wait;
+    Ok(channel::delete_channel(
+        &session.client,
+        &session.store,
+        &session.profile,
+        &delete,
+        report,
+    )
+    .await?)
+}
+
+/// A deployment's status, versions and what the Messenger loads.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelStatus {
+    pub deployment_id: String,
+    pub name: String,
+    pub status: Option<DeploymentStatus>,
+    pub configuration_version: Option<String>,
+    pub live_version: Option<String>,
+    pub flow: Option<String>,
+    pub allowed_domains: Option<Vec<String>>,
+    pub snippet: Option<String>,
+}
+
+pub async fn status(session: &Session, deployment_id: &str) -> Result<ChannelStatus> {
+    let deployments = session.client.deployments();
+    let found = deployments.get(deployment_id).await?;
+    if let Some(status) = &found.status {
+        session
+            .store
+            .record_status(deployment_id, chrono::Utc::now(), status.as_str())?;
+    }
+    let live = deployments.active_configuration(deployment_id).await?;
+    Ok(ChannelStatus {
+        deployment_id: deployment_id.to_string(),
+        configuration_version: found.configuration.as_ref().and_then(|c| c.version.clone()),
+        live_version: live.configuration_version.and_then(|v| v.version),
+        flow: found.flow.as_ref().and_then(|f| f.name.clone()),
+        name: found.name,
+        status: found.status,
+        allowed_domains: found.allowed_domains,
+        snippet: found.snippet,
+    })
+}
+
+/// Draft and published versions, newest first, and which one the deployment serves.
+#[derive(Debug, Clone)]
+pub struct VersionList {
+    pub live: Option<String>,
+    pub versions: Vec<WebDeploymentConfigurationVersion>,
+}
+
+pub async fn versions(session: &Session, deployment_id: &str) -> Result<VersionList> {
+    let found = session.client.deployments().get(deployment_id).await?;
+    let versions = channel::versions(&session.client, &found.configuration_id()).await?;
+    Ok(VersionList {
+        live: found.configuration.and_then(|c| c.version),
+        versions,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionRow {
+    pub version: String,
+    pub is_draft: bool,
+    pub status: Option<String>,
+    pub date_published: Option<String>,
+    pub date_modified: Option<String>,
+    pub live: bool,
+}
+
+/// Everything the editor and the publish screen show of one channel.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelDetail {
+    pub deployment_id: String,
+    pub configuration_id: String,
+    pub name: String,
+    pub status: Option<String>,
+    pub live_version: Option<String>,
+    pub input: ChannelInput,
+    pub versions: Vec<VersionRow>,
+    pub routing: Option<ChannelRouting>,
+    pub snippet: Option<String>,
+}
+
+pub async fn detail(session: &Session, deployment_id: &str) -> Result<ChannelDetail> {
+    let deployment = session.client.deployments().get(deployment_id).await?;
+    let configuration_id = deployment.configuration_id();
+    let live_version = deployment
+        .configuration
+        .as_ref()
+        .and_then(|c| c.version.clone());
+    let versions = channel::versions(&session.client, &configuration_id).await?;
+    let draft = versions
+        .iter()
+        .find(|v| v.is_draft())
+        .cloned()
+        .unwrap_or_default();
+    let routing = session.store.routing(deployment_id)?;
+    Ok(ChannelDetail {
+        deployment_id: deployment_id.to_string(),
+        configuration_id,
+        name: deployment.name.clone(),
+        status: deployment.status.as_ref().map(|s| s.to_string()),
+        input: ChannelInput::from_models(&draft, &deployment, routing.as_ref()),
+        versions: versions
+            .iter()
+            .map(|v| VersionRow {
+                version: v.version.clone().unwrap_or_default(),
+                is_draft: v.is_draft(),
+                status: v.status.as_ref().map(|s| s.to_string()),
+                date_published: v.date_published.clone(),
+                date_modified: v.date_modified.clone(),
+                live: !v.is_draft() && v.version == live_version,
+            })
+            .collect(),
+        live_version,
+        routing,
+        snippet: deployment.snippet.clone(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportResult {
+    pub path: String,
+    pub bytes: u64,
+    pub channel: String,
+    pub deployment_id: String,
+    pub configuration_version: Option<String>,
+}
+
+/// Writes one channel to `path` (atomically: a crash leaves the old file or none).
+pub async fn export(session: &Session, deployment_id: &str, path: &Path) -> Result<ExportResult> {
+    let document = transfer::export_channel(&session.client, &session.store, deployment_id).await?;
+    transfer::write_document(path, &document).map_err(AppError::file)?;
+    Ok(ExportResult {
+        path: path.display().to_string(),
+        bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        channel: document.deployment.name.clone(),
+        deployment_id: deployment_id.to_string(),
+        configuration_version: document.configuration.version.clone(),
+    })
+}
+
+/// Every channel to a folder, paced to the rate budget.
+pub async fn export_all(
+    session: &Session,
+    folder: &Path,
+    options: &ExportAllOptions,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<ExportSummary> {
+    Ok(transfer::export_all(&session.client, &session.store, folder, options, progress).await?)
+}
+
+/// What an import would do, before it writes anything.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPlan {
+    pub path: String,
+    pub channel: String,
+    pub exported_at: Option<String>,
+    pub exported_from: Option<String>,
+    pub mapping: Vec<Mapping>,
+    pub warnings: Vec<String>,
+}
+
+/// Reads a file and maps its queues and flows onto the session's org, writing nothing.
+pub async fn plan_import(session: &Session, path: &Path) -> Result<ImportPlan> {
+    let document = transfer::read_document(path).map_err(AppError::file)?;
+    let (mapping, warnings) = transfer::plan_import(&session.client, &document).await?;
+    Ok(ImportPlan {
+        path: path.display().to_string(),
+        channel: document.deployment.name.clone(),
+        exported_at: Some(document.exported_at.clone()),
+        exported_from: Some(
+            document
+                .source
+                .organization_name
+                .clone()
+                .unwrap_or_else(|| document.source.environment.clone()),
+        ),
+        mapping,
+        warnings,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportChannel {
+    pub path: PathBuf,
+    pub options: PublishOptions,
+}
+
+/// Creates the file's channel in the session's org, flows and queues matched by name.
+pub async fn import(operation: &Operation<'_>, request: &ImportChannel) -> Result<ImportReport> {
+    let document = transfer::read_document(&request.path).map_err(AppError::file)?;
+    Ok(transfer::import_channel(&operation.pipeline(), &document, &request.options).await?)
+}
+
+/// Field-by-field differences between a file and what is live.
+pub async fn diff_file(
+    session: &Session,
+    path: &Path,
+    deployment_id: &str,
+) -> Result<Vec<Difference>> {
+    Ok(transfer::file_vs_live(&session.client, &session.store, path, deployment_id).await?)
+}

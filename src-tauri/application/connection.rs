@@ -1,0 +1,86 @@
+//! Building a connection: from a saved profile (secret from the OS keychain), from the
+//! `GENESYS_*` environment variables, or to the embedded Sandbox. One place, so the
+//! window and the command line refuse the same things the same way.
+
+use secrecy::SecretString;
+
+use crate::genesys::{Client, ConnectionConfig, Environment};
+use crate::profiles::ProfileStore;
+use crate::sandbox::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use crate::secrets::SecretStore;
+
+use super::{AppError, ErrorCode, Result};
+
+/// A client for a saved profile.
+pub fn for_profile(profiles: &ProfileStore, secrets: &SecretStore, name: &str) -> Result<Client> {
+    let profile = profiles.get(name)?;
+    let environment = profile.validate()?;
+    let secret = secrets.get(name)?.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::KeychainMissing,
+            format!("no client secret is stored in the OS keychain for `{name}`; enter it again (in the window: edit the profile; on the command line: `webmsg-desk profile add {name} ...`)"),
+        )
+    })?;
+    Ok(Client::new(ConnectionConfig::new(
+        environment,
+        &profile.client_id,
+        secret,
+    ))?)
+}
+
+/// A client from `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` and `GENESYS_ENVIRONMENT`
+/// (read through `read`, so tests need not touch the process environment).
+pub fn from_environment(read: impl Fn(&str) -> Option<String>) -> Result<Client> {
+    let read = |key: &str| read(key).filter(|value| !value.trim().is_empty());
+    let (id, secret, environment) = (
+        read("GENESYS_CLIENT_ID"),
+        read("GENESYS_CLIENT_SECRET"),
+        read("GENESYS_ENVIRONMENT"),
+    );
+    let missing: Vec<&str> = [
+        ("GENESYS_CLIENT_ID", id.is_none()),
+        ("GENESYS_CLIENT_SECRET", secret.is_none()),
+        ("GENESYS_ENVIRONMENT", environment.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(key, absent)| absent.then_some(key))
+    .collect();
+    let (Some(id), Some(secret), Some(environment)) = (id, secret, environment) else {
+        return Err(AppError::invalid(format!(
+            "no connection given: pass --profile NAME or set {} (GENESYS_ENVIRONMENT is a region such as eu-west-1, or a Sandbox URL such as http://127.0.0.1:8089)",
+            missing.join(", ")
+        )));
+    };
+    let environment = Environment::parse(&environment).map_err(crate::genesys::Error::from)?;
+    Ok(Client::new(ConnectionConfig::new(
+        environment,
+        id,
+        SecretString::from(secret),
+    ))?)
+}
+
+/// The local history database at its per-user place.
+pub fn open_store() -> Result<crate::store::Store> {
+    Ok(crate::store::Store::open(
+        &crate::store::Store::default_path()?,
+    )?)
+}
+
+/// The per-user data folder: the history database, snapshots and the monitor log.
+pub fn data_dir() -> Result<std::path::PathBuf> {
+    let database = crate::store::Store::default_path()?;
+    Ok(database
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default())
+}
+
+/// A client for the embedded Sandbox at `url`, with its seeded credentials.
+pub fn sandbox(url: &str) -> Result<Client> {
+    let environment = Environment::parse(url).map_err(crate::genesys::Error::from)?;
+    Ok(Client::new(ConnectionConfig::new(
+        environment,
+        DEMO_CLIENT_ID,
+        SecretString::from(DEMO_CLIENT_SECRET),
+    ))?)
+}

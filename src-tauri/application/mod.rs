@@ -1,0 +1,83 @@
+//! The application layer: every use case the window and the command line offer, written
+//! once. Each takes a typed request and a [`Session`] (or, for long work, an
+//! [`Operation`]: the session plus cancellation and a progress sink) and returns a typed
+//! result or an [`AppError`].
+//!
+//! The front ends are thin: the CLI maps flags to a request, calls a use case and
+//! renders; a Tauri command deserialises, calls (through the window's `Workspace`, which
+//! keeps per-profile state such as background watches) and serialises. Neither calls a
+//! domain module (`channel`, `transfer`, `fallback`, `metrics`, …) directly; a tidy test
+//! keeps it so.
+
+pub mod catalog;
+pub mod channels;
+pub mod connection;
+pub mod error;
+pub mod fallback;
+pub mod insight;
+pub mod monitoring;
+pub mod profiles;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::channel::{InFlight, Pipeline, Progress};
+use crate::genesys::Client;
+use crate::store::Store;
+
+pub use error::{AppError, ErrorCode};
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// An open connection to one org, the local database, and the work in flight on it.
+#[derive(Clone)]
+pub struct Session {
+    pub client: Client,
+    pub store: Store,
+    /// The profile named in the local action log.
+    pub profile: String,
+    /// Publishes running in this session, which its fallback watches keep off.
+    pub in_flight: InFlight,
+}
+
+impl Session {
+    pub fn new(client: Client, store: Store, profile: impl Into<String>) -> Session {
+        Session {
+            client,
+            store,
+            profile: profile.into(),
+            in_flight: InFlight::default(),
+        }
+    }
+}
+
+/// One run of a long use case: its session, how to cancel it and where progress goes.
+pub struct Operation<'a> {
+    pub session: &'a Session,
+    pub cancel: CancellationToken,
+    pub progress: &'a (dyn Fn(Progress) + Send + Sync),
+}
+
+impl<'a> Operation<'a> {
+    pub fn new(
+        session: &'a Session,
+        cancel: CancellationToken,
+        progress: &'a (dyn Fn(Progress) + Send + Sync),
+    ) -> Operation<'a> {
+        Operation {
+            session,
+            cancel,
+            progress,
+        }
+    }
+
+    fn pipeline(&self) -> Pipeline<'_> {
+        Pipeline {
+            client: &self.session.client,
+            store: &self.session.store,
+            profile: &self.session.profile,
+            cancel: &self.cancel,
+            report: self.progress,
+            in_flight: &self.session.in_flight,
+        }
+    }
+}
