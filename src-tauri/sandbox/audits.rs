@@ -2,8 +2,7 @@
 //! The asynchronous query is `Running` when submitted and `Succeeded` from its first
 //! status read, so clients exercise their polling.
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -13,10 +12,12 @@ use crate::genesys::models::{
     AuditLogMessage, AuditQueryFilter, AuditQueryRequest, AuditQuerySort, AuditRealtimeQueryRequest,
 };
 
+use super::body::{without_nulls, Checked};
 use super::error::{ApiError, ApiResult};
 use super::gate::Caller;
+use super::listing::{decode_cursor, encode_cursor};
+use super::params::Params;
 use super::state::{iso, AuditQueryRecord, Org, SandboxState};
-use super::util::{decode_cursor, encode_cursor, parse_checked, without_nulls, Params};
 use crate::genesys::schema;
 
 fn select(
@@ -78,10 +79,9 @@ fn select(
 pub async fn submit_query(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    Checked(query): Checked<AuditQueryRequest>,
 ) -> ApiResult<Json<Value>> {
     caller.require("audits:audit:view")?;
-    let query: AuditQueryRequest = parse_checked(&schema::AUDIT_QUERY_REQUEST, &body)?;
     let now = state.now();
     let mut org = state.org();
     let results = select(
@@ -129,10 +129,9 @@ pub async fn query_results(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    params: Params,
 ) -> ApiResult<Response> {
     caller.require("audits:audit:view")?;
-    let params = Params::parse(raw.as_deref());
     let page_size = params.number("pageSize", 25, 500)? as usize;
     let expand_user = !params.all_of("expand", schema::AUDIT_EXPAND)?.is_empty();
     let org = state.org();
@@ -174,14 +173,11 @@ pub async fn query_results(
 pub async fn realtime_query(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
-    RawQuery(raw): RawQuery,
-    body: Bytes,
+    params: Params,
+    Checked(query): Checked<AuditRealtimeQueryRequest>,
 ) -> ApiResult<Json<Value>> {
     caller.require("audits:audit:view")?;
-    let params = Params::parse(raw.as_deref());
     let expand_user = !params.all_of("expand", schema::AUDIT_EXPAND)?.is_empty();
-    let query: AuditRealtimeQueryRequest =
-        parse_checked(&schema::AUDIT_REALTIME_QUERY_REQUEST, &body)?;
     let org = state.org();
     let entries = select(
         &org,

@@ -1,8 +1,13 @@
-//! The layer in front of every `/api/v2` route, doing what Genesys's edge does: a
-//! correlation id on every response, bearer-token check, the per-token rate window with
-//! its `inin-ratelimit-*` headers, and (Sandbox only) queued faults and added latency.
-
-use std::time::Duration;
+//! What Genesys's edge does in front of every `/api/v2` route, one middleware layer per
+//! concern, outermost first:
+//!
+//! 1. [`correlation`]: an `ININ-Correlation-Id` on every response, and the Genesys error
+//!    body (whose `contextId` is that id) for every refusal made further in;
+//! 2. [`stats`]: requests served per route;
+//! 3. [`latency`]: added delay (Sandbox control);
+//! 4. [`faults`]: queued broken answers (Sandbox control);
+//! 5. [`authenticate`]: the bearer token, and who is calling;
+//! 6. [`rate_limit`]: the per-token window and its `inin-ratelimit-*` headers.
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
@@ -10,6 +15,8 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::genesys::rate_budget::{HEADER_ALLOWED, HEADER_COUNT, HEADER_RESET};
@@ -55,45 +62,103 @@ impl Caller {
     }
 }
 
-struct RateHeaders {
-    allowed: u32,
-    count: u32,
-    reset_seconds: u64,
+/// The layers of the API routes, in the order above.
+pub fn api_layers(router: Router<SandboxState>, state: &SandboxState) -> Router<SandboxState> {
+    use axum::middleware::from_fn_with_state as layer;
+    router
+        .layer(layer(state.clone(), rate_limit))
+        .layer(layer(state.clone(), authenticate))
+        .layer(layer(state.clone(), faults))
+        .layer(layer(state.clone(), latency))
+        .layer(layer(state.clone(), stats))
+        .layer(axum::middleware::from_fn(correlation))
 }
 
-pub async fn api_gate(
-    State(state): State<SandboxState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// The layers of the login route: its own counter and the correlation id.
+pub fn login_layers(router: Router<SandboxState>, state: &SandboxState) -> Router<SandboxState> {
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_token_request,
+        ))
+        .layer(axum::middleware::from_fn(correlation))
+}
+
+/// Gives the response its correlation id and writes a refusal made further in as the
+/// Genesys error body, so `contextId` always equals the header.
+pub async fn correlation(request: Request, next: Next) -> Response {
     let correlation_id = uuid::Uuid::new_v4().to_string();
+    let mut response = next.run(request).await;
+    if let Some(error) = response.extensions_mut().remove::<ApiError>() {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        response = (status, axum::Json(error.to_json(&correlation_id))).into_response();
+        for (name, value) in headers.iter() {
+            if name != CONTENT_TYPE {
+                response.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&correlation_id) {
+        response.headers_mut().insert(CORRELATION_HEADER, value);
+    }
+    response
+}
+
+async fn stats(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|path| format!("{} {}", request.method(), path.as_str()))
         .unwrap_or_else(|| format!("{} (unmatched)", request.method()));
-    if state.options().record_requests {
-        request = record_body(&state, request, &route).await;
-    }
-    let (fault, latency) = {
-        let mut faults = state.faults();
-        (faults.take_next(), faults.latency)
+    let request = if state.options().record_requests {
+        record_body(&state, request, &route).await
+    } else {
+        request
     };
     {
         let mut org = state.org();
         org.stats.api_requests += 1;
         *org.stats.by_route.entry(route).or_default() += 1;
-        if fault.is_some() {
-            org.stats.faults_served += 1;
-        }
     }
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    if let Some(fault) = fault {
-        return fault_response(fault, &correlation_id);
-    }
+    next.run(request).await
+}
 
+async fn count_token_request(
+    State(state): State<SandboxState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    state.org().stats.token_requests += 1;
+    next.run(request).await
+}
+
+async fn latency(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
+    let delay = state.faults().latency;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    next.run(request).await
+}
+
+async fn faults(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
+    let fault = state.faults().take_next();
+    match fault {
+        Some(fault) => {
+            state.org().stats.faults_served += 1;
+            fault_response(fault)
+        }
+        None => next.run(request).await,
+    }
+}
+
+/// The token the request carries, checked against the ones issued; the caller goes into
+/// the request for the handlers' permission checks.
+async fn authenticate(
+    State(state): State<SandboxState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let bearer = request
         .headers()
         .get(AUTHORIZATION)
@@ -105,84 +170,107 @@ pub async fn api_gate(
         })
         .map(str::to_string);
     let Some(bearer) = bearer else {
-        let error = ApiError::unauthenticated(
+        return ApiError::unauthenticated(
             "authentication.required",
             "No authentication bearer token specified in authorization header.",
-        );
-        return finish(error.into_response(), &correlation_id, None);
+        )
+        .into_response();
     };
-
-    let admitted = {
-        let mut org = state.org();
-        let allowed = state.options().rate_limit_per_minute;
-        let now = Instant::now();
-        match org.tokens.get_mut(&bearer) {
-            None => Err((
-                ApiError::unauthenticated("bad.credentials", "Invalid login credentials."),
-                None,
-            )),
-            Some(token) if token.expires_at <= now => Err((
-                ApiError::unauthenticated("bad.credentials", "Invalid login credentials."),
-                None,
-            )),
-            Some(token) => {
-                if now.duration_since(token.window_started) >= RATE_WINDOW {
-                    token.window_started = now;
-                    token.window_count = 0;
-                }
-                let reset_seconds = (RATE_WINDOW
-                    .saturating_sub(now.duration_since(token.window_started)))
-                .as_secs_f64()
-                .ceil() as u64;
-                let client_id = token.client_id.clone();
-                if token.window_count >= allowed {
-                    org.stats.rate_limited += 1;
-                    let headers = RateHeaders {
-                        allowed,
-                        count: allowed,
-                        reset_seconds,
-                    };
-                    Err((ApiError::rate_limited(reset_seconds.max(1)), Some(headers)))
-                } else {
-                    token.window_count += 1;
-                    let headers = RateHeaders {
-                        allowed,
-                        count: token.window_count,
-                        reset_seconds,
-                    };
-                    let permissions = org
-                        .client(&client_id)
-                        .and_then(|client| client.permissions.clone());
-                    Ok((
-                        Caller {
-                            client_id,
-                            token: bearer.clone(),
-                            permissions,
-                        },
-                        headers,
-                    ))
-                }
-            }
-        }
+    let caller = {
+        let org = state.org();
+        org.tokens
+            .get(&bearer)
+            .filter(|token| token.expires_at > Instant::now())
+            .map(|token| Caller {
+                client_id: token.client_id.clone(),
+                token: bearer.clone(),
+                permissions: org
+                    .client(&token.client_id)
+                    .and_then(|client| client.permissions.clone()),
+            })
     };
-    match admitted {
-        Err((error, headers)) => {
-            let retry_after = (error.status == StatusCode::TOO_MANY_REQUESTS)
-                .then(|| headers.as_ref().map_or(1, |h| h.reset_seconds.max(1)));
-            let mut response = finish(error.into_response(), &correlation_id, headers.as_ref());
-            if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(seconds));
-            }
-            response
-        }
-        Ok((caller, headers)) => {
+    match caller {
+        Some(caller) => {
             request.extensions_mut().insert(caller);
-            let response = next.run(request).await;
-            finish(response, &correlation_id, Some(&headers))
+            next.run(request).await
         }
+        None => ApiError::unauthenticated("bad.credentials", "Invalid login credentials.")
+            .into_response(),
     }
+}
+
+struct RateHeaders {
+    allowed: u32,
+    count: u32,
+    reset_seconds: u64,
+}
+
+impl RateHeaders {
+    fn apply(&self, response: &mut Response) {
+        let headers = response.headers_mut();
+        headers.insert(HEADER_ALLOWED, HeaderValue::from(self.allowed));
+        headers.insert(HEADER_COUNT, HeaderValue::from(self.count));
+        headers.insert(HEADER_RESET, HeaderValue::from(self.reset_seconds));
+    }
+}
+
+/// Counts the request in its token's fixed window; past the allowance it answers 429
+/// with `Retry-After` until the window resets.
+async fn rate_limit(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
+    let Some(token) = request
+        .extensions()
+        .get::<Caller>()
+        .map(|c| c.token.clone())
+    else {
+        return next.run(request).await;
+    };
+    let allowed = state.options().rate_limit_per_minute;
+    let Some((admitted, headers)) = count_in_window(&state, &token, allowed) else {
+        return next.run(request).await;
+    };
+    let mut response = if admitted {
+        next.run(request).await
+    } else {
+        let retry_after = headers.reset_seconds.max(1);
+        let mut refused = ApiError::rate_limited(retry_after).into_response();
+        refused
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        refused
+    };
+    headers.apply(&mut response);
+    response
+}
+
+/// Counts a request against its token's window: whether it is admitted, and the headers
+/// that say where the window stands. `None` when the token is gone.
+fn count_in_window(state: &SandboxState, token: &str, allowed: u32) -> Option<(bool, RateHeaders)> {
+    let mut org = state.org();
+    let now = Instant::now();
+    let record = org.tokens.get_mut(token)?;
+    if now.duration_since(record.window_started) >= RATE_WINDOW {
+        record.window_started = now;
+        record.window_count = 0;
+    }
+    let reset_seconds = (RATE_WINDOW.saturating_sub(now.duration_since(record.window_started)))
+        .as_secs_f64()
+        .ceil() as u64;
+    let admitted = record.window_count < allowed;
+    if admitted {
+        record.window_count += 1;
+    }
+    let count = record.window_count;
+    if !admitted {
+        org.stats.rate_limited += 1;
+    }
+    Some((
+        admitted,
+        RateHeaders {
+            allowed,
+            count,
+            reset_seconds,
+        },
+    ))
 }
 
 /// Keeps a copy of a JSON request body for conformance checks, and hands the request on
@@ -205,42 +293,7 @@ async fn record_body(state: &SandboxState, request: Request, route: &str) -> Req
 
 const MAX_RECORDED_BODY: usize = 4 * 1024 * 1024;
 
-/// A correlation id (and error body) for the login route too.
-pub async fn login_gate(
-    State(state): State<SandboxState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let correlation_id = uuid::Uuid::new_v4().to_string();
-    state.org().stats.token_requests += 1;
-    let response = next.run(request).await;
-    finish(response, &correlation_id, None)
-}
-
-fn finish(mut response: Response, correlation_id: &str, rate: Option<&RateHeaders>) -> Response {
-    if let Some(error) = response.extensions_mut().remove::<ApiError>() {
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        response = (status, axum::Json(error.to_json(correlation_id))).into_response();
-        for (name, value) in headers.iter() {
-            if name != CONTENT_TYPE {
-                response.headers_mut().insert(name.clone(), value.clone());
-            }
-        }
-    }
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(correlation_id) {
-        headers.insert(CORRELATION_HEADER, value);
-    }
-    if let Some(rate) = rate {
-        headers.insert(HEADER_ALLOWED, HeaderValue::from(rate.allowed));
-        headers.insert(HEADER_COUNT, HeaderValue::from(rate.count));
-        headers.insert(HEADER_RESET, HeaderValue::from(rate.reset_seconds));
-    }
-    response
-}
-
-fn fault_response(fault: Fault, correlation_id: &str) -> Response {
+fn fault_response(fault: Fault) -> Response {
     match fault {
         Fault::Status {
             status,
@@ -260,7 +313,7 @@ fn fault_response(fault: Fault, correlation_id: &str) -> Response {
             } else {
                 ApiError::server_error(status)
             };
-            let mut response = finish(error.into_response(), correlation_id, None);
+            let mut response = error.into_response();
             if let Some(seconds) = retry_after {
                 response
                     .headers_mut()
@@ -268,28 +321,24 @@ fn fault_response(fault: Fault, correlation_id: &str) -> Response {
             }
             response
         }
-        Fault::MalformedJson => {
-            let response = (
-                StatusCode::OK,
-                [(CONTENT_TYPE, "application/json")],
-                r#"{"entities": [{"id": "truncated-"#,
-            )
-                .into_response();
-            finish(response, correlation_id, None)
-        }
+        Fault::MalformedJson => (
+            StatusCode::OK,
+            [(CONTENT_TYPE, "application/json")],
+            r#"{"entities": [{"id": "truncated-"#,
+        )
+            .into_response(),
         Fault::DropConnection => {
             let broken = futures::stream::once(async {
                 Err::<bytes::Bytes, std::io::Error>(std::io::Error::other(
                     "connection dropped by fault injection",
                 ))
             });
-            let response = (
+            (
                 StatusCode::OK,
                 [(CONTENT_TYPE, "application/json")],
                 Body::from_stream(broken),
             )
-                .into_response();
-            finish(response, correlation_id, None)
+                .into_response()
         }
     }
 }

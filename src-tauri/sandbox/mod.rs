@@ -16,24 +16,27 @@
 //! ```
 
 mod analytics;
+mod audit_trail;
 mod audits;
+mod body;
 mod control;
 pub mod error;
 pub mod faults;
 mod gate;
+mod listing;
 mod oauth;
+mod params;
 mod routing;
 mod seed;
 pub mod state;
 pub mod traffic;
-mod util;
 mod webdeployments;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{middleware, Router};
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -46,6 +49,13 @@ pub use state::{
 };
 
 use error::ApiError;
+
+/// A state holding the demo org, its simulated clock started now.
+pub fn seeded_state(options: SandboxOptions) -> SandboxState {
+    let clock = state::SimClock::new(options.speed);
+    let org = seed::demo_org(&options, &clock);
+    SandboxState::new(options, clock, org)
+}
 
 /// The whole Sandbox as one axum router.
 pub fn router(state: SandboxState) -> Router {
@@ -147,18 +157,12 @@ pub fn router(state: SandboxState) -> Router {
                 "not.found",
                 "The requested resource was not found.",
             )
-        })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            gate::api_gate,
-        ));
-
-    let login = Router::new()
-        .route("/oauth/token", post(oauth::token))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            gate::login_gate,
-        ));
+        });
+    let api = gate::api_layers(api, &state);
+    let login = gate::login_layers(
+        Router::new().route("/oauth/token", post(oauth::token)),
+        &state,
+    );
 
     let controls = Router::new()
         .route("/sandbox/status", get(control::status))
@@ -193,7 +197,7 @@ impl RunningSandbox {
     /// Binds `127.0.0.1:port` (0 for any free port) and serves in the background.
     pub async fn start(options: SandboxOptions, port: u16) -> std::io::Result<RunningSandbox> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
-        RunningSandbox::serve(listener, SandboxState::new(options))
+        RunningSandbox::serve(listener, seeded_state(options))
     }
 
     /// Serves `state` on an already bound listener.

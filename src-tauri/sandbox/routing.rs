@@ -1,16 +1,18 @@
 //! `/api/v2/routing/queues` (with estimated wait time), `/api/v2/flows` and
 //! `/api/v2/tokens/me`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
+use super::body::without_nulls;
 use super::error::{ApiError, ApiResult};
 use super::gate::Caller;
+use super::listing::number_page;
+use super::params::Params;
 use super::state::SandboxState;
 use super::traffic::{QueueTraffic, MESSAGE};
-use super::util::{number_page, without_nulls, Params};
 use crate::genesys::schema;
 
 /// Genesys's `name` filter: case-insensitive, `*` wildcards at either end.
@@ -38,10 +40,9 @@ fn require_uuid(id: &str) -> ApiResult<()> {
 pub async fn list_queues(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
-    RawQuery(query): RawQuery,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     caller.require("routing:queue:view")?;
-    let params = Params::parse(query.as_deref());
     params.one_of("sortOrder", schema::SORT_ORDERS)?;
     params.all_of("expand", schema::QUEUE_EXPAND)?;
     let ids = params.all("id");
@@ -169,10 +170,9 @@ pub async fn estimated_wait_time(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     caller.require("routing:queue:view")?;
-    let params = Params::parse(query.as_deref());
     Ok(Json(estimate(
         &state,
         &id,
@@ -203,10 +203,9 @@ pub async fn estimated_wait_time_for_media(
 pub async fn list_flows(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
-    RawQuery(query): RawQuery,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     caller.require("architect:flow:view")?;
-    let params = Params::parse(query.as_deref());
     let types = params.all("type");
     if let Some(bad) = types
         .iter()

@@ -235,9 +235,9 @@ pub struct RecordedRequest {
 }
 
 impl SandboxState {
-    pub fn new(options: SandboxOptions) -> SandboxState {
-        let clock = SimClock::new(options.speed);
-        let org = super::seed::demo_org(&options, &clock);
+    /// A state serving `org`, on a simulated clock started at `clock`. The caller seeds
+    /// the org (see [`super::seeded_state`]), so this module knows nothing of the seed.
+    pub fn new(options: SandboxOptions, clock: SimClock, org: Org) -> SandboxState {
         SandboxState {
             inner: Arc::new(Shared {
                 options,

@@ -9,7 +9,7 @@
 //! write rules the contract states.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -18,12 +18,13 @@ use tokio::time::Instant;
 
 use crate::genesys::schema;
 
+use super::audit_trail::{record_audit, text_at, AuditEvent};
+use super::body::{parse_object, without_nulls};
 use super::error::{ApiError, ApiResult};
 use super::gate::Caller;
+use super::listing::cursor_page;
+use super::params::Params;
 use super::state::{iso, ConfigurationRecord, DeploymentRecord, Org, SandboxState, SettleOutcome};
-use super::util::{
-    cursor_page, parse_object, record_audit, text_at, without_nulls, AuditEvent, Params,
-};
 
 const CONFIGURATIONS: &str = "/api/v2/webdeployments/configurations";
 const DEPLOYMENTS: &str = "/api/v2/webdeployments/deployments";
@@ -193,10 +194,9 @@ fn check_push_notification_labels(configuration: &Value, languages: &[&str]) -> 
 pub async fn list_configurations(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
-    RawQuery(query): RawQuery,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:configuration:view")?;
-    let params = Params::parse(query.as_deref());
     let only_published = params.flag("showOnlyPublished")?;
     let org = state.org();
     let drafts = org
@@ -299,10 +299,9 @@ pub async fn list_versions(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:configuration:view")?;
-    let params = Params::parse(query.as_deref());
     let org = state.org();
     let record = org
         .configuration(&id)
@@ -614,10 +613,9 @@ fn settle_outcome(org: &mut Org, id: &str) -> SettleOutcome {
 pub async fn list_deployments(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
-    RawQuery(query): RawQuery,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:deployment:view")?;
-    let params = Params::parse(query.as_deref());
     let expand = params
         .all_of("expand", schema::DEPLOYMENTS_EXPAND)?
         .iter()
@@ -635,10 +633,10 @@ pub async fn get_deployment(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     caller.require("webDeployments:deployment:view")?;
-    Params::parse(query.as_deref()).all_of("expand", schema::DEPLOYMENT_EXPAND)?;
+    params.all_of("expand", schema::DEPLOYMENT_EXPAND)?;
     let org = state.org();
     let record = org
         .deployments

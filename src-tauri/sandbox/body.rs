@@ -1,0 +1,94 @@
+//! Request and response bodies: parsing (checked against the published schema, refused
+//! the way Genesys refuses), the `Checked` extractor, and nulls left out of answers.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::genesys::models::{
+    AuditQueryRequest, AuditRealtimeQueryRequest, ConversationActivityQuery,
+    ConversationAggregationQuery, ConversationQuery, QueueObservationQuery,
+};
+use crate::genesys::schema::{self, Shape};
+
+use super::error::{ApiError, ApiResult};
+
+/// A request model whose body the published schema describes.
+pub trait Described {
+    const SHAPE: &'static Shape;
+}
+
+macro_rules! described {
+    ($($model:ty => $shape:path),+ $(,)?) => {
+        $(impl Described for $model {
+            const SHAPE: &'static Shape = &$shape;
+        })+
+    };
+}
+
+described! {
+    QueueObservationQuery => schema::QUEUE_OBSERVATION_QUERY,
+    ConversationActivityQuery => schema::CONVERSATION_ACTIVITY_QUERY,
+    ConversationQuery => schema::CONVERSATION_QUERY,
+    ConversationAggregationQuery => schema::CONVERSATION_AGGREGATION_QUERY,
+    AuditQueryRequest => schema::AUDIT_QUERY_REQUEST,
+    AuditRealtimeQueryRequest => schema::AUDIT_REALTIME_QUERY_REQUEST,
+}
+
+/// A body parsed into its model after the schema check passed.
+pub struct Checked<T>(pub T);
+
+impl<S: Send + Sync, T: Described + DeserializeOwned> FromRequest<S> for Checked<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> ApiResult<Checked<T>> {
+        let bytes = Bytes::from_request(request, state).await.map_err(|error| {
+            ApiError::bad_request(format!("The request body could not be read: {error}"))
+        })?;
+        parse_checked(T::SHAPE, &bytes).map(Checked)
+    }
+}
+
+/// Parses a body and checks it against the published request schema before anything
+/// reads it: what a real org refuses is refused here the same way.
+pub fn parse_checked<T: serde::de::DeserializeOwned>(shape: &Shape, body: &[u8]) -> ApiResult<T> {
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request(format!(
+            "The request could not be understood by the server due to malformed syntax: {error}"
+        ))
+    })?;
+    schema::check(shape, &value).map_err(ApiError::from)?;
+    serde_json::from_value(value).map_err(|error| {
+        ApiError::bad_request(format!(
+            "The request could not be understood by the server due to malformed syntax: {error}"
+        ))
+    })
+}
+
+/// Parses a JSON object body, answering 400 the way Genesys does for bad syntax.
+pub fn parse_object(body: &[u8]) -> ApiResult<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request(
+            "The request body must be a JSON object.",
+        )),
+        Err(error) => Err(ApiError::bad_request(format!(
+            "The request could not be understood by the server due to malformed syntax: {error}"
+        ))),
+    }
+}
+
+/// Strips nulls recursively: Genesys omits null fields and clients rely on it.
+pub fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}
