@@ -98,16 +98,9 @@ fn series(samples: &[QueueSample], max_points: usize) -> Result<Series, ChartErr
     })
 }
 
-fn draw<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    data: &Series,
-    options: &ChartOptions,
-) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    let fail = |e: &dyn std::fmt::Display| ChartError::Draw(e.to_string());
-    root.fill(&WHITE).map_err(|e| fail(&e))?;
+/// The tops of the wait (left) and waiting (right) axes: the data or the thresholds,
+/// whichever is higher, with headroom.
+fn axis_tops(data: &Series, options: &ChartOptions) -> (f64, f64) {
     let max_wait = data
         .estimated
         .iter()
@@ -123,9 +116,13 @@ where
         .fold(f64::from(options.max_depth.unwrap_or(0)), f64::max)
         .max(5.0)
         * 1.1;
-    let start_ms = data.start_ms;
-    let span = data.end_seconds;
-    let time_label = move |x: &f64| {
+    (max_wait, max_waiting)
+}
+
+/// Local-time labels for seconds since `start_ms`; the date joins them past a day and
+/// a half.
+fn time_labels(start_ms: i64, span: f64) -> impl Fn(&f64) -> String {
+    move |x: &f64| {
         let at = DateTime::<Utc>::from_timestamp_millis(start_ms + (*x * 1000.0) as i64)
             .unwrap_or_default();
         let local = at.with_timezone(&Local);
@@ -134,7 +131,21 @@ where
         } else {
             local.format("%H:%M").to_string()
         }
-    };
+    }
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    data: &Series,
+    options: &ChartOptions,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let fail = |e: &dyn std::fmt::Display| ChartError::Draw(e.to_string());
+    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    let (max_wait, max_waiting) = axis_tops(data, options);
+    let time_label = time_labels(data.start_ms, data.end_seconds);
     let mut chart = ChartBuilder::on(&root)
         .caption(&options.title, ("sans-serif", 20))
         .margin(12)

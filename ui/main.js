@@ -1,6 +1,7 @@
 // The window's shell: navigation, the profile picker, the Sandbox banner, the rate-budget
 // meter and background events. Each screen lives in its own module under js/.
-import { $, $$, call, fill, h, listen, showError, fillChannelSelects } from './js/core.js';
+import { $, $$, fill, h, listen, showError, fillChannelSelects } from './js/core.js';
+import { api } from './js/api.js';
 import * as channels from './js/channels.js';
 import * as editor from './js/editor.js';
 import * as publish from './js/publish.js';
@@ -31,7 +32,7 @@ export const app = {
   },
 
   async refreshChannels() {
-    const overview = await call('load_channels');
+    const overview = await api.loadChannels();
     this.channels = overview.channels;
     fillChannelSelects(this.channels);
     updateBudget(overview.rateBudget);
@@ -40,7 +41,7 @@ export const app = {
   },
 
   async refreshProfiles(view) {
-    const profilesView = view ?? await call('profiles_view');
+    const profilesView = view ?? await api.profilesView();
     this.profile = profilesView.profiles.find((p) => p.active);
     fill($('#profile-select'), profilesView.profiles.map((p) => h('option', { value: p.name, selected: p.active }, p.isSandbox ? `${p.name} (built in)` : p.name)));
     $('#sandbox-banner').hidden = !this.profile?.isSandbox;
@@ -70,7 +71,7 @@ export function updateBudget(budget) {
 async function switchProfile(name) {
   showError(null);
   try {
-    await app.refreshProfiles(await call('activate_profile', { name }));
+    await app.refreshProfiles(await api.activateProfile(name));
     await app.refreshChannels();
     await app.show(app.current === 'editor' || app.current === 'publish' ? 'channels' : app.current);
   } catch (error) {

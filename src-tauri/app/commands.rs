@@ -9,11 +9,12 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::{AppState, CommandError};
+use crate::application::channels::{
+    ChannelInput, CreatedChannel, DeletedChannel, Difference, ImportReport, Overview, Progress,
+    PublishOutcome, VersionDiffs,
+};
+use crate::application::monitoring::Directives;
 use crate::application::ErrorCode;
-use crate::channel::{ChannelInput, CreatedChannel, DeletedChannel, Progress, PublishOutcome};
-use crate::monitor::Directives;
-use crate::overview::Overview;
-use crate::transfer::{Difference, ImportReport, VersionDiffs};
 use crate::workspace::access::ConnectionReport;
 use crate::workspace::{
     ChannelDetail, CheckView, FallbackView, ImportPlan, MetricsView, MonitorView, ProfileForm,

@@ -20,21 +20,15 @@ impl From<AppError> for CommandError {
     }
 }
 
-impl From<crate::genesys::Error> for CommandError {
-    fn from(error: crate::genesys::Error) -> Self {
-        AppError::from(error).into()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn errors_reach_the_ui_as_code_and_message_only() {
-        let error = crate::genesys::Error::from(
-            crate::genesys::Environment::parse("nowhere-1").unwrap_err(),
-        );
+        let Err(error) = crate::application::connection::sandbox("nowhere-1") else {
+            panic!("`nowhere-1` is no environment");
+        };
         let json = serde_json::to_value(CommandError::from(error)).unwrap();
         let keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["code", "message"]);

@@ -11,8 +11,8 @@ use std::sync::Mutex;
 
 use tauri::{Emitter, Manager, Runtime};
 
+use crate::application::profiles::{SecretStore, APP_IDENTIFIER};
 use crate::sandbox::{RunningSandbox, SandboxOptions};
-use crate::secrets::SecretStore;
 use crate::workspace::{EventSink, Locations, Workspace, WorkspaceEvent};
 
 pub use error::CommandError;
@@ -36,7 +36,7 @@ impl AppOptions {
     pub fn from_env() -> AppOptions {
         AppOptions {
             locations: None,
-            keychain_service: crate::profiles::APP_IDENTIFIER.into(),
+            keychain_service: APP_IDENTIFIER.into(),
             files: match std::env::var_os("WEBMSG_DESK_FILE_DIR") {
                 Some(dir) if !dir.is_empty() => FilePicker::Directory(PathBuf::from(dir)),
                 _ => FilePicker::Native,

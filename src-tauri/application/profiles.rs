@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::genesys::{Client, ConnectionConfig};
-pub use crate::profiles::{Profile, ProfileStore};
+pub use crate::profiles::{Profile, ProfileStore, APP_IDENTIFIER};
 pub use crate::secrets::SecretStore;
 
 use super::{AppError, ErrorCode, Result};

@@ -460,41 +460,7 @@ impl Client {
         loop {
             let (token, generation) = self.bearer_token().await?;
             attempts.made += 1;
-            self.inner
-                .api_requests
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let mut builder = self
-                .inner
-                .http
-                .request(request.method.clone(), url.clone())
-                .bearer_auth(token.expose_secret())
-                .header(ACCEPT, "application/json");
-            if let Some(body) = &request.body {
-                builder = builder.header(CONTENT_TYPE, "application/json").json(body);
-            }
-            let started = Instant::now();
-            let exchange = read_exchange(builder.send().await).await;
-            let outcome = match &exchange {
-                Exchange::Answered {
-                    status, headers, ..
-                } => {
-                    self.inner
-                        .budget
-                        .send_modify(|budget| budget.record_headers(headers));
-                    tracing::debug!(
-                        method = %request.method,
-                        path = %request.path,
-                        status = status.as_u16(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "api call"
-                    );
-                    Outcome::Status {
-                        status: status.as_u16(),
-                        retry_after: retry_after(headers),
-                    }
-                }
-                Exchange::Failed { outcome, .. } => *outcome,
-            };
+            let (exchange, outcome) = self.send_once(request, &url, &token).await;
             let decision = retry::decide(
                 &config.retry,
                 request.idempotency,
@@ -502,18 +468,18 @@ impl Client {
                 outcome,
                 fastrand::f64(),
             );
-            match (decision, exchange) {
-                (Decision::RefreshTokenAndRetry, _) => {
+            match decision {
+                Decision::RefreshTokenAndRetry => {
                     attempts.token_refreshed = true;
                     self.refresh_after_unauthorized(generation).await?;
                 }
-                (Decision::WaitForRateLimit(wait), _) => {
+                Decision::WaitForRateLimit(wait) => {
                     attempts.rate_limited += 1;
                     rate_limit_waited += wait;
                     self.note_rate_limit_wait(wait);
                     tokio::time::sleep(wait).await;
                 }
-                (Decision::BackOff(wait), _) => {
+                Decision::BackOff(wait) => {
                     tracing::warn!(
                         method = %request.method,
                         path = %request.path,
@@ -522,61 +488,57 @@ impl Client {
                     );
                     tokio::time::sleep(wait).await;
                 }
-                (
-                    Decision::Finish,
-                    Exchange::Answered {
-                        status,
-                        headers,
-                        body,
-                    },
-                ) if status.is_success() => {
-                    return Ok(ApiResponse {
-                        status,
-                        correlation_id: correlation_id(&headers),
-                        body,
-                    });
-                }
-                (
-                    Decision::Finish,
-                    Exchange::Answered {
-                        status,
-                        headers,
-                        body,
-                    },
-                ) => {
-                    let parsed = serde_json::from_slice::<ErrorBody>(&body)
-                        .ok()
-                        .filter(|parsed| parsed.code.is_some() || parsed.message.is_some());
-                    let excerpt = parsed
-                        .is_none()
-                        .then(|| excerpt(&body))
-                        .filter(|text| !text.is_empty());
-                    return Err(Error::Api {
-                        request: request.label(),
-                        status: status.as_u16(),
-                        correlation_id: correlation_id(&headers)
-                            .or_else(|| parsed.as_ref().and_then(|body| body.context_id.clone())),
-                        body: parsed.map(Box::new),
-                        excerpt,
-                        attempts: attempts.made,
-                        rate_limit_waited,
-                    });
-                }
-                (
-                    Decision::Finish,
-                    Exchange::Failed {
-                        reason, timed_out, ..
-                    },
-                ) => {
-                    return Err(Error::Transport {
-                        request: request.label(),
-                        reason,
-                        attempts: attempts.made,
-                        timed_out,
-                    });
+                Decision::Finish => {
+                    return finish(request, exchange, attempts.made, rate_limit_waited)
                 }
             }
         }
+    }
+
+    /// One exchange with the API: the answer (or failure) and what the retry policy
+    /// needs to know of it. Records the rate-limit headers it carries.
+    async fn send_once(
+        &self,
+        request: &ApiRequest,
+        url: &url::Url,
+        token: &SecretString,
+    ) -> (Exchange, Outcome) {
+        self.inner
+            .api_requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url.clone())
+            .bearer_auth(token.expose_secret())
+            .header(ACCEPT, "application/json");
+        if let Some(body) = &request.body {
+            builder = builder.header(CONTENT_TYPE, "application/json").json(body);
+        }
+        let started = Instant::now();
+        let exchange = read_exchange(builder.send().await).await;
+        let outcome = match &exchange {
+            Exchange::Answered {
+                status, headers, ..
+            } => {
+                self.inner
+                    .budget
+                    .send_modify(|budget| budget.record_headers(headers));
+                tracing::debug!(
+                    method = %request.method,
+                    path = %request.path,
+                    status = status.as_u16(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "api call"
+                );
+                Outcome::Status {
+                    status: status.as_u16(),
+                    retry_after: retry_after(headers),
+                }
+            }
+            Exchange::Failed { outcome, .. } => *outcome,
+        };
+        (exchange, outcome)
     }
 
     /// Runs a call and decodes its JSON body.
@@ -682,6 +644,58 @@ fn join(base: &url::Url, path: &str) -> url::Url {
     );
     url.set_path(&joined);
     url
+}
+
+/// The end of a call the retry policy is done with: the answer, the API's error, or
+/// the transport failure.
+fn finish(
+    request: &ApiRequest,
+    exchange: Exchange,
+    attempts: u32,
+    rate_limit_waited: Duration,
+) -> Result<ApiResponse, Error> {
+    match exchange {
+        Exchange::Answered {
+            status,
+            headers,
+            body,
+        } if status.is_success() => Ok(ApiResponse {
+            status,
+            correlation_id: correlation_id(&headers),
+            body,
+        }),
+        Exchange::Answered {
+            status,
+            headers,
+            body,
+        } => {
+            let parsed = serde_json::from_slice::<ErrorBody>(&body)
+                .ok()
+                .filter(|parsed| parsed.code.is_some() || parsed.message.is_some());
+            let excerpt = parsed
+                .is_none()
+                .then(|| excerpt(&body))
+                .filter(|text| !text.is_empty());
+            Err(Error::Api {
+                request: request.label(),
+                status: status.as_u16(),
+                correlation_id: correlation_id(&headers)
+                    .or_else(|| parsed.as_ref().and_then(|body| body.context_id.clone())),
+                body: parsed.map(Box::new),
+                excerpt,
+                attempts,
+                rate_limit_waited,
+            })
+        }
+        Exchange::Failed {
+            reason, timed_out, ..
+        } => Err(Error::Transport {
+            request: request.label(),
+            reason,
+            attempts,
+            timed_out,
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -59,7 +59,25 @@ pub fn seeded_state(options: SandboxOptions) -> SandboxState {
 
 /// The whole Sandbox as one axum router.
 pub fn router(state: SandboxState) -> Router {
-    let api = Router::new()
+    let api = web_deployment_routes()
+        .merge(other_api_routes())
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not.found",
+                "The requested resource was not found.",
+            )
+        });
+    let api = gate::api_layers(api, &state);
+    let login = gate::login_layers(
+        Router::new().route("/oauth/token", post(oauth::token)),
+        &state,
+    );
+    api.merge(login).merge(control_routes()).with_state(state)
+}
+
+fn web_deployment_routes() -> Router<SandboxState> {
+    Router::new()
         .route(
             "/api/v2/webdeployments/configurations",
             get(webdeployments::list_configurations).post(webdeployments::create_configuration),
@@ -98,6 +116,10 @@ pub fn router(state: SandboxState) -> Router {
             "/api/v2/webdeployments/deployments/{deployment_id}/configurations",
             get(webdeployments::active_configuration),
         )
+}
+
+fn other_api_routes() -> Router<SandboxState> {
+    Router::new()
         .route("/api/v2/routing/queues", get(routing::list_queues))
         .route("/api/v2/routing/queues/{queue_id}", get(routing::get_queue))
         .route(
@@ -151,20 +173,11 @@ pub fn router(state: SandboxState) -> Router {
             "/api/v2/audits/query/{transaction_id}/results",
             get(audits::query_results),
         )
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not.found",
-                "The requested resource was not found.",
-            )
-        });
-    let api = gate::api_layers(api, &state);
-    let login = gate::login_layers(
-        Router::new().route("/oauth/token", post(oauth::token)),
-        &state,
-    );
+}
 
-    let controls = Router::new()
+/// Controls outside the Genesys API: faults, latency, outcomes, traffic, speed, status.
+fn control_routes() -> Router<SandboxState> {
+    Router::new()
         .route("/sandbox/status", get(control::status))
         .route(
             "/sandbox/faults",
@@ -180,9 +193,7 @@ pub fn router(state: SandboxState) -> Router {
             "/sandbox/queues/{queue_id}/traffic",
             post(control::set_traffic),
         )
-        .route("/sandbox/speed", post(control::set_speed));
-
-    api.merge(login).merge(controls).with_state(state)
+        .route("/sandbox/speed", post(control::set_speed))
 }
 
 /// A Sandbox serving on a loopback port until shut down.

@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use crate::genesys::models::{LabelKey, WebDeployment, WebDeploymentConfigurationVersion};
+use crate::genesys::models::{
+    CustomI18nLabels, LabelKey, MessengerSettings, WebDeployment, WebDeploymentConfigurationVersion,
+};
 
 use super::{
     parse_file_size_kb, parse_uuid, AllowedDomain, ChannelName, ContrastReport, Description,
@@ -46,6 +48,23 @@ pub fn check_configuration(configuration: &mut WebDeploymentConfigurationVersion
         }
     }
 
+    let languages = check_languages(configuration, errors);
+    let labels = configuration.custom_i18n_labels.clone();
+    if let Some(messenger) = configuration.messenger.as_mut() {
+        if let Some(contrast) = check_primary_color(messenger, &mut report) {
+            report.contrast = Some(contrast);
+        }
+        check_uploads(messenger, &mut report.errors);
+        check_push_labels(messenger, labels.as_deref(), &languages, &mut report.errors);
+    }
+    report
+}
+
+/// Languages (each supported, none twice) and the default one; returns them normalised.
+fn check_languages(
+    configuration: &mut WebDeploymentConfigurationVersion,
+    errors: &mut ValidationErrors,
+) -> Vec<String> {
     let messenger_enabled = configuration
         .messenger
         .as_ref()
@@ -99,88 +118,96 @@ pub fn check_configuration(configuration: &mut WebDeploymentConfigurationVersion
         None => {}
     }
 
-    if let Some(messenger) = configuration.messenger.as_mut() {
-        if let Some(styles) = messenger.styles.as_mut() {
-            if let Some(color) = &styles.primary_color {
-                if let Some(parsed) =
-                    errors.take("messenger.styles.primaryColor", HexColor::parse(color))
-                {
-                    styles.primary_color = Some(parsed.to_string());
-                    let contrast = ContrastReport::for_primary(parsed);
-                    if !contrast.passes_aa {
-                        report.warnings.push(format!(
-                            "messenger.styles.primaryColor: text on {} has a contrast of {:.2}:1, below WCAG AA (4.5:1); choose a darker or lighter colour",
-                            contrast.primary_color, contrast.ratio
-                        ));
-                    }
-                    report.contrast = Some(contrast);
-                }
+    languages
+}
+
+/// The primary colour, and a warning when white text on it is hard to read.
+fn check_primary_color(
+    messenger: &mut MessengerSettings,
+    report: &mut CheckReport,
+) -> Option<ContrastReport> {
+    let errors = &mut report.errors;
+    let styles = messenger.styles.as_mut()?;
+    let color = styles.primary_color.clone()?;
+    let parsed = errors.take("messenger.styles.primaryColor", HexColor::parse(&color))?;
+    styles.primary_color = Some(parsed.to_string());
+    let contrast = ContrastReport::for_primary(parsed);
+    if !contrast.passes_aa {
+        report.warnings.push(format!(
+            "messenger.styles.primaryColor: text on {} has a contrast of {:.2}:1, below WCAG AA (4.5:1); choose a darker or lighter colour",
+            contrast.primary_color, contrast.ratio
+        ));
+    }
+    Some(contrast)
+}
+
+/// Attachment modes: sizes within the API's range, image types only, at least one mode
+/// when attachments are on.
+fn check_uploads(messenger: &MessengerSettings, errors: &mut ValidationErrors) {
+    if let Some(upload) = messenger.file_upload.as_ref() {
+        for (index, mode) in upload.modes.iter().flatten().enumerate() {
+            if let Some(size) = mode.max_file_size_kb {
+                errors.take(
+                    &format!("messenger.fileUpload.modes[{index}].maxFileSizeKB"),
+                    parse_file_size_kb(size),
+                );
             }
-        }
-        if let Some(upload) = messenger.file_upload.as_ref() {
-            for (index, mode) in upload.modes.iter().flatten().enumerate() {
-                if let Some(size) = mode.max_file_size_kb {
-                    errors.take(
-                        &format!("messenger.fileUpload.modes[{index}].maxFileSizeKB"),
-                        parse_file_size_kb(size),
+            for (type_index, file_type) in mode.file_types.iter().flatten().enumerate() {
+                if !ATTACHMENT_TYPES.contains(&file_type.as_str()) {
+                    errors.push(
+                        format!("messenger.fileUpload.modes[{index}].fileTypes[{type_index}]"),
+                        format!(
+                            "`{file_type}` is not accepted; use {}",
+                            ATTACHMENT_TYPES.join(", ")
+                        ),
                     );
                 }
-                for (type_index, file_type) in mode.file_types.iter().flatten().enumerate() {
-                    if !ATTACHMENT_TYPES.contains(&file_type.as_str()) {
-                        errors.push(
-                            format!("messenger.fileUpload.modes[{index}].fileTypes[{type_index}]"),
-                            format!(
-                                "`{file_type}` is not accepted; use {}",
-                                ATTACHMENT_TYPES.join(", ")
-                            ),
-                        );
-                    }
-                }
-            }
-            if upload.enable_attachments == Some(true)
-                && upload.modes.as_ref().is_none_or(Vec::is_empty)
-            {
-                errors.push("messenger.fileUpload.modes", "attachments are enabled but no file types are allowed; add image/png, image/jpeg or image/gif");
             }
         }
-        let notifications_on = messenger
-            .apps
-            .as_ref()
-            .and_then(|apps| apps.conversations.as_ref())
-            .and_then(|c| c.notifications.as_ref())
-            .and_then(|n| n.enabled)
-            .unwrap_or(false);
-        if notifications_on {
-            for language in &languages {
-                for key in [
-                    LabelKey::PushNotificationTitle,
-                    LabelKey::PushNotificationBody,
-                ] {
-                    let present = configuration
-                        .custom_i18n_labels
-                        .iter()
-                        .flatten()
-                        .any(|labels| {
-                            labels.language.as_deref() == Some(language.as_str())
-                                && labels.localized_labels.iter().flatten().any(|label| {
-                                    label.key.as_ref() == Some(&key)
-                                        && label
-                                            .value
-                                            .as_deref()
-                                            .is_some_and(|v| !v.trim().is_empty())
-                                })
-                        });
-                    if !present {
-                        errors.push(
-                            "customI18nLabels",
-                            format!("push notifications are on, so the {key} label is required for {language}"),
-                        );
-                    }
+        if upload.enable_attachments == Some(true)
+            && upload.modes.as_ref().is_none_or(Vec::is_empty)
+        {
+            errors.push("messenger.fileUpload.modes", "attachments are enabled but no file types are allowed; add image/png, image/jpeg or image/gif");
+        }
+    }
+}
+
+/// With push notifications on, every language needs both push labels.
+fn check_push_labels(
+    messenger: &MessengerSettings,
+    labels: Option<&[CustomI18nLabels]>,
+    languages: &[String],
+    errors: &mut ValidationErrors,
+) {
+    let notifications_on = messenger
+        .apps
+        .as_ref()
+        .and_then(|apps| apps.conversations.as_ref())
+        .and_then(|c| c.notifications.as_ref())
+        .and_then(|n| n.enabled)
+        .unwrap_or(false);
+    if notifications_on {
+        for language in languages {
+            for key in [
+                LabelKey::PushNotificationTitle,
+                LabelKey::PushNotificationBody,
+            ] {
+                let present = labels.unwrap_or_default().iter().any(|labels| {
+                    labels.language.as_deref() == Some(language.as_str())
+                        && labels.localized_labels.iter().flatten().any(|label| {
+                            label.key.as_ref() == Some(&key)
+                                && label.value.as_deref().is_some_and(|v| !v.trim().is_empty())
+                        })
+                });
+                if !present {
+                    errors.push(
+                        "customI18nLabels",
+                        format!("push notifications are on, so the {key} label is required for {language}"),
+                    );
                 }
             }
         }
     }
-    report
 }
 
 /// Checks and normalises a deployment: name, domains, and the ids it points at.

@@ -17,4 +17,6 @@ mod sandbox_contract;
 mod sandbox_lifecycle;
 mod sandbox_schema;
 mod sandbox_traffic;
+mod tidy;
+mod ui_contract;
 mod workspace;

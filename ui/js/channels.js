@@ -1,5 +1,6 @@
 // Channels: every deployment with its status, live version and last publish.
-import { $, busy, call, fill, h, showError, statusBadge, when } from './core.js';
+import { $, busy, fill, h, showError, statusBadge, when } from './core.js';
+import { api } from './api.js';
 
 let app;
 
@@ -22,7 +23,7 @@ function actions(channel) {
 async function remove(button, channel) {
   if (!window.confirm(`Delete “${channel.name}”? A snapshot is saved first; its configuration goes too when nothing else uses it.`)) return;
   await busy(button, async () => {
-    const deleted = await call('delete_channel', { deploymentId: channel.deploymentId });
+    const deleted = await api.deleteChannel(channel.deploymentId);
     await show();
     $('#channels-empty').insertAdjacentElement('beforebegin', h('p', { class: 'ok', role: 'status' }, `Deleted. Snapshot saved to ${deleted.snapshot}`));
   });

@@ -1,6 +1,7 @@
 // The channel editor: the same checks as the CLI on every keystroke, and a live preview
 // of the Messenger launcher and window on a light and a dark page.
-import { $, $$, call, fill, h, showError } from './core.js';
+import { $, $$, fill, h, showError } from './core.js';
+import { api } from './api.js';
 
 let app;
 let mode = 'new';
@@ -129,7 +130,7 @@ export async function show(params = {}) {
   touched.clear();
   $('#editor-status').textContent = '';
   try {
-    options = await call('editor_options');
+    options = await api.editorOptions();
   } catch (error) {
     showError(error);
     return;
@@ -143,7 +144,7 @@ export async function show(params = {}) {
   editing = null;
   if (mode === 'edit') {
     try {
-      editing = await call('channel_detail', { deploymentId: params.deploymentId });
+      editing = await api.channelDetail(params.deploymentId);
       input = { ...DEFAULTS, ...editing.input };
     } catch (error) {
       showError(error);
@@ -168,7 +169,7 @@ function scheduleCheck() {
 async function runCheck() {
   const input = readForm();
   const sequence = ++checkSequence;
-  const report = await call('check_channel', { input });
+  const report = await api.checkChannel(input);
   if (sequence !== checkSequence) return report;
   renderReport(report, input);
   return report;
@@ -284,7 +285,7 @@ async function submit() {
   button.disabled = true;
   $('#editor-status').textContent = 'Saving the draft…';
   try {
-    const diffs = await call('save_draft', { deploymentId: editing.deploymentId, input });
+    const diffs = await api.saveDraft(editing.deploymentId, input);
     await app.show('publish', { deploymentId: editing.deploymentId, diffs, input });
   } catch (error) {
     showError(error);

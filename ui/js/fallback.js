@@ -1,6 +1,7 @@
 // Fallback: rules per channel, the current decision with the numbers behind it, and
 // every switch. The backend notifies the OS when a watch switches a route.
-import { $, busy, call, fill, h, seconds, showError, when } from './core.js';
+import { $, busy, fill, h, seconds, showError, when } from './core.js';
+import { api } from './api.js';
 
 let app;
 let deploymentId = null;
@@ -13,7 +14,7 @@ export function init(shell) {
     busy($('#fb-start'), start);
   });
   $('#fb-stop').addEventListener('click', (event) => busy(event.target, async () => {
-    render(await call('stop_fallback', { deploymentId }));
+    render(await api.stopFallback(deploymentId));
   }));
 }
 
@@ -35,7 +36,7 @@ async function start() {
     primaryQueueId: $('#fb-queue').value,
     fallbackFlowId: $('#fb-flow').value,
   };
-  render(await call('start_fallback', { deploymentId, setup }));
+  render(await api.startFallback(deploymentId, setup));
 }
 
 export async function show(params = {}) {
@@ -46,7 +47,7 @@ export async function show(params = {}) {
   }
   $('#fallback-channel').value = deploymentId;
   try {
-    render(await call('fallback_view', { deploymentId }));
+    render(await api.fallbackView(deploymentId));
   } catch (error) {
     showError(error);
   }

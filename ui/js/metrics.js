@@ -1,6 +1,7 @@
 // Metrics & audit: engagement from the analytics API, uptime from recorded statuses and
 // the change history from the audit API merged with this app's own log.
-import { $, call, fill, h, seconds, showError, when } from './core.js';
+import { $, fill, h, seconds, showError, when } from './core.js';
+import { api } from './api.js';
 
 let app;
 
@@ -17,7 +18,7 @@ export async function show() {
   $('#timeline').hidden = true;
   let view;
   try {
-    view = await call('metrics_view', { deploymentId, since });
+    view = await api.metricsView(deploymentId, since);
   } catch (error) {
     showError(error);
     fill($('#metrics-cards'), []);

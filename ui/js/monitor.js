@@ -1,6 +1,7 @@
 // Queue monitor: one tile per queue with its flags, the selected queue's wait-time graph
 // (rendered by the backend with threshold lines) over a chosen range, and exports.
-import { $, $$, busy, call, fill, h, seconds, showError, when } from './core.js';
+import { $, $$, busy, fill, h, seconds, showError, when } from './core.js';
+import { api } from './api.js';
 
 let app;
 let selected = null;
@@ -23,10 +24,7 @@ const optionalNumber = (id) => ($(id).value === '' ? null : Number($(id).value))
 
 async function saveThresholds() {
   if (!selected) return;
-  await call('set_queue_thresholds', {
-    queueId: selected,
-    thresholds: { maxWaitSeconds: optionalNumber('#th-wait'), maxDepth: optionalNumber('#th-depth'), minAgents: optionalNumber('#th-agents') },
-  });
+  await api.setQueueThresholds(selected, { maxWaitSeconds: optionalNumber('#th-wait'), maxDepth: optionalNumber('#th-depth'), minAgents: optionalNumber('#th-agents') });
   $('#monitor-status').textContent = 'Thresholds saved; the monitor uses them from its next poll.';
   await show();
 }
@@ -34,7 +32,7 @@ async function saveThresholds() {
 async function exportAs(format) {
   const queue = queues.find((q) => q.id === selected);
   if (!queue) return;
-  const written = await call('export_monitor', { queueId: queue.id, queueName: queue.name, rangeMinutes: Number($('#monitor-range').value), format });
+  const written = await api.exportMonitor(queue.id, queue.name, Number($('#monitor-range').value), format);
   if (written) $('#monitor-status').textContent = `Saved ${written.path} (${(written.bytes / 1024).toFixed(1)} KiB).`;
 }
 
@@ -68,7 +66,7 @@ export async function show() {
   if (refreshing) return;
   refreshing = true;
   try {
-    const view = await call('monitor_view', { queueId: selected, rangeMinutes: Number($('#monitor-range').value) });
+    const view = await api.monitorView(selected, Number($('#monitor-range').value));
     queues = view.queues;
     const changedQueue = selected !== view.selected;
     selected = view.selected;

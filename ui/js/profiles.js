@@ -1,6 +1,7 @@
 // Profiles: one per org/region. The secret goes from this form to the OS keychain and is
 // never sent back; "Test connection" shows what each screen needs and what is missing.
-import { $, busy, call, fill, h, showError } from './core.js';
+import { $, busy, fill, h, showError } from './core.js';
+import { api } from './api.js';
 
 let app;
 let regions = [];
@@ -57,7 +58,7 @@ async function save() {
     clientSecret: $('#p-secret').value,
   };
   try {
-    const view = await call('save_profile', { form });
+    const view = await api.saveProfile(form);
     $('#p-secret').value = '';
     render(await app.refreshProfiles(view));
     $('#profile-status').className = 'ok';
@@ -69,7 +70,7 @@ async function save() {
 }
 
 async function open(name) {
-  const view = await call('activate_profile', { name });
+  const view = await api.activateProfile(name);
   await app.refreshProfiles(view);
   render(view);
   await app.refreshChannels();
@@ -77,7 +78,7 @@ async function open(name) {
 
 async function remove(name) {
   if (!window.confirm(`Remove the profile “${name}” and its keychain entry?`)) return;
-  render(await app.refreshProfiles(await call('remove_profile', { name })));
+  render(await app.refreshProfiles(await api.removeProfile(name)));
 }
 
 async function test(name) {
@@ -86,7 +87,7 @@ async function test(name) {
   fill(report, [h('p', { class: 'muted' }, 'Logging in and probing permissions…')]);
   let result;
   try {
-    result = await call('test_connection', { name });
+    result = await api.testConnection(name);
   } catch (error) {
     fill(report, [h('p', { class: 'error-text' }, `Login failed: ${error.message}`)]);
     return;

@@ -1,6 +1,7 @@
 // Publish: the diff of draft ↔ published ↔ live, then a run streamed from the backend
 // with a cancel button and one clear end; versions with rollback.
-import { $, Channel, busy, call, differenceRows, fill, h, operationId, showError, statusBadge, when } from './core.js';
+import { $, Channel, busy, differenceRows, fill, h, operationId, showError, statusBadge, when } from './core.js';
+import { api } from './api.js';
 
 const STAGES = ['validating', 'writingDraft', 'waitingForDraft', 'publishing', 'updatingDeployment', 'waitingForDeployment', 'verifying'];
 const STAGE_LABELS = {
@@ -20,7 +21,7 @@ export function init(shell) {
   $('#publish-go').addEventListener('click', (event) => busy(event.target, () => publish()));
   $('#publish-edit').addEventListener('click', () => app.show('editor', { mode: 'edit', deploymentId }));
   $('#publish-cancel').addEventListener('click', async () => {
-    if (running) await call('cancel_operation', { operation: running });
+    if (running) await api.cancelOperation(running);
     $('#publish-cancel').disabled = true;
   });
 }
@@ -43,8 +44,8 @@ export async function show(params = {}) {
   if (!params.keepRun) $('#publish-run').hidden = true;
   try {
     const [diffs, detail] = await Promise.all([
-      params.diffs ? Promise.resolve(params.diffs) : call('publish_preview', { deploymentId }),
-      call('channel_detail', { deploymentId }),
+      params.diffs ? Promise.resolve(params.diffs) : api.publishPreview(deploymentId),
+      api.channelDetail(deploymentId),
     ]);
     renderDiffs(diffs);
     renderVersions(detail);
@@ -127,7 +128,7 @@ async function runCreate(input) {
   $('#publish-review').hidden = true;
   const { operation, onProgress } = startRun(`Creating ${input.name}`);
   try {
-    const created = await call('create_channel', { input, operation, onProgress });
+    const created = await api.createChannel(input, operation, onProgress);
     finish(created.outcome);
     if (created.deploymentId) {
       await app.refreshChannels();
@@ -142,7 +143,7 @@ async function publish() {
   const name = app.channels.find((c) => c.deploymentId === deploymentId)?.name ?? 'channel';
   const { operation, onProgress } = startRun(`Publishing ${name}`);
   try {
-    const outcome = await call('publish_channel', { deploymentId, input: pendingInput, operation, onProgress });
+    const outcome = await api.publishChannel(deploymentId, pendingInput, operation, onProgress);
     finish(outcome);
     pendingInput = null;
     await app.refreshChannels();
@@ -156,7 +157,7 @@ async function rollback(version) {
   if (!window.confirm(`Publish the content of version ${version} as a new version and move the site to it?`)) return;
   const { operation, onProgress } = startRun(`Rolling back to version ${version}`);
   try {
-    finish(await call('rollback_channel', { deploymentId, version, operation, onProgress }));
+    finish(await api.rollbackChannel(deploymentId, version, operation, onProgress));
     await show({ deploymentId, keepRun: true });
   } catch (error) {
     finish(null, error);

@@ -1,6 +1,7 @@
 // Export / import through the native dialogs. Import shows how queues and flows map onto
 // the open org before anything is written.
-import { $, Channel, busy, call, differenceRows, fill, h, operationId, showError, when } from './core.js';
+import { $, Channel, busy, differenceRows, fill, h, operationId, showError, when } from './core.js';
+import { api } from './api.js';
 
 let app;
 let plan = null;
@@ -28,7 +29,7 @@ async function exportChannel() {
     showError({ message: 'Choose a channel to export.' });
     return;
   }
-  const result = await call('export_channel', { deploymentId: channel.deploymentId, name: channel.name });
+  const result = await api.exportChannel(channel.deploymentId, channel.name);
   const line = $('#export-result');
   if (!result) {
     line.textContent = 'Export cancelled.';
@@ -42,7 +43,7 @@ async function exportChannel() {
 async function compare() {
   const channel = selectedChannel();
   if (!channel) return;
-  const found = await call('diff_file', { deploymentId: channel.deploymentId });
+  const found = await api.diffFile(channel.deploymentId);
   if (!found) return;
   const [path, differences] = found;
   $('#export-result').className = '';
@@ -53,7 +54,7 @@ async function compare() {
 }
 
 async function choose() {
-  plan = await call('choose_import');
+  plan = await api.chooseImport();
   if (!plan) return;
   $('#import-plan').hidden = false;
   $('#import-result').textContent = '';
@@ -70,7 +71,7 @@ async function importPlanned() {
   const result = $('#import-result');
   onProgress.onmessage = (progress) => { result.textContent = `${progress.message}…`; };
   try {
-    const report = await call('import_channel', { path: plan.path, operation: operationId(), onProgress });
+    const report = await api.importChannel(plan.path, operationId(), onProgress);
     result.className = report.outcome.end === 'active' ? 'ok' : 'error';
     result.textContent = report.outcome.end === 'active'
       ? `Imported: ${plan.channel} is Active (version ${report.outcome.version}).`

@@ -1,0 +1,52 @@
+// Every command the backend offers, with its argument names, in one place. Modules call
+// these instead of naming commands; a Rust test checks this list against the commands
+// the app registers and the error codes against `ErrorCode`.
+
+import { call } from './core.js';
+
+/** The codes a failed command's `{code, message}` can carry (`ErrorCode` in Rust). */
+export const ERROR_CODES = [
+  'validation.failed', 'not.found', 'file', 'chart', 'local.store', 'keychain',
+  'keychain.missing', 'invalid.environment', 'profile.not.found', 'profile.file',
+  'profile.invalid', 'profile.exists', 'authentication.failed', 'api',
+  'missing.permissions', 'too.many.requests', 'response.malformed', 'transport.timeout',
+  'transport.failed', 'delete.incomplete', 'internal',
+];
+
+export const api = {
+  // Profiles.
+  profilesView: () => call('profiles_view'),
+  activateProfile: (name) => call('activate_profile', { name }),
+  saveProfile: (form) => call('save_profile', { form }),
+  removeProfile: (name) => call('remove_profile', { name }),
+  testConnection: (name) => call('test_connection', { name }),
+  // Channels.
+  loadChannels: () => call('load_channels'),
+  editorOptions: () => call('editor_options'),
+  checkChannel: (input) => call('check_channel', { input }),
+  channelDetail: (deploymentId) => call('channel_detail', { deploymentId }),
+  createChannel: (input, operation, onProgress) => call('create_channel', { input, operation, onProgress }),
+  saveDraft: (deploymentId, input) => call('save_draft', { deploymentId, input }),
+  publishPreview: (deploymentId) => call('publish_preview', { deploymentId }),
+  publishChannel: (deploymentId, input, operation, onProgress) =>
+    call('publish_channel', { deploymentId, input, operation, onProgress }),
+  rollbackChannel: (deploymentId, version, operation, onProgress) =>
+    call('rollback_channel', { deploymentId, version, operation, onProgress }),
+  deleteChannel: (deploymentId) => call('delete_channel', { deploymentId }),
+  cancelOperation: (operation) => call('cancel_operation', { operation }),
+  // Fallback.
+  fallbackView: (deploymentId) => call('fallback_view', { deploymentId }),
+  startFallback: (deploymentId, setup) => call('start_fallback', { deploymentId, setup }),
+  stopFallback: (deploymentId) => call('stop_fallback', { deploymentId }),
+  // Queue monitor.
+  monitorView: (queueId, rangeMinutes) => call('monitor_view', { queueId, rangeMinutes }),
+  setQueueThresholds: (queueId, thresholds) => call('set_queue_thresholds', { queueId, thresholds }),
+  exportMonitor: (queueId, queueName, rangeMinutes, format) =>
+    call('export_monitor', { queueId, queueName, rangeMinutes, format }),
+  // Metrics, export and import.
+  metricsView: (deploymentId, since) => call('metrics_view', { deploymentId, since }),
+  exportChannel: (deploymentId, name) => call('export_channel', { deploymentId, name }),
+  chooseImport: () => call('choose_import'),
+  importChannel: (path, operation, onProgress) => call('import_channel', { path, operation, onProgress }),
+  diffFile: (deploymentId) => call('diff_file', { deploymentId }),
+};
