@@ -91,6 +91,49 @@ pub struct ChannelRouting {
     pub fallback_flow_name: Option<String>,
 }
 
+/// What this app did, as its own log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalActionKind {
+    Create,
+    Publish,
+    Rollback,
+    Delete,
+    Import,
+    FallbackSwitch,
+}
+
+impl LocalActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocalActionKind::Create => "Create",
+            LocalActionKind::Publish => "Publish",
+            LocalActionKind::Rollback => "Rollback",
+            LocalActionKind::Delete => "Delete",
+            LocalActionKind::Import => "Import",
+            LocalActionKind::FallbackSwitch => "FallbackSwitch",
+        }
+    }
+}
+
+/// What an action changed, named as the audit API's web deployment entity types are, so
+/// the two logs merge into one history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditedEntity {
+    Deployment,
+    Configuration,
+    ConfigurationVersion,
+}
+
+impl AuditedEntity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditedEntity::Deployment => "Deployment",
+            AuditedEntity::Configuration => "Configuration",
+            AuditedEntity::ConfigurationVersion => "ConfigurationVersion",
+        }
+    }
+}
+
 /// One entry of the local action log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

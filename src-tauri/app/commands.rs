@@ -13,7 +13,7 @@ use crate::application::channels::{
     ChannelInput, CreatedChannel, DeletedChannel, Difference, ImportReport, Overview, Progress,
     PublishOutcome, VersionDiffs,
 };
-use crate::application::monitoring::Directives;
+use crate::application::monitoring::{Directives, ExportFormat};
 use crate::application::ErrorCode;
 use crate::workspace::access::ConnectionReport;
 use crate::workspace::{
@@ -265,15 +265,7 @@ pub async fn export_monitor<R: Runtime>(
     range_minutes: u32,
     format: String,
 ) -> Result<Option<WrittenFile>> {
-    let extension = match format.as_str() {
-        "png" | "svg" | "csv" => format.as_str(),
-        other => {
-            return Err(CommandError {
-                code: ErrorCode::ValidationFailed,
-                message: format!("export as png, svg or csv, not `{other}`"),
-            })
-        }
-    };
+    let extension = ExportFormat::parse(&format)?.extension();
     let name = format!(
         "{}-wait-{range_minutes}min.{extension}",
         file_stem(&queue_name)

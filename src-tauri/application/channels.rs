@@ -1,6 +1,7 @@
 //! Channel use cases: check, create, edit, publish, roll back, delete, status and
 //! versions, export (one or all), import (plan, then do), and diffs.
 
+use crate::store::{AuditedEntity, LocalActionKind};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use super::{AppError, ErrorCode, Operation, Result, Session};
 
 pub use crate::channel::{
     ChannelInput, CreatedChannel, DeleteProgress, DeletedChannel, Progress, PublishOptions,
-    PublishOutcome, Stage,
+    PublishOutcome, Stage, ValidChannel,
 };
 pub use crate::overview::Overview;
 pub use crate::transfer::{
@@ -27,7 +28,14 @@ pub use crate::validate::{parse_uuid, CheckReport};
 
 /// The checks every front end shows, run before any request.
 pub fn check(input: &ChannelInput) -> CheckReport {
-    input.check().0
+    input.report()
+}
+
+/// The channel once every check passes; otherwise the same problems [`check`] lists.
+pub fn parse(input: &ChannelInput) -> Result<ValidChannel> {
+    input
+        .parse()
+        .map_err(|report| channel::ChannelError::Invalid(report.errors).into())
 }
 
 /// Checks a file: an exported channel (it has `schemaVersion`) or a JSON channel
@@ -96,15 +104,15 @@ pub async fn editor_options(session: &Session) -> Result<EditorOptions> {
     })
 }
 
-/// A channel to create and how long to wait for it.
+/// A checked channel to create and how long to wait for it.
 #[derive(Debug, Clone)]
 pub struct CreateChannel {
-    pub input: ChannelInput,
+    pub channel: ValidChannel,
     pub options: PublishOptions,
 }
 
 pub async fn create(operation: &Operation<'_>, request: &CreateChannel) -> Result<CreatedChannel> {
-    Ok(channel::create_channel(&operation.pipeline(), &request.input, &request.options).await?)
+    Ok(channel::create_channel(&operation.pipeline(), &request.channel, &request.options).await?)
 }
 
 /// The configuration a deployment serves.
@@ -154,8 +162,8 @@ pub async fn publish(
     channel::log_action(
         &session.store,
         &session.profile,
-        "Publish",
-        "Deployment",
+        LocalActionKind::Publish,
+        AuditedEntity::Deployment,
         &request.deployment_id,
         Some(&deployment.name),
         serde_json::json!({"outcome": outcome}),
@@ -187,14 +195,11 @@ pub async fn save_draft(
     deployment_id: &str,
     input: &ChannelInput,
 ) -> Result<VersionDiffs> {
-    let (report, edited, _) = input.check();
-    if !report.is_valid() {
-        return Err(channel::ChannelError::Invalid(report.errors).into());
-    }
+    let edited = parse(input)?;
     let configuration_id = configuration_of(session, deployment_id).await?;
     let configurations = session.client.configurations();
     let current = configurations.draft(&configuration_id).await?;
-    let merged = channel::merge_onto(&current, &edited)
+    let merged = channel::merge_onto(&current, edited.configuration())
         .map_err(|e| AppError::invalid(format!("could not merge the edit into the draft: {e}")))?;
     configurations
         .update_draft(&configuration_id, &merged)

@@ -99,6 +99,35 @@ pub fn chart_svg(samples: &[QueueSample], options: &ChartOptions) -> Result<Stri
     chart::render_svg(samples, options).map_err(|e| AppError::new(ErrorCode::Chart, e.to_string()))
 }
 
+/// What a history export is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Png,
+    Svg,
+    Csv,
+}
+
+impl ExportFormat {
+    pub fn parse(text: &str) -> Result<ExportFormat> {
+        match text {
+            "png" => Ok(ExportFormat::Png),
+            "svg" => Ok(ExportFormat::Svg),
+            "csv" => Ok(ExportFormat::Csv),
+            other => Err(AppError::invalid(format!(
+                "export as png, svg or csv, not `{other}`"
+            ))),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Png => "png",
+            ExportFormat::Svg => "svg",
+            ExportFormat::Csv => "csv",
+        }
+    }
+}
+
 /// Writes samples as `.csv`, or the chart as `.svg` or `.png`, by the file's extension,
 /// atomically; returns the bytes written.
 pub fn export_history(path: &Path, samples: &[QueueSample], options: &ChartOptions) -> Result<u64> {

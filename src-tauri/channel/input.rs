@@ -159,8 +159,35 @@ impl ChannelInput {
         }
     }
 
+    /// Every problem at once, with warnings and the contrast check: what the editor and
+    /// `channel validate` show, from the same rules [`ChannelInput::parse`] applies.
+    pub fn report(&self) -> CheckReport {
+        self.checked().0
+    }
+
+    /// The channel, once every local check passes; otherwise every problem.
+    pub fn parse(&self) -> Result<ValidChannel, CheckReport> {
+        let (report, configuration, deployment) = self.checked();
+        if !report.is_valid() {
+            return Err(report);
+        }
+        Ok(ValidChannel {
+            configuration,
+            deployment,
+            queue: self.queue.trim().to_string(),
+            flow: self.flow.trim().to_string(),
+            fallback_flow: self
+                .fallback_flow
+                .as_deref()
+                .map(str::trim)
+                .filter(|flow| !flow.is_empty())
+                .map(str::to_string),
+            report,
+        })
+    }
+
     /// All local checks at once, including the input's own (queue and flow given).
-    pub fn check(
+    fn checked(
         &self,
     ) -> (
         CheckReport,
@@ -225,6 +252,47 @@ impl ChannelInput {
     }
 }
 
+/// A channel that passed every local check: its models as they will be written
+/// (normalised), the routing it names, and what the check warned about. Only
+/// [`ChannelInput::parse`] makes one, so whatever holds one holds a checked channel.
+#[derive(Debug, Clone)]
+pub struct ValidChannel {
+    configuration: WebDeploymentConfigurationVersion,
+    deployment: WebDeployment,
+    queue: String,
+    flow: String,
+    fallback_flow: Option<String>,
+    report: CheckReport,
+}
+
+impl ValidChannel {
+    pub fn configuration(&self) -> &WebDeploymentConfigurationVersion {
+        &self.configuration
+    }
+
+    pub fn deployment(&self) -> &WebDeployment {
+        &self.deployment
+    }
+
+    /// The primary queue, by name or id.
+    pub fn queue(&self) -> &str {
+        &self.queue
+    }
+
+    /// The inbound message flow, by name or id.
+    pub fn flow(&self) -> &str {
+        &self.flow
+    }
+
+    pub fn fallback_flow(&self) -> Option<&str> {
+        self.fallback_flow.as_deref()
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        &self.report.warnings
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,10 +311,16 @@ mod tests {
 
     #[test]
     fn a_complete_input_checks_clean_and_defaults_the_language() {
-        let (report, configuration, deployment) = input().check();
-        assert!(report.is_valid(), "{:?}", report.errors);
-        assert_eq!(configuration.default_language.as_deref(), Some("en-us"));
-        assert_eq!(deployment.allowed_domains.unwrap(), ["www.example.com"]);
+        let valid = input().parse().unwrap();
+        assert!(valid.warnings().is_empty());
+        assert_eq!(
+            valid.configuration().default_language.as_deref(),
+            Some("en-us")
+        );
+        assert_eq!(
+            valid.deployment().allowed_domains.as_deref().unwrap(),
+            ["www.example.com"]
+        );
     }
 
     #[test]
@@ -260,7 +334,7 @@ mod tests {
             launcher_visibility: Some("Maybe".into()),
             ..input()
         };
-        let (report, _, _) = bad.check();
+        let report = bad.parse().unwrap_err();
         assert_eq!(
             report.errors.fields(),
             [
@@ -276,11 +350,11 @@ mod tests {
 
     #[test]
     fn notifications_on_without_labels_are_refused() {
-        let (report, _, _) = ChannelInput {
+        let report = ChannelInput {
             notifications: Some(true),
             ..input()
         }
-        .check();
+        .report();
         assert_eq!(
             report.errors.fields(),
             ["customI18nLabels", "customI18nLabels"]
@@ -291,6 +365,6 @@ mod tests {
             notification_body: Some("Tap to read".into()),
             ..input()
         };
-        assert!(with_labels.check().0.is_valid());
+        assert!(with_labels.parse().is_ok());
     }
 }

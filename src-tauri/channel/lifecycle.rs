@@ -9,13 +9,14 @@ use crate::genesys::models::{
     DeploymentConfigurationRef, DeploymentFlowRef, WebDeploymentConfigurationVersion,
 };
 use crate::genesys::Client;
-use crate::store::{timestamp, ChannelRouting, LocalAction, Store};
+use crate::store::{timestamp, AuditedEntity, ChannelRouting, LocalAction, LocalActionKind, Store};
+use crate::validate::{check_configuration, check_deployment, CheckReport};
 
 use super::publish::{
     deployment_settled, wait_for_draft, PublishOptions, PublishOutcome, Run, Stage,
 };
 use super::resolve::{pick_flow, resolve_queue};
-use super::{ChannelError, ChannelInput, Pipeline};
+use super::{ChannelError, Pipeline, ValidChannel};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,8 +35,8 @@ pub struct CreatedChannel {
 pub fn log_action(
     store: &Store,
     profile: &str,
-    action: &str,
-    entity_type: &str,
+    action: LocalActionKind,
+    entity: AuditedEntity,
     entity_id: &str,
     name: Option<&str>,
     details: serde_json::Value,
@@ -43,8 +44,8 @@ pub fn log_action(
     let entry = LocalAction {
         at: timestamp(chrono::Utc::now()),
         profile: profile.to_string(),
-        action: action.to_string(),
-        entity_type: entity_type.to_string(),
+        action: action.as_str().to_string(),
+        entity_type: entity.as_str().to_string(),
         entity_id: entity_id.to_string(),
         entity_name: name.map(str::to_string),
         details,
@@ -54,33 +55,30 @@ pub fn log_action(
     }
 }
 
-/// Validates, resolves the queue and flows, creates the configuration, publishes it and
+/// Resolves the channel's queue and flows, creates the configuration, publishes it and
 /// creates the deployment, waiting for it to be Active.
 pub async fn create_channel(
     pipeline: &Pipeline<'_>,
-    input: &ChannelInput,
+    channel: &ValidChannel,
     options: &PublishOptions,
 ) -> Result<CreatedChannel, ChannelError> {
     // Boxed: the pipeline's state is large and callers should not carry it inline.
-    Box::pin(create_channel_inner(pipeline, input, options)).await
+    Box::pin(create_channel_inner(pipeline, channel, options)).await
 }
 
 async fn create_channel_inner(
     pipeline: &Pipeline<'_>,
-    input: &ChannelInput,
+    channel: &ValidChannel,
     options: &PublishOptions,
 ) -> Result<CreatedChannel, ChannelError> {
     let client = pipeline.client;
-    let (checked, configuration, mut deployment) = input.check();
-    if !checked.is_valid() {
-        return Err(ChannelError::Invalid(checked.errors));
-    }
-    let queue = resolve_queue(client, &input.queue).await?;
+    let configuration = channel.configuration().clone();
+    let mut deployment = channel.deployment().clone();
+    let queue = resolve_queue(client, channel.queue()).await?;
     let flows = client.flows().list_inbound_message_flows().await?;
-    let flow = pick_flow(&flows, &input.flow)?;
-    let fallback = input
-        .fallback_flow
-        .as_deref()
+    let flow = pick_flow(&flows, channel.flow())?;
+    let fallback = channel
+        .fallback_flow()
         .map(|name| pick_flow(&flows, name))
         .transpose()?;
     deployment.flow = Some(DeploymentFlowRef {
@@ -96,22 +94,41 @@ async fn create_channel_inner(
         fallback_flow_id: fallback.as_ref().and_then(|f| f.id.clone()),
         fallback_flow_name: fallback.as_ref().and_then(|f| f.name.clone()),
     };
-    let models = ChannelModels {
-        configuration,
-        deployment,
-        routing: &routing,
-    };
+    let models = ChannelModels::checked(configuration, deployment, &routing)
+        .map_err(|report| ChannelError::Invalid(report.errors))?;
     let mut created = create_from_models(pipeline, models, options).await?;
-    created.warnings = checked.warnings;
+    created.warnings = channel.warnings().to_vec();
     Ok(created)
 }
 
-/// A checked configuration and deployment to create, and the routing to record once the
-/// deployment has an id.
+/// A configuration and deployment that passed the local checks, to create as they are,
+/// and the routing to record once the deployment has an id. Only
+/// [`ChannelModels::checked`] makes one.
 pub struct ChannelModels<'a> {
-    pub configuration: WebDeploymentConfigurationVersion,
-    pub deployment: crate::genesys::models::WebDeployment,
-    pub routing: &'a (dyn Fn(&str) -> ChannelRouting + Send + Sync),
+    configuration: WebDeploymentConfigurationVersion,
+    deployment: crate::genesys::models::WebDeployment,
+    routing: &'a (dyn Fn(&str) -> ChannelRouting + Send + Sync),
+}
+
+impl<'a> ChannelModels<'a> {
+    /// Checks the models on copies (normalising is for judging) and keeps them as given:
+    /// what is written is exactly what was passed, a `#7A1FA2` stays `#7A1FA2`.
+    pub fn checked(
+        configuration: WebDeploymentConfigurationVersion,
+        deployment: crate::genesys::models::WebDeployment,
+        routing: &'a (dyn Fn(&str) -> ChannelRouting + Send + Sync),
+    ) -> Result<ChannelModels<'a>, CheckReport> {
+        let mut report = check_configuration(&mut configuration.clone());
+        report.merge(check_deployment(&mut deployment.clone()));
+        if !report.is_valid() {
+            return Err(report);
+        }
+        Ok(ChannelModels {
+            configuration,
+            deployment,
+            routing,
+        })
+    }
 }
 
 /// Creates checked models: configuration, draft wait, publish, deployment, wait.
@@ -143,8 +160,8 @@ async fn create_from_models_inner(
     log_action(
         store,
         profile,
-        "Create",
-        "Configuration",
+        LocalActionKind::Create,
+        AuditedEntity::Configuration,
         &configuration_id,
         Some(&configuration.name),
         serde_json::json!({}),
@@ -173,8 +190,8 @@ async fn create_from_models_inner(
     log_action(
         store,
         profile,
-        "Publish",
-        "ConfigurationVersion",
+        LocalActionKind::Publish,
+        AuditedEntity::ConfigurationVersion,
         &configuration_id,
         Some(&configuration.name),
         serde_json::json!({"version": version}),
@@ -193,8 +210,8 @@ async fn create_from_models_inner(
     log_action(
         store,
         profile,
-        "Create",
-        "Deployment",
+        LocalActionKind::Create,
+        AuditedEntity::Deployment,
         &deployment_id,
         Some(&deployment.name),
         serde_json::json!({"flow": routing.primary_flow_name, "queue": routing.primary_queue_name}),
@@ -272,8 +289,8 @@ async fn rollback_inner(
     log_action(
         store,
         profile,
-        "Rollback",
-        "Deployment",
+        LocalActionKind::Rollback,
+        AuditedEntity::Deployment,
         deployment_id,
         Some(&deployment.name),
         serde_json::json!({"toContentOf": to_version, "outcome": outcome}),
@@ -352,8 +369,8 @@ pub async fn delete_channel(
     log_action(
         store,
         profile,
-        "Delete",
-        "Deployment",
+        LocalActionKind::Delete,
+        AuditedEntity::Deployment,
         deployment_id,
         Some(&deployment.name),
         log_details.clone(),
@@ -380,8 +397,8 @@ pub async fn delete_channel(
         log_action(
             store,
             profile,
-            "Delete",
-            "Configuration",
+            LocalActionKind::Delete,
+            AuditedEntity::Configuration,
             &configuration_id,
             configuration_name.as_deref(),
             log_details,

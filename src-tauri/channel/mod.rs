@@ -9,7 +9,7 @@ mod publish;
 mod resolve;
 
 pub use edit::merge_onto;
-pub use input::ChannelInput;
+pub use input::{ChannelInput, ValidChannel};
 pub use lifecycle::{
     create_channel, create_from_models, delete_channel, log_action, rollback, versions,
     ChannelModels, CreatedChannel, DeleteProgress, DeleteRequest, DeletedChannel,

@@ -412,7 +412,7 @@ async fn create(
     let mut options = options(wait.unwrap_or(120));
     options.wait_for_deployment = wait.is_some();
     let request = CreateChannel {
-        input: channel.input(),
+        channel: use_case::parse(&channel.input())?,
         options,
     };
     let created = use_case::create(&operation(connected), &request).await?;

@@ -5,6 +5,7 @@
 //! and it never switches while the deployment is being published (in this process) or is
 //! `Pending` (anywhere). Every switch is logged with the numbers that caused it.
 
+use crate::store::{AuditedEntity, LocalActionKind};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -255,8 +256,8 @@ impl FallbackRunner {
             log_action(
                 &self.store,
                 &settings.profile,
-                "FallbackSwitch",
-                "Deployment",
+                LocalActionKind::FallbackSwitch,
+                AuditedEntity::Deployment,
                 &settings.deployment_id,
                 None,
                 serde_json::json!({"to": record.to_route, "flowId": target_flow, "reason": reason, "sample": sample_json}),

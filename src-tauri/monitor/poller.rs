@@ -63,6 +63,40 @@ pub struct FlagChange {
     pub after: Flags,
 }
 
+/// Where a followed conversation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TrackingState {
+    /// In the queue: it has a position.
+    Waiting,
+    /// Seen waiting before, gone now (answered or abandoned).
+    Left,
+    /// Never seen waiting in this queue.
+    NotSeen,
+}
+
+impl TrackingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackingState::Waiting => "waiting",
+            TrackingState::Left => "left",
+            TrackingState::NotSeen => "notSeen",
+        }
+    }
+}
+
+impl PartialEq<&str> for TrackingState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for TrackingState {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
 /// Where a tracked conversation is.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -73,7 +107,7 @@ pub struct Tracking {
     pub estimated_wait_seconds: Option<i64>,
     pub waited_seconds: Option<i64>,
     /// `waiting`, `left` (answered or abandoned) or `notSeen`.
-    pub state: String,
+    pub state: TrackingState,
     /// Share of position changes that moved down or stayed (1.0 is perfect).
     pub position_accuracy: Option<f64>,
     /// First estimate minus the wait that actually happened, once it left the queue.
@@ -390,15 +424,15 @@ impl Poller {
                     .map(|r| r.estimated_wait_time_seconds);
                 let track = &mut self.track;
                 track.first_estimate = track.first_estimate.or(estimate);
-                "waiting"
+                TrackingState::Waiting
             }
             None if track.last_position.is_some() => {
                 if track.left_after.is_none() {
                     track.left_after = track.arrived.map(|arrived| (now - arrived).num_seconds());
                 }
-                "left"
+                TrackingState::Left
             }
-            None => "notSeen",
+            None => TrackingState::NotSeen,
         };
         let track = &self.track;
         Ok(Tracking {
@@ -408,7 +442,7 @@ impl Poller {
             waited_seconds: track
                 .left_after
                 .or_else(|| track.arrived.map(|a| (now - a).num_seconds())),
-            state: state.into(),
+            state,
             position_accuracy: (track.transitions > 0)
                 .then(|| f64::from(track.good_transitions) / f64::from(track.transitions)),
             estimate_error_seconds: track

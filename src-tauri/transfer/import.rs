@@ -1,6 +1,7 @@
 //! Importing an exported channel into any profile: check it, map its flows and queue by
 //! name onto the target org, then create and publish it.
 
+use crate::store::{AuditedEntity, LocalActionKind};
 use serde::Serialize;
 
 use crate::channel::{
@@ -121,17 +122,14 @@ async fn import_channel_inner(
         fallback_flow_id: mapped("flow", "fallback").map(|m| m.to_id.clone()),
         fallback_flow_name: mapped("flow", "fallback").map(|m| m.name.clone()),
     };
-    let models = ChannelModels {
-        configuration,
-        deployment,
-        routing: &routing,
-    };
+    let models = ChannelModels::checked(configuration, deployment, &routing)
+        .map_err(|report| ChannelError::Invalid(report.errors))?;
     let created = crate::channel::create_from_models(pipeline, models, options).await?;
     crate::channel::log_action(
         store,
         profile,
-        "Import",
-        "Deployment",
+        LocalActionKind::Import,
+        AuditedEntity::Deployment,
         created.deployment_id.as_deref().unwrap_or_default(),
         Some(&document.deployment.name),
         serde_json::json!({"sourceDeployment": document.deployment.id, "source": document.source, "mapping": mapping}),

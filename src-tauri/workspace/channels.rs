@@ -46,11 +46,11 @@ impl Workspace {
         report: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<CreatedChannel> {
         let session = self.session();
-        let guard = self.begin_operation(operation);
         let request = CreateChannel {
-            input: input.clone(),
+            channel: use_case::parse(input)?,
             options: PublishOptions::default(),
         };
+        let guard = self.begin_operation(operation);
         let run = Operation::new(&session.app, guard.token.clone(), report);
         use_case::create(&run, &request).await
     }

@@ -53,7 +53,7 @@ async fn create_support_channel(
             report: &quiet(),
             in_flight: &InFlight::default(),
         },
-        &support_channel(name),
+        &support_channel(name).parse().unwrap(),
         &PublishOptions::default(),
     )
     .await
@@ -115,7 +115,7 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
         languages: vec!["en".into()],
         ..support_channel("")
     };
-    let (report, _, _) = bad.check();
+    let report = bad.report();
     assert_eq!(
         report.errors.fields(),
         [
@@ -130,20 +130,9 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
     let served_before = org_a.status().await["stats"]["apiRequests"]
         .as_u64()
         .unwrap();
-    let refused = channel::create_channel(
-        &Pipeline {
-            client: &org_a.client,
-            store: &store,
-            profile: "Org A",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
-        &bad,
-        &PublishOptions::default(),
-    )
-    .await;
-    assert!(matches!(refused, Err(ChannelError::Invalid(_))));
+    // A channel that fails its checks cannot be made into one create accepts.
+    let refused = bad.parse();
+    assert!(matches!(refused, Err(report) if !report.is_valid()));
     assert_eq!(
         org_a.status().await["stats"]["apiRequests"]
             .as_u64()
@@ -162,7 +151,7 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
             report: &quiet(),
             in_flight: &InFlight::default(),
         },
-        &support_channel("Support site"),
+        &support_channel("Support site").parse().unwrap(),
         &PublishOptions::default(),
     )
     .await

@@ -57,7 +57,7 @@ async fn app_workload(app: &TestApp) {
             report: &quiet(),
             in_flight: &InFlight::default(),
         },
-        &shop(),
+        &shop().parse().unwrap(),
         &options,
     )
     .await
