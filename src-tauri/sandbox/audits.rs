@@ -12,7 +12,7 @@ use crate::genesys::models::{
     AuditLogMessage, AuditQueryFilter, AuditQueryRequest, AuditQuerySort, AuditRealtimeQueryRequest,
 };
 
-use super::body::{without_nulls, Checked};
+use super::body::{parse_interval, without_nulls, Checked};
 use super::error::{ApiError, ApiResult};
 use super::gate::Caller;
 use super::listing::{decode_cursor, encode_cursor};
@@ -27,20 +27,7 @@ fn select(
     filters: &[AuditQueryFilter],
     sort: &[AuditQuerySort],
 ) -> ApiResult<Vec<AuditLogMessage>> {
-    let invalid = || {
-        ApiError::invalid_field(
-            "invalid.date",
-            "interval",
-            format!("Interval [{interval}] is not valid; expected start/end in ISO-8601."),
-        )
-    };
-    let (start, end) = interval.split_once('/').ok_or_else(invalid)?;
-    let parse = |t: &str| {
-        chrono::DateTime::parse_from_rfc3339(t)
-            .map(|d| d.with_timezone(&chrono::Utc))
-            .map_err(|_| invalid())
-    };
-    let (start, end) = (parse(start)?, parse(end)?);
+    let (start, end) = parse_interval(interval)?;
     let mut entries: Vec<AuditLogMessage> = org
         .audit
         .iter()

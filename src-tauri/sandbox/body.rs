@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -91,4 +92,26 @@ pub fn without_nulls(value: Value) -> Value {
         Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
         other => other,
     }
+}
+
+/// Parses an interval `start/end` (the schema has checked its shape; this reads it).
+pub fn parse_interval(interval: &str) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let invalid = || {
+        ApiError::invalid_field(
+            "invalid.date",
+            "interval",
+            format!("Interval [{interval}] is not valid; expected start/end in ISO-8601."),
+        )
+    };
+    let (start, end) = interval.split_once('/').ok_or_else(invalid)?;
+    let parse = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| invalid())
+    };
+    let (start, end) = (parse(start)?, parse(end)?);
+    if end <= start {
+        return Err(invalid());
+    }
+    Ok((start, end))
 }

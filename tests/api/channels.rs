@@ -18,7 +18,7 @@ use webmsg_desk::sandbox::{Fault, SandboxOptions, FALLBACK_FLOW_NAME, PRIMARY_FL
 use webmsg_desk::store::Store;
 use webmsg_desk::transfer::{self, ExportAllOptions};
 
-use crate::helpers::{spawn_sandbox, spawn_sandbox_with, test_options, TestApp};
+use crate::helpers::{pipeline, spawn_sandbox, spawn_sandbox_with, test_options, TestApp};
 
 fn support_channel(name: &str) -> ChannelInput {
     ChannelInput {
@@ -143,14 +143,7 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
 
     // Create → publish → Active.
     let created = channel::create_channel(
-        &Pipeline {
-            client: &org_a.client,
-            store: &store,
-            profile: "Org A",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&org_a.client, &store, "Org A", &cancel, &quiet()),
         &support_channel("Support site").parse().unwrap(),
         &PublishOptions::default(),
     )
@@ -306,14 +299,7 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
         Some(FALLBACK_FLOW_NAME)
     );
     let imported = transfer::import_channel(
-        &Pipeline {
-            client: &org_b.client,
-            store: &store_b,
-            profile: "Org B",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&org_b.client, &store_b, "Org B", &cancel, &quiet()),
         &document,
         &PublishOptions::default(),
     )
@@ -455,14 +441,13 @@ async fn publish_times_out_after_deadline_saying_where_it_was_left() {
         ..PublishOptions::default()
     };
     let outcome = channel::publish_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &CancellationToken::new(),
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(
+            &app.client,
+            &store,
+            "t",
+            &CancellationToken::new(),
+            &quiet(),
+        ),
         channel::PublishRequest {
             configuration_id: configuration_id.clone(),
             deployment_id: deployment_id.clone(),
@@ -565,14 +550,7 @@ async fn a_rate_limit_storm_while_polling_slows_the_poll_but_the_publish_complet
     app.control("/sandbox/faults/latency", json!({"ms": 0}))
         .await;
     let outcome = channel::publish_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &CancellationToken::new(),
-            report: &report,
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &CancellationToken::new(), &report),
         channel::PublishRequest {
             configuration_id: configuration_id.clone(),
             deployment_id: deployment_id.clone(),
@@ -624,14 +602,7 @@ async fn rollback_republishes_an_earlier_versions_content() {
         .unwrap()
         .primary_color = Some("#b00020".into());
     let second = channel::publish_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &cancel, &quiet()),
         channel::PublishRequest {
             configuration_id: configuration_id.clone(),
             deployment_id: deployment_id.clone(),
@@ -656,14 +627,7 @@ async fn rollback_republishes_an_earlier_versions_content() {
     );
 
     let rolled = channel::rollback(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &cancel, &quiet()),
         &deployment_id,
         "1",
         &PublishOptions::default(),
@@ -733,14 +697,7 @@ async fn delete_takes_a_snapshot_first_that_can_be_imported_back() {
     let snapshot = transfer::read_document(deleted.snapshot.as_ref().unwrap()).unwrap();
     assert_eq!(snapshot.deployment.name, "Short-lived");
     let restored = transfer::import_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &cancel, &quiet()),
         &snapshot,
         &PublishOptions::default(),
     )
@@ -796,14 +753,13 @@ async fn import_refuses_an_invalid_file_and_names_unknown_flows() {
         .unwrap();
     document.routing.flows[0].name = Some("A flow that does not exist".into());
     let error = transfer::import_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &CancellationToken::new(),
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(
+            &app.client,
+            &store,
+            "t",
+            &CancellationToken::new(),
+            &quiet(),
+        ),
         &document,
         &PublishOptions::default(),
     )
@@ -826,14 +782,13 @@ async fn import_refuses_an_invalid_file_and_names_unknown_flows() {
         .primary_color = Some("#12".into());
     let configurations_before = app.status().await["configurations"].clone();
     let invalid = transfer::import_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &CancellationToken::new(),
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(
+            &app.client,
+            &store,
+            "t",
+            &CancellationToken::new(),
+            &quiet(),
+        ),
         &document,
         &PublishOptions::default(),
     )

@@ -7,6 +7,26 @@ use serde_json::Value;
 use webmsg_desk::genesys::{Client, ConnectionConfig, Environment};
 use webmsg_desk::sandbox::{RunningSandbox, SandboxOptions, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 
+/// A pipeline context for calling the channel functions directly; each gets its own
+/// in-flight set, as each session does.
+pub fn pipeline<'a>(
+    client: &'a Client,
+    store: &'a webmsg_desk::store::Store,
+    profile: &'a str,
+    cancel: &'a tokio_util::sync::CancellationToken,
+    report: &'a (dyn Fn(webmsg_desk::channel::Progress) + Send + Sync),
+) -> webmsg_desk::channel::Pipeline<'a> {
+    webmsg_desk::channel::Pipeline {
+        client,
+        store,
+        profile,
+        cancel,
+        report,
+        // A few bytes per call, for the length of a test process.
+        in_flight: Box::leak(Box::default()),
+    }
+}
+
 pub struct TestApp {
     pub sandbox: RunningSandbox,
     pub client: Client,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
-use webmsg_desk::channel::{self, ChannelError, InFlight, Pipeline, PublishOptions};
+use webmsg_desk::channel::{self, ChannelError, PublishOptions};
 use webmsg_desk::fallback::{FallbackRules, FallbackRunner, RunnerMode, RunnerSettings};
 use webmsg_desk::metrics::{self, Period};
 use webmsg_desk::monitor::callbacks::Callbacks;
@@ -16,7 +16,7 @@ use webmsg_desk::sandbox::{BLENDED_QUEUE_NAME, PRIMARY_FLOW_NAME};
 use webmsg_desk::store::Store;
 use webmsg_desk::transfer;
 
-use crate::helpers::{spawn_sandbox, TestApp};
+use crate::helpers::{pipeline, spawn_sandbox, TestApp};
 
 /// What the Sandbox itself holds for a queue's web messages and calls.
 struct Truth {
@@ -351,14 +351,13 @@ async fn export_import_export_changes_no_value_of_a_rich_configuration() {
         .await
         .unwrap();
     let imported = transfer::import_channel(
-        &Pipeline {
-            client: &org_b.client,
-            store: &store,
-            profile: "b",
-            cancel: &CancellationToken::new(),
-            report: &|_| {},
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(
+            &org_b.client,
+            &store,
+            "b",
+            &CancellationToken::new(),
+            &|_| {},
+        ),
         &first,
         &PublishOptions::default(),
     )

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
-use webmsg_desk::channel::{self, ChannelInput, InFlight, Pipeline, PublishOptions};
+use webmsg_desk::channel::{self, ChannelInput, PublishOptions};
 use webmsg_desk::fallback::{
     FallbackRules, FallbackRunner, FallbackState, Route, RunnerMode, RunnerSettings,
 };
@@ -20,7 +20,7 @@ use webmsg_desk::sandbox::{SandboxOptions, FALLBACK_FLOW_NAME, PRIMARY_FLOW_NAME
 use webmsg_desk::store::Store;
 use webmsg_desk::transfer;
 
-use crate::helpers::{spawn_sandbox_with, test_options, TestApp};
+use crate::helpers::{pipeline, spawn_sandbox_with, test_options, TestApp};
 use crate::official_sdk::run_sdk_script;
 
 fn quiet() -> impl Fn(channel::Progress) + Send + Sync {
@@ -49,14 +49,7 @@ async fn app_workload(app: &TestApp) {
     let cancel = CancellationToken::new();
     let options = PublishOptions::default();
     let created = channel::create_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &cancel, &quiet()),
         &shop().parse().unwrap(),
         &options,
     )
@@ -74,14 +67,7 @@ async fn app_workload(app: &TestApp) {
         .unwrap();
     draft.description = Some("Edited".into());
     channel::publish_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &cancel, &quiet()),
         channel::PublishRequest {
             configuration_id: configuration_id.clone(),
             deployment_id: deployment_id.clone(),
@@ -94,14 +80,7 @@ async fn app_workload(app: &TestApp) {
     app.control("/sandbox/deployments/outcome", json!({"outcome": "Error"}))
         .await;
     channel::publish_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &cancel, &quiet()),
         channel::PublishRequest {
             configuration_id: configuration_id.clone(),
             deployment_id: deployment_id.clone(),
@@ -112,14 +91,7 @@ async fn app_workload(app: &TestApp) {
     .await
     .unwrap();
     channel::rollback(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &cancel, &quiet()),
         &deployment_id,
         "1",
         &options,
@@ -223,14 +195,7 @@ async fn app_workload(app: &TestApp) {
         .await
         .unwrap();
     let imported = transfer::import_channel(
-        &Pipeline {
-            client: &app.client,
-            store: &store,
-            profile: "t",
-            cancel: &cancel,
-            report: &quiet(),
-            in_flight: &InFlight::default(),
-        },
+        &pipeline(&app.client, &store, "t", &cancel, &quiet()),
         &document,
         &options,
     )

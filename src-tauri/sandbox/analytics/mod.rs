@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 
 use crate::genesys::models::{AnalyticsFilter, AnalyticsPredicate};
 
-use super::error::{ApiError, ApiResult};
 use super::state::Org;
 use super::traffic::{CompletedConversation, MESSAGE};
 
+pub(super) use super::body::parse_interval;
 pub use activity::conversation_activity;
 pub use aggregates::conversation_aggregates;
 pub use details::conversation_details;
@@ -79,28 +79,6 @@ pub(super) fn address_from(media_type: &str) -> &'static str {
         "email" => "customer@example.com",
         _ => "webmessaging-guest",
     }
-}
-
-/// Parses `start/end`.
-pub(super) fn parse_interval(interval: &str) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let invalid = || {
-        ApiError::invalid_field(
-            "invalid.date",
-            "interval",
-            format!("Interval [{interval}] is not valid; expected start/end in ISO-8601."),
-        )
-    };
-    let (start, end) = interval.split_once('/').ok_or_else(invalid)?;
-    let parse = |text: &str| {
-        DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| invalid())
-    };
-    let (start, end) = (parse(start)?, parse(end)?);
-    if end <= start {
-        return Err(invalid());
-    }
-    Ok((start, end))
 }
 
 /// Every conversation the org has seen: finished, in progress and waiting.
