@@ -1,5 +1,7 @@
 //! Exports every channel of a Sandbox org seeded with N channels, at a given per-token
-//! rate limit, and prints wall time, requests, share of the rate budget used and 429s.
+//! rate limit, and prints wall time, requests, 429s, and the ratio to the window floor:
+//! `(⌈requests / (allowed × (1 − reserve))⌉ − 1) × window`, the least time a client that
+//! keeps its reserve can take when each window is spent the moment it opens.
 //!
 //! `cargo bench --bench export_all -- [--channels 500] [--rate-limit 300] [--concurrency 16]`
 
@@ -43,10 +45,7 @@ async fn main() -> anyhow::Result<()> {
         &client,
         &store,
         folder.path(),
-        &ExportAllOptions {
-            concurrency,
-            ..ExportAllOptions::default()
-        },
+        &ExportAllOptions { concurrency },
         &|done, total| {
             if done % 100 == 0 || done == total {
                 eprintln!("  {done}/{total}");
@@ -61,12 +60,21 @@ async fn main() -> anyhow::Result<()> {
         summary.files.len()
     );
     println!("  requests made:             {}", summary.requests);
+    let reserve = webmsg_desk::genesys::pacer::PacerSettings::default().reserve;
+    let per_window = (f64::from(rate_limit) * (1.0 - reserve)).floor();
+    let windows = (summary.requests as f64 / per_window).ceil();
+    let floor = ((windows - 1.0) * 60.0).max(0.0);
     println!(
-        "  ideal at the limit:        {:.1} s",
-        summary.requests as f64 / f64::from(rate_limit) * 60.0
+        "  window floor:              {floor:.1} s ({windows} windows of {per_window} requests)"
     );
+    if floor > 0.0 {
+        println!(
+            "  ratio to the floor:        {:.3}",
+            summary.wall_seconds / floor
+        );
+    }
     println!(
-        "  rate budget used:          {:.1} %",
+        "  requests/min over limit:   {:.1} %",
         summary.budget_used.unwrap_or(0.0) * 100.0
     );
     println!(

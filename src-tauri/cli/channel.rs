@@ -538,10 +538,7 @@ async fn export_all(
             eprintln!("exported {done}/{total}");
         }
     };
-    let options = ExportAllOptions {
-        concurrency,
-        ..ExportAllOptions::default()
-    };
+    let options = ExportAllOptions { concurrency };
     let summary = use_case::export_all(&connected.session, out, &options, &progress).await?;
     print(connected.output, &summary, || {
         format!(

@@ -149,12 +149,13 @@ impl FallbackRunner {
             detail_metrics: None,
             ..Default::default()
         };
-        let response = self.client.analytics().queue_observations(&query).await?;
+        // Sampling is background work; a switch goes out as interactive work, first.
+        let sampler = self.client.background();
+        let response = sampler.analytics().queue_observations(&query).await?;
         let mut sample =
             sample_from_observations(&response, &self.settings.primary_queue_id, self.now());
         if self.settings.use_estimated_wait {
-            let estimate = self
-                .client
+            let estimate = sampler
                 .queues()
                 .estimated_wait_time(&self.settings.primary_queue_id, None)
                 .await?;

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::error::{Error, ErrorBody, OAuthErrorBody, RequestLabel};
+use super::pacer::{Pacer, PacerSettings, Priority};
 use super::rate_budget::{RateBudget, HEADER_CORRELATION_ID};
 use super::region::Environment;
 use super::retry::{self, Attempts, Decision, Idempotency, Outcome, RetryPolicy};
@@ -39,6 +40,8 @@ pub struct ConnectionConfig {
     /// Per-exchange timeout (connect + response).
     pub request_timeout: Duration,
     pub user_agent: String,
+    /// How background work spends the rate window (the reserve it leaves).
+    pub pacing: PacerSettings,
 }
 
 impl ConnectionConfig {
@@ -54,6 +57,7 @@ impl ConnectionConfig {
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
             user_agent: format!("webmsg-desk/{}", env!("CARGO_PKG_VERSION")),
+            pacing: PacerSettings::default(),
         }
     }
 }
@@ -91,6 +95,7 @@ struct Inner {
     budget: watch::Sender<RateBudget>,
     token_requests: Mutex<u64>,
     api_requests: std::sync::atomic::AtomicU64,
+    pacer: Pacer,
 }
 
 /// A connection to one Genesys Cloud org. Cheap to clone; clones share the token and
@@ -98,6 +103,7 @@ struct Inner {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    priority: Priority,
 }
 
 /// One API call as the area modules describe it.
@@ -233,6 +239,7 @@ impl Client {
             timed_out: false,
         })?;
         let (budget, _) = watch::channel(RateBudget::default());
+        let pacing = config.pacing;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -241,12 +248,29 @@ impl Client {
                 budget,
                 token_requests: Mutex::new(0),
                 api_requests: std::sync::atomic::AtomicU64::new(0),
+                pacer: Pacer::new(pacing),
             }),
+            priority: Priority::Interactive,
         })
     }
 
     pub fn environment(&self) -> &Environment {
         &self.inner.config.environment
+    }
+
+    /// The same connection for background work (exports, the monitor, fallback
+    /// watches): it shares the rate window with every other user of the client, leaves
+    /// the reserve to interactive work, and waits for the reset instead of meeting 429s.
+    pub fn background(&self) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            priority: Priority::Background,
+        }
+    }
+
+    /// The pacer's view of the rate window: (allowed, used, in flight).
+    pub fn rate_window(&self) -> (Option<u32>, u32, u32) {
+        self.inner.pacer.state()
     }
 
     pub fn client_id(&self) -> &str {
@@ -460,7 +484,11 @@ impl Client {
         loop {
             let (token, generation) = self.bearer_token().await?;
             attempts.made += 1;
+            let permit = self.inner.pacer.acquire(self.priority).await;
             let (exchange, outcome) = self.send_once(request, &url, &token).await;
+            if let Exchange::Answered { headers, .. } = &exchange {
+                permit.answered(headers);
+            }
             let decision = retry::decide(
                 &config.retry,
                 request.idempotency,

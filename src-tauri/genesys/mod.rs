@@ -14,6 +14,7 @@ pub mod api;
 pub mod client;
 pub mod error;
 pub mod models;
+pub mod pacer;
 pub mod paging;
 pub mod rate_budget;
 pub mod region;

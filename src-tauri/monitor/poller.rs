@@ -189,7 +189,7 @@ impl Poller {
         }
         let states = queues.iter().map(|_| QueueState::default()).collect();
         Ok(Poller {
-            client,
+            client: client.background(),
             store,
             queues,
             settings,

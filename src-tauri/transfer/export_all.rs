@@ -1,17 +1,16 @@
 //! Exporting every channel of an org: one file per channel plus an index, as fast as
 //! the org's rate budget allows and no faster.
 //!
-//! Requests are paced by a GCRA limiter (governor) set just under the per-token limit the
-//! server reports, so the budget is used almost fully while 429s stay rare; the few that
-//! still happen are waited out by the client and never reach the user.
+//! Requests go through the client's background pacer: each rate window is spent up to
+//! its reserve as fast as the server answers, then the export waits for the reset. A
+//! 429 never decides when to stop; the rare one (another tool on the same token) is
+//! waited out by the client and never reaches the user.
 
-use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use governor::{Quota, RateLimiter};
 use serde::Serialize;
 
 use crate::channel::ChannelError;
@@ -24,16 +23,11 @@ use super::{document_for, write_atomically, write_document, Source};
 pub struct ExportAllOptions {
     /// Requests in flight at once.
     pub concurrency: usize,
-    /// Share of the reported per-minute limit to pace at.
-    pub budget_share: f64,
 }
 
 impl Default for ExportAllOptions {
     fn default() -> Self {
-        ExportAllOptions {
-            concurrency: 16,
-            budget_share: 0.985,
-        }
+        ExportAllOptions { concurrency: 16 }
     }
 }
 
@@ -86,6 +80,7 @@ pub async fn export_all(
     options: &ExportAllOptions,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> Result<ExportSummary, ChannelError> {
+    let client = &client.background();
     let started = Instant::now();
     let requests_before = client.api_requests();
     let limited_before = client.rate_budget().rate_limited_responses;
@@ -93,26 +88,16 @@ pub async fn export_all(
         ChannelError::File(format!("could not create {}: {e}", directory.display()))
     })?;
 
-    // The first request tells us the budget; pace everything after it.
+    // The first answer tells the pacer the budget; it paces everything after it.
     let me = client.tokens().me().await?;
     let allowed = client.rate_budget().allowed.unwrap_or(300).max(1);
-    let per_minute = ((f64::from(allowed) * options.budget_share).floor() as u32).max(1);
-    let burst = (allowed / 100).max(1);
-    let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN))
-        .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
-    let limiter = RateLimiter::direct(quota);
-
     let source = Source {
         environment: client.environment().as_setting(),
         organization_id: me.organization.as_ref().and_then(|o| o.id.clone()),
         organization_name: me.organization.as_ref().and_then(|o| o.name.clone()),
     };
-    let deployments = crate::genesys::paging::collect_cursor(|cursor| {
-        let limiter = &limiter;
-        async move {
-            limiter.until_ready().await;
-            client.deployments().list_page(100, cursor.as_deref()).await
-        }
+    let deployments = crate::genesys::paging::collect_cursor(|cursor| async move {
+        client.deployments().list_page(100, cursor.as_deref()).await
     })
     .await?;
     let total = deployments.len();
@@ -120,9 +105,8 @@ pub async fn export_all(
     progress(0, total);
     let results: Vec<_> = stream::iter(deployments)
         .map(|deployment| {
-            let (limiter, source, done) = (&limiter, source.clone(), &done);
+            let (source, done) = (source.clone(), &done);
             async move {
-                limiter.until_ready().await;
                 let id = deployment.id.clone().unwrap_or_default();
                 let name = deployment.name.clone();
                 let result = document_for(client, store, source, deployment).await;

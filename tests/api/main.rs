@@ -11,6 +11,7 @@ mod helpers;
 mod keychain;
 mod monitor;
 mod official_sdk;
+mod pacing;
 mod real_shapes;
 mod request_conformance;
 mod sandbox_contract;
