@@ -75,13 +75,46 @@ fn chart_figures() -> anyhow::Result<()> {
     let png_ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
     let unreduced = ChartOptions {
         max_points: usize::MAX,
+        max_svg_bytes: usize::MAX,
         ..options.clone()
     };
+    let dark = ChartOptions {
+        theme: webmsg_desk::chart::Theme::Dark,
+        ..options.clone()
+    };
+    std::fs::write(folder.join("day-dark.svg"), render_svg(&samples, &dark)?)?;
+    std::fs::write(folder.join("day-dark.png"), render_png(&samples, &dark)?)?;
+    // The same shapes over other ranges: 15 min and 1 h of 5-second samples, a week
+    // of 35-second samples.
+    let week: Vec<_> = samples
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, mut sample)| {
+            sample.at_ms = 1_700_000_000_000 + i as i64 * 35_000;
+            sample
+        })
+        .collect();
+    for (name, slice) in [
+        ("15min", &samples[..180]),
+        ("1h", &samples[..720]),
+        ("7d", &week[..]),
+    ] {
+        let options = ChartOptions {
+            title: format!("{name} of samples"),
+            ..options.clone()
+        };
+        std::fs::write(
+            folder.join(format!("{name}.png")),
+            render_png(slice, &options)?,
+        )?;
+    }
     let full_svg = render_svg(&samples, &unreduced)?;
     std::fs::write(folder.join("day.svg"), &svg)?;
     std::fs::write(folder.join("day.png"), &png)?;
     println!(
-        "chart of 17,280 points per series (3 series, LTTB to {} points):",
+        "chart of 17,280 points per series (3 series, LTTB to the {} KiB budget, at most {} points):",
+        options.max_svg_bytes / 1024,
         options.max_points
     );
     println!(

@@ -1,11 +1,18 @@
 //! Wait-time charts of a queue: estimated (smoothed) and longest wait in seconds on the
 //! left axis, waiting conversations on the right, threshold lines for the directives,
-//! and a time axis in local time. Long ranges are downsampled with LTTB, which keeps the
-//! shape and the peaks, so a day of 5-second samples renders fast and small.
+//! and a time axis in local time, in a light or a dark theme, as SVG or PNG.
+//!
+//! Time ticks fall on round local times chosen from the range (seconds, minutes, hours,
+//! days) and are labelled at that resolution, so no two labels read the same. Each
+//! series is downsampled with LTTB (which keeps the shape and the peaks) to what fits
+//! the SVG byte budget, so a day of 5-second samples renders small and fast.
 
 use std::path::Path;
 
 use chrono::{DateTime, Local, Utc};
+use plotters::chart::DualCoordChartContext;
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -18,8 +25,11 @@ pub struct ChartOptions {
     pub title: String,
     pub max_wait_seconds: Option<u64>,
     pub max_depth: Option<u32>,
-    /// Points per series after downsampling.
+    /// Points per series at most, after downsampling.
     pub max_points: usize,
+    /// Size the SVG should stay within; series get fewer points to fit.
+    pub max_svg_bytes: usize,
+    pub theme: Theme,
 }
 
 impl Default for ChartOptions {
@@ -31,6 +41,54 @@ impl Default for ChartOptions {
             max_wait_seconds: None,
             max_depth: None,
             max_points: 1200,
+            max_svg_bytes: 56 * 1024,
+            theme: Theme::Light,
+        }
+    }
+}
+
+/// Light for light pages and paper, dark for dark windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+struct Palette {
+    background: RGBColor,
+    text: RGBColor,
+    grid: RGBColor,
+    axis: RGBColor,
+    estimated: RGBColor,
+    longest: RGBColor,
+    waiting: RGBColor,
+    threshold: RGBColor,
+}
+
+impl Theme {
+    fn palette(self) -> Palette {
+        match self {
+            Theme::Light => Palette {
+                background: WHITE,
+                text: RGBColor(32, 34, 38),
+                grid: RGBColor(228, 232, 238),
+                axis: RGBColor(90, 94, 102),
+                estimated: RGBColor(31, 95, 168),
+                longest: RGBColor(196, 92, 0),
+                waiting: RGBColor(110, 110, 120),
+                threshold: RGBColor(190, 30, 45),
+            },
+            Theme::Dark => Palette {
+                background: RGBColor(24, 26, 30),
+                text: RGBColor(228, 230, 234),
+                grid: RGBColor(54, 58, 66),
+                axis: RGBColor(160, 165, 172),
+                estimated: RGBColor(112, 172, 240),
+                longest: RGBColor(245, 152, 64),
+                waiting: RGBColor(170, 172, 180),
+                threshold: RGBColor(242, 96, 108),
+            },
         }
     }
 }
@@ -119,18 +177,60 @@ fn axis_tops(data: &Series, options: &ChartOptions) -> (f64, f64) {
     (max_wait, max_waiting)
 }
 
-/// Local-time labels for seconds since `start_ms`; the date joins them past a day and
-/// a half.
-fn time_labels(start_ms: i64, span: f64) -> impl Fn(&f64) -> String {
-    move |x: &f64| {
-        let at = DateTime::<Utc>::from_timestamp_millis(start_ms + (*x * 1000.0) as i64)
-            .unwrap_or_default();
-        let local = at.with_timezone(&Local);
-        if span > 36.0 * 3600.0 {
-            local.format("%d %b %H:%M").to_string()
+/// Round tick steps in seconds, smallest first.
+const TICK_STEPS: &[i64] = &[
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200,
+    86_400, 172_800, 604_800,
+];
+const MAX_TICKS: i64 = 8;
+
+/// Time ticks: positions (whole seconds since `start_ms`) on round local times, and the
+/// step between them.
+fn time_ticks(start_ms: i64, span_seconds: f64) -> (Vec<i64>, i64) {
+    let span = span_seconds.max(1.0);
+    let step = TICK_STEPS
+        .iter()
+        .copied()
+        .find(|step| span / *step as f64 <= MAX_TICKS as f64)
+        .unwrap_or(604_800);
+    let start = DateTime::<Utc>::from_timestamp_millis(start_ms).unwrap_or_default();
+    let offset = i64::from(start.with_timezone(&Local).offset().local_minus_utc());
+    let start_local_ms = start_ms + offset * 1000;
+    let step_ms = step * 1000;
+    let first_local_ms = start_local_ms.div_euclid(step_ms) * step_ms
+        + if start_local_ms.rem_euclid(step_ms) == 0 {
+            0
         } else {
-            local.format("%H:%M").to_string()
-        }
+            step_ms
+        };
+    let ticks = (0..)
+        // Rounded up to the whole second, so the label's time is the round one.
+        .map(|n| (first_local_ms + n * step_ms - start_local_ms + 999) / 1000)
+        .take_while(|at| *at as f64 <= span)
+        .collect();
+    (ticks, step)
+}
+
+/// The label format for ticks `step` seconds apart over a range of `span` seconds: fine
+/// enough that ticks never share a label.
+fn tick_format(step: i64, span: f64) -> &'static str {
+    if step < 60 {
+        "%H:%M:%S"
+    } else if step < 86_400 && span > 86_400.0 {
+        "%a %H:%M"
+    } else if step < 86_400 {
+        "%H:%M"
+    } else {
+        "%a %d %b"
+    }
+}
+
+/// Local-time labels for seconds since `start_ms`.
+fn time_labels(start_ms: i64, step: i64, span: f64) -> impl Fn(&i64) -> String {
+    let format = tick_format(step, span);
+    move |x: &i64| {
+        let at = DateTime::<Utc>::from_timestamp_millis(start_ms + x * 1000).unwrap_or_default();
+        at.with_timezone(&Local).format(format).to_string()
     }
 }
 
@@ -143,41 +243,83 @@ where
     DB::ErrorType: 'static,
 {
     let fail = |e: &dyn std::fmt::Display| ChartError::Draw(e.to_string());
-    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    let colors = options.theme.palette();
+    root.fill(&colors.background).map_err(|e| fail(&e))?;
     let (max_wait, max_waiting) = axis_tops(data, options);
-    let time_label = time_labels(data.start_ms, data.end_seconds);
+    let (ticks, step) = time_ticks(data.start_ms, data.end_seconds);
+    let end = data.end_seconds.ceil() as i64;
+    let time_label = time_labels(data.start_ms, step, data.end_seconds);
+    let text = |size: u32| ("sans-serif", size).into_font().color(&colors.text);
     let mut chart = ChartBuilder::on(&root)
-        .caption(&options.title, ("sans-serif", 20))
+        .caption(&options.title, text(20))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(56)
         .right_y_label_area_size(48)
-        .build_cartesian_2d(0.0..data.end_seconds, 0.0..max_wait)
+        .build_cartesian_2d((0..end).with_key_points(ticks.clone()), 0.0..max_wait)
         .map_err(|e| fail(&e))?
-        .set_secondary_coord(0.0..data.end_seconds, 0.0..max_waiting);
+        .set_secondary_coord((0..end).with_key_points(ticks), 0.0..max_waiting);
     chart
         .configure_mesh()
         .x_desc("local time")
         .y_desc("wait (s)")
         .x_label_formatter(&time_label)
         .y_label_formatter(&|value| format!("{value:.0}"))
-        .x_labels(8)
-        .light_line_style(RGBColor(235, 238, 242))
+        .y_labels(6)
+        .max_light_lines(0)
+        .bold_line_style(colors.grid)
+        .axis_style(colors.axis)
+        .label_style(text(12))
+        .axis_desc_style(text(13))
         .draw()
         .map_err(|e| fail(&e))?;
     chart
         .configure_secondary_axes()
         .y_desc("waiting")
+        .y_labels(6)
+        .y_label_formatter(&|value| format!("{value:.0}"))
+        .axis_style(colors.axis)
+        .label_style(text(12))
+        .axis_desc_style(text(13))
         .draw()
         .map_err(|e| fail(&e))?;
 
-    let estimated_color = RGBColor(31, 95, 168);
-    let longest_color = RGBColor(214, 106, 0);
-    let waiting_color = RGBColor(110, 110, 120);
-    let threshold_color = RGBColor(190, 30, 45);
+    draw_lines(&mut chart, data, options, &colors)?;
+    chart
+        .configure_series_labels()
+        .background_style(colors.background.mix(0.85))
+        .border_style(colors.grid)
+        .label_font(text(12))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(|e| fail(&e))?;
+    root.present().map_err(|e| fail(&e))
+}
+
+/// The time axis: whole seconds since the first sample, ticked on round local times.
+type Plane = Cartesian2d<WithKeyPoints<RangedCoordi64>, RangedCoordf64>;
+
+/// The three series and the threshold lines, each with its legend entry.
+fn draw_lines<DB: DrawingBackend>(
+    chart: &mut DualCoordChartContext<'_, DB, Plane, Plane>,
+    data: &Series,
+    options: &ChartOptions,
+    colors: &Palette,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let fail = |e: &dyn std::fmt::Display| ChartError::Draw(e.to_string());
+    let end = data.end_seconds.ceil() as i64;
+    let (estimated_color, longest_color, waiting_color, threshold_color) = (
+        colors.estimated,
+        colors.longest,
+        colors.waiting,
+        colors.threshold,
+    );
     chart
         .draw_series(LineSeries::new(
-            data.estimated.iter().copied(),
+            data.estimated.iter().map(|(x, y)| (*x as i64, *y)),
             estimated_color.stroke_width(2),
         ))
         .map_err(|e| fail(&e))?
@@ -187,7 +329,7 @@ where
         });
     chart
         .draw_series(LineSeries::new(
-            data.longest.iter().copied(),
+            data.longest.iter().map(|(x, y)| (*x as i64, *y)),
             longest_color.stroke_width(2),
         ))
         .map_err(|e| fail(&e))?
@@ -197,7 +339,7 @@ where
         });
     chart
         .draw_secondary_series(LineSeries::new(
-            data.waiting.iter().copied(),
+            data.waiting.iter().map(|(x, y)| (*x as i64, *y)),
             waiting_color.stroke_width(1),
         ))
         .map_err(|e| fail(&e))?
@@ -207,7 +349,7 @@ where
         let limit = limit as f64;
         chart
             .draw_series(DashedLineSeries::new(
-                vec![(0.0, limit), (data.end_seconds, limit)],
+                vec![(0, limit), (end, limit)],
                 8,
                 5,
                 threshold_color.stroke_width(2),
@@ -222,7 +364,7 @@ where
         let depth = f64::from(depth);
         chart
             .draw_secondary_series(DashedLineSeries::new(
-                vec![(0.0, depth), (data.end_seconds, depth)],
+                vec![(0, depth), (end, depth)],
                 3,
                 4,
                 threshold_color.stroke_width(1),
@@ -231,26 +373,38 @@ where
             .label(format!("max depth {depth}"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], threshold_color));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| fail(&e))?;
-    root.present().map_err(|e| fail(&e))
+    Ok(())
 }
 
-/// The chart as an SVG document (for the UI and `.svg` files).
-pub fn render_svg(samples: &[QueueSample], options: &ChartOptions) -> Result<String, ChartError> {
-    let data = series(samples, options.max_points)?;
+/// What the drawing takes in an SVG besides the series (labels, grid, legend).
+const SVG_FIXED_BYTES: usize = 9_000;
+/// One point of a series in an SVG polyline: `1234,123 `.
+const SVG_BYTES_PER_POINT: usize = 9;
+
+fn draw_svg(data: &Series, options: &ChartOptions) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root =
             SVGBackend::with_string(&mut svg, (options.width, options.height)).into_drawing_area();
-        draw(root, &data, options)?;
+        draw(root, data, options)?;
     }
     Ok(svg)
+}
+
+/// The chart as an SVG document (for the UI and `.svg` files), within
+/// [`ChartOptions::max_svg_bytes`]: the series get the points the budget leaves, and
+/// fewer again in the rare case the first drawing came out over it.
+pub fn render_svg(samples: &[QueueSample], options: &ChartOptions) -> Result<String, ChartError> {
+    let budget_points =
+        options.max_svg_bytes.saturating_sub(SVG_FIXED_BYTES) / (3 * SVG_BYTES_PER_POINT);
+    let points = budget_points.clamp(50, options.max_points.max(50));
+    let svg = draw_svg(&series(samples, points)?, options)?;
+    if svg.len() <= options.max_svg_bytes || points <= 50 {
+        return Ok(svg);
+    }
+    let over = svg.len() as f64 / options.max_svg_bytes as f64;
+    let fewer = ((points as f64 / over) * 0.95) as usize;
+    draw_svg(&series(samples, fewer.max(50))?, options)
 }
 
 /// The chart as PNG bytes.
@@ -299,7 +453,96 @@ pub fn write_chart(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
+
+    fn day_of_samples() -> Vec<QueueSample> {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut waiting = 3.0f64;
+        (0..17_280)
+            .map(|i| {
+                waiting = (waiting + rng.f64() * 2.0 - 1.0).clamp(0.0, 60.0);
+                let peak = if (9_000..9_050).contains(&i) { 900 } else { 0 };
+                QueueSample {
+                    queue_id: "q".into(),
+                    at_ms: 1_700_000_000_000 + i * 5_000,
+                    waiting: waiting as u32,
+                    interacting: 5,
+                    agents_on_queue: 7,
+                    agents_idle: 2,
+                    longest_wait_seconds: (waiting * 20.0) as u64 + peak,
+                    estimated_wait_seconds: Some((waiting * 15.0) as u64),
+                    smoothed_wait_seconds: Some(waiting * 15.0),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tick_labels_never_repeat_at_any_range() {
+        let start = 1_700_000_123_456;
+        for span in [
+            90,
+            15 * 60,
+            3_600,
+            6 * 3_600,
+            86_400,
+            3 * 86_400,
+            7 * 86_400,
+        ] {
+            let (ticks, step) = time_ticks(start, f64::from(span));
+            assert!(
+                (3..=8).contains(&ticks.len()),
+                "{span} s: {} ticks",
+                ticks.len()
+            );
+            let label = time_labels(start, step, f64::from(span));
+            let labels: Vec<String> = ticks.iter().map(&label).collect();
+            let distinct: HashSet<&String> = labels.iter().collect();
+            assert_eq!(distinct.len(), labels.len(), "{span} s: {labels:?}");
+        }
+    }
+
+    #[test]
+    fn ticks_fall_on_round_local_times() {
+        let start = 1_700_000_123_456;
+        let (ticks, step) = time_ticks(start, 3_600.0);
+        assert_eq!(step, 600);
+        let label = time_labels(start, step, 3_600.0);
+        assert!(
+            ticks.iter().all(|tick| label(tick).ends_with('0')),
+            "{ticks:?}"
+        );
+    }
+
+    #[test]
+    fn a_day_of_five_second_samples_fits_the_svg_budget_and_keeps_the_peak() {
+        let samples = day_of_samples();
+        let options = ChartOptions {
+            max_wait_seconds: Some(300),
+            ..ChartOptions::default()
+        };
+        let svg = render_svg(&samples, &options).unwrap();
+        assert!(svg.len() <= 60 * 1024, "{} bytes", svg.len());
+        let data = series(&samples, 1_000).unwrap();
+        assert!(data.longest.iter().any(|(_, y)| *y >= 900.0));
+    }
+
+    #[test]
+    fn the_dark_theme_paints_a_dark_background_and_light_text() {
+        let options = ChartOptions {
+            theme: Theme::Dark,
+            ..ChartOptions::default()
+        };
+        let svg = render_svg(&day_of_samples()[..720], &options).unwrap();
+        assert!(
+            svg.contains("#181A1E") || svg.contains("rgb(24,26,30)"),
+            "{}",
+            &svg[..400]
+        );
+        assert!(svg.contains("#E4E6EA") || svg.contains("rgb(228,230,234)"));
+    }
 
     #[test]
     fn lttb_keeps_the_peak_and_the_ends() {

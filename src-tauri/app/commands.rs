@@ -13,7 +13,7 @@ use crate::application::channels::{
     ChannelInput, CreatedChannel, DeletedChannel, Difference, ImportReport, Overview, Progress,
     PublishOutcome, VersionDiffs,
 };
-use crate::application::monitoring::{Directives, ExportFormat};
+use crate::application::monitoring::{Directives, ExportFormat, Theme};
 use crate::application::ErrorCode;
 use crate::workspace::access::ConnectionReport;
 use crate::workspace::{
@@ -238,9 +238,15 @@ pub async fn monitor_view<R: Runtime>(
     app: AppHandle<R>,
     queue_id: Option<String>,
     range_minutes: u32,
+    dark: Option<bool>,
 ) -> Result<MonitorView> {
+    let theme = if dark == Some(true) {
+        Theme::Dark
+    } else {
+        Theme::Light
+    };
     off_main_thread(app, move |workspace| {
-        workspace.monitor_view(queue_id.as_deref(), range_minutes)
+        workspace.monitor_view_in(queue_id.as_deref(), range_minutes, theme)
     })
     .await
 }

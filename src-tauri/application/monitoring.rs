@@ -8,7 +8,7 @@ use crate::channel;
 use crate::chart;
 use crate::monitor::history;
 
-pub use crate::chart::ChartOptions;
+pub use crate::chart::{ChartOptions, Theme};
 pub use crate::monitor::audit_log::{AuditLog, DEFAULT_MAX_BYTES};
 pub use crate::monitor::callbacks::{CallbackSettings, Callbacks};
 pub use crate::monitor::poller::{CycleReport, Poller, PollerSettings, WatchedQueue};

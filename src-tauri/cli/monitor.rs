@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::application::monitoring::{
     self, AuditLog, CallbackSettings, Callbacks, ChartOptions, CycleReport, Directives,
-    PollerSettings, WatchedQueue, Window, DEFAULT_MAX_BYTES,
+    PollerSettings, Theme, WatchedQueue, Window, DEFAULT_MAX_BYTES,
 };
 
 use super::channel::Connected;
@@ -93,7 +93,16 @@ pub enum MonitorCommand {
         max_wait: Option<u64>,
         #[arg(long = "max-depth")]
         max_depth: Option<u32>,
+        /// `light` (for pages and paper) or `dark`.
+        #[arg(long, value_enum, default_value_t = ChartTheme::Light)]
+        theme: ChartTheme,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChartTheme {
+    Light,
+    Dark,
 }
 
 fn span(text: &str) -> Result<Duration, CliError> {
@@ -267,6 +276,7 @@ pub async fn monitor_command(
             out,
             max_wait,
             max_depth,
+            theme,
         } => {
             let (id, name) = monitoring::resolve_queue(&connected.session, &queue).await?;
             let window = Window::last(span(&since)?, None);
@@ -275,6 +285,10 @@ pub async fn monitor_command(
                 title: format!("{name} — wait time, last {since}"),
                 max_wait_seconds: max_wait,
                 max_depth,
+                theme: match theme {
+                    ChartTheme::Light => Theme::Light,
+                    ChartTheme::Dark => Theme::Dark,
+                },
                 ..ChartOptions::default()
             };
             monitoring::export_history(&out, &samples, &options)?;

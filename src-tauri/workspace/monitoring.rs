@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::monitoring::{self, Window};
-use crate::chart::ChartOptions;
+use crate::application::monitoring::{ChartOptions, Theme};
 use crate::genesys::RateBudget;
 use crate::monitor::callbacks::Callbacks;
 use crate::monitor::poller::{PollerSettings, WatchedQueue};
@@ -154,8 +154,9 @@ fn window(range_minutes: u32) -> Window {
     Window::last(span, (span > Duration::from_secs(3600)).then(|| span / 720))
 }
 
-fn chart_options(name: &str, thresholds: &Directives) -> ChartOptions {
+fn chart_options(name: &str, thresholds: &Directives, theme: Theme) -> ChartOptions {
     ChartOptions {
+        theme,
         width: 960,
         height: 380,
         title: format!("{name}: wait time"),
@@ -167,6 +168,16 @@ fn chart_options(name: &str, thresholds: &Directives) -> ChartOptions {
 
 impl Workspace {
     pub fn monitor_view(&self, queue_id: Option<&str>, range_minutes: u32) -> Result<MonitorView> {
+        self.monitor_view_in(queue_id, range_minutes, Theme::Light)
+    }
+
+    /// The dashboard with its chart drawn in the window's theme.
+    pub fn monitor_view_in(
+        &self,
+        queue_id: Option<&str>,
+        range_minutes: u32,
+        theme: Theme,
+    ) -> Result<MonitorView> {
         let session = self.session();
         let settings = self.settings.load().unwrap_or_default();
         let state = lock(&session.monitor);
@@ -217,7 +228,8 @@ impl Workspace {
             ));
             return Ok(view);
         }
-        let svg = monitoring::chart_svg(&samples, &chart_options(&queue.name, &queue.thresholds))?;
+        let options = chart_options(&queue.name, &queue.thresholds, theme);
+        let svg = monitoring::chart_svg(&samples, &options)?;
         view.chart = Some(format!(
             "data:image/svg+xml;base64,{}",
             base64::engine::general_purpose::STANDARD.encode(svg)
@@ -240,7 +252,9 @@ impl Workspace {
             .load()
             .unwrap_or_default()
             .thresholds(queue_id);
-        monitoring::export_history(path, &samples, &chart_options(&name, &thresholds))
+        // Files are for pages and paper: the light theme.
+        let options = chart_options(&name, &thresholds, Theme::Light);
+        monitoring::export_history(path, &samples, &options)
     }
 
     /// Saves a queue's thresholds and restarts the poller so its alerts use them.

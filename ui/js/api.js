@@ -39,7 +39,7 @@ export const api = {
   startFallback: (deploymentId, setup) => call('start_fallback', { deploymentId, setup }),
   stopFallback: (deploymentId) => call('stop_fallback', { deploymentId }),
   // Queue monitor.
-  monitorView: (queueId, rangeMinutes) => call('monitor_view', { queueId, rangeMinutes }),
+  monitorView: (queueId, rangeMinutes, dark) => call('monitor_view', { queueId, rangeMinutes, dark }),
   setQueueThresholds: (queueId, thresholds) => call('set_queue_thresholds', { queueId, thresholds }),
   exportMonitor: (queueId, queueName, rangeMinutes, format) =>
     call('export_monitor', { queueId, queueName, rangeMinutes, format }),

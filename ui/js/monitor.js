@@ -66,7 +66,8 @@ export async function show() {
   if (refreshing) return;
   refreshing = true;
   try {
-    const view = await api.monitorView(selected, Number($('#monitor-range').value));
+    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+    const view = await api.monitorView(selected, Number($('#monitor-range').value), dark);
     queues = view.queues;
     const changedQueue = selected !== view.selected;
     selected = view.selected;
