@@ -109,6 +109,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
                 Ok::<_, Box<dyn std::error::Error>>((sandbox, workspace))
             })?;
             tracing::info!(base_url = %sandbox.base_url(), "embedded Sandbox started");
+            if let Some(window) = app.get_webview_window("main") {
+                tune_web_view(&window);
+            }
             app.manage(AppState {
                 workspace,
                 files: options.files.clone(),
@@ -158,6 +161,22 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
         .level_for("webmsg_desk", log::LevelFilter::Info)
         .max_file_size(5 * 1024 * 1024)
         .build()
+}
+
+/// A document-like app needs no page cache and little memory cache: WebKit's
+/// `DocumentViewer` model is the one meant for it.
+fn tune_web_view<R: Runtime>(window: &tauri::WebviewWindow<R>) {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = window.with_webview(|webview| {
+        use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+        if let Some(context) = webview.inner().context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    }) {
+        tracing::warn!(%error, "could not tune the web view");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
 }
 
 /// Opens the window and runs until it closes.
