@@ -457,13 +457,11 @@ mod tests {
 
     use super::*;
 
+    /// A day of 5-second samples: a slow wave of waiting customers and one long wait.
     fn day_of_samples() -> Vec<QueueSample> {
-        let mut rng = fastrand::Rng::with_seed(3);
-        let mut waiting = 3.0f64;
-        (0..17_280)
+        (0..17_280i64)
             .map(|i| {
-                waiting = (waiting + rng.f64() * 2.0 - 1.0).clamp(0.0, 60.0);
-                let peak = if (9_000..9_050).contains(&i) { 900 } else { 0 };
+                let waiting = 30.0 + 25.0 * (i as f64 / 900.0).sin() + (i % 7) as f64;
                 QueueSample {
                     queue_id: "q".into(),
                     at_ms: 1_700_000_000_000 + i * 5_000,
@@ -471,7 +469,8 @@ mod tests {
                     interacting: 5,
                     agents_on_queue: 7,
                     agents_idle: 2,
-                    longest_wait_seconds: (waiting * 20.0) as u64 + peak,
+                    longest_wait_seconds: (waiting * 20.0) as u64
+                        + if i == 9_000 { 900 } else { 0 },
                     estimated_wait_seconds: Some((waiting * 15.0) as u64),
                     smoothed_wait_seconds: Some(waiting * 15.0),
                 }
