@@ -69,7 +69,11 @@ pub fn parse_span(text: &str) -> Result<Duration, String> {
     if number == 0 {
         return Err(format!("`{text}` is empty; give a positive duration"));
     }
-    Ok(Duration::from_secs(number * seconds))
+    // Past a year no history or window is kept, and the product could overflow.
+    match number.checked_mul(seconds) {
+        Some(total) if total <= 366 * 86_400 => Ok(Duration::from_secs(total)),
+        _ => Err(format!("`{text}` is too long; give at most 366d")),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -534,5 +538,9 @@ mod tests {
         assert!(parse_span("0h").is_err());
         assert!(parse_span("soon").is_err());
         assert!(parse_span("5y").unwrap_err().contains("unit"));
+        assert!(parse_span("9999999999999999999w")
+            .unwrap_err()
+            .contains("too long"));
+        assert!(parse_span("400d").unwrap_err().contains("too long"));
     }
 }

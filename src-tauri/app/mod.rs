@@ -31,14 +31,19 @@ pub struct AppOptions {
 }
 
 impl AppOptions {
-    /// The user's directories and keychain. `WEBMSG_DESK_FILE_DIR` replaces the native
-    /// file dialogs with a folder, because automated UI tests cannot click in them.
+    /// The user's directories and keychain. In debug builds `WEBMSG_DESK_FILE_DIR`
+    /// replaces the native file dialogs with a folder, because automated UI tests cannot
+    /// click in them.
     pub fn from_env() -> AppOptions {
         AppOptions {
             locations: None,
             keychain_service: APP_IDENTIFIER.into(),
             files: match std::env::var_os("WEBMSG_DESK_FILE_DIR") {
-                Some(dir) if !dir.is_empty() => FilePicker::Directory(PathBuf::from(dir)),
+                // A release build always asks through the native dialogs: a variable set
+                // by anyone must not pick where exports go or what is imported.
+                Some(dir) if cfg!(debug_assertions) && !dir.is_empty() => {
+                    FilePicker::Directory(PathBuf::from(dir))
+                }
                 _ => FilePicker::Native,
             },
         }

@@ -20,7 +20,9 @@ use secrecy::ExposeSecret;
 
 use crate::application::profiles::{Profile, ProfileForm, ProfileStore, Profiles, SecretStore};
 use crate::application::{self, catalog, connection, AppError, ErrorCode, Session};
-use crate::sandbox::{RunningSandbox, SandboxOptions, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET};
+use crate::sandbox::{
+    RunningSandbox, SandboxOptions, MAX_SPEED, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
+};
 
 use channel::Connected;
 
@@ -401,9 +403,9 @@ fn read_secret() -> Result<SecretString, CliError> {
 }
 
 async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliError> {
-    if !(args.speed.is_finite() && args.speed >= 0.0) {
+    if !(0.0..=MAX_SPEED).contains(&args.speed) {
         return Err(CliError::invalid(format!(
-            "--speed must be a number of at least 0, got {}",
+            "--speed must be a number from 0 to {MAX_SPEED}, got {}",
             args.speed
         )));
     }

@@ -80,6 +80,14 @@ impl FallbackRules {
         if self.max_wait.is_zero() {
             return Err("the maximum wait must be more than 0 seconds".into());
         }
+        if self.min_agents.checked_add(self.agent_margin).is_none() {
+            return Err("the minimum agents plus the agent margin is too large".into());
+        }
+        if self.max_wait > Duration::from_secs(7 * 86_400)
+            || self.recover_dwell > Duration::from_secs(7 * 86_400)
+        {
+            return Err("the maximum wait and the recovery dwell must be at most 7 days".into());
+        }
         Ok(())
     }
 }
@@ -176,7 +184,7 @@ fn overload_reason(rules: &FallbackRules, sample: &Sample) -> Option<String> {
 
 fn clearly_healthy(rules: &FallbackRules, sample: &Sample) -> bool {
     let recovered_wait = rules.max_wait.mul_f64(1.0 - rules.wait_margin);
-    sample.agents_on_queue >= rules.min_agents + rules.agent_margin
+    sample.agents_on_queue >= rules.min_agents.saturating_add(rules.agent_margin)
         && sample.wait() <= recovered_wait
 }
 
@@ -261,6 +269,22 @@ mod tests {
             longest_wait_seconds: wait,
             estimated_wait_seconds: None,
         }
+    }
+
+    #[test]
+    fn rules_that_would_overflow_are_refused_before_any_sample() {
+        let huge = FallbackRules {
+            min_agents: u32::MAX,
+            agent_margin: 1,
+            ..FallbackRules::default()
+        };
+        assert!(huge.check().unwrap_err().contains("too large"));
+        let long = FallbackRules {
+            max_wait: Duration::from_secs(u64::MAX / 2),
+            ..FallbackRules::default()
+        };
+        assert!(long.check().unwrap_err().contains("7 days"));
+        assert!(FallbackRules::default().check().is_ok());
     }
 
     #[test]

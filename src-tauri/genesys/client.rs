@@ -412,7 +412,10 @@ impl Client {
                             excerpt: "[token response withheld]".into(),
                             correlation_id: correlation_id(&headers),
                         })?;
-                    let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(86_400));
+                    // Genesys gives 300 s to 48 h; anything outside is read as its nearest
+                    // end, so a hostile or broken answer cannot overflow the clock.
+                    let lifetime =
+                        Duration::from_secs(parsed.expires_in.unwrap_or(86_400).clamp(1, 172_800));
                     let early = if lifetime > TOKEN_REFRESH_MARGIN * 2 {
                         lifetime - TOKEN_REFRESH_MARGIN
                     } else {
@@ -656,11 +659,91 @@ fn correlation_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The start of a body that was not a Genesys error, for the message: what looks like a
+/// credential in it (a bearer token, a token, secret or password field) is blanked
+/// first, since the excerpt reaches the UI, the monitor's log and webhooks.
 fn excerpt(body: &[u8]) -> String {
-    String::from_utf8_lossy(body)
+    scrub_credentials(&String::from_utf8_lossy(body))
         .chars()
         .take(EXCERPT_CHARS)
         .collect()
+}
+
+const CREDENTIAL_WORDS: &[&str] = &[
+    "token",
+    "secret",
+    "password",
+    "authorization",
+    "apikey",
+    "api_key",
+];
+
+/// Blanks bearer tokens and the values of credential-like fields (`"access_token": "…"`,
+/// `client_secret=…`, `password: …`).
+pub(crate) fn scrub_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((at, skip)) = next_credential(rest) {
+        out.push_str(&rest[..at + skip]);
+        out.push_str("[redacted]");
+        let value = &rest[at + skip..];
+        let quoted = value.starts_with('"');
+        // `Authorization: Bearer <token>`: the scheme and the token both go.
+        let scheme = if value.to_ascii_lowercase().starts_with("bearer ") {
+            "bearer ".len()
+        } else {
+            0
+        };
+        let end = if quoted {
+            value[1..].find('"').map_or(value.len(), |end| end + 2)
+        } else {
+            value[scheme..]
+                .find(|c: char| c.is_whitespace() || matches!(c, '&' | ',' | '}' | '"' | ';'))
+                .map_or(value.len(), |end| scheme + end)
+        };
+        rest = &value[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the next credential value starts: (start of its key or scheme, length up to
+/// the value).
+fn next_credential(text: &str) -> Option<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let mut best: Option<(usize, usize)> = None;
+    if let Some(at) = lower.find("bearer ") {
+        best = Some((at, "bearer ".len()));
+    }
+    for word in CREDENTIAL_WORDS {
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(word) {
+            let at = from + found;
+            from = at + word.len();
+            // The rest of the key, then a separator: `"`, `:`, `=` and spaces.
+            let after_key = lower[from..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(lower.len(), |end| from + end);
+            let separator_end = lower[after_key..]
+                .find(|c: char| !matches!(c, '"' | '\'' | ':' | '=' | ' '))
+                .map_or(lower.len(), |end| after_key + end);
+            let separator = &lower[after_key..separator_end];
+            if !(separator.contains(':') || separator.contains('=')) {
+                continue;
+            }
+            // Back up to an opening quote of the value so it is blanked whole.
+            let value_start = if lower[..separator_end].ends_with('"') {
+                separator_end - 1
+            } else {
+                separator_end
+            };
+            if best.is_none_or(|(start, _)| at < start) {
+                best = Some((at, value_start - at));
+            }
+            break;
+        }
+    }
+    best
 }
 
 fn join(base: &url::Url, path: &str) -> url::Url {
@@ -723,6 +806,32 @@ fn finish(
             attempts,
             timed_out,
         }),
+    }
+}
+
+#[cfg(test)]
+mod scrub_tests {
+    use super::scrub_credentials;
+
+    #[test]
+    fn credentials_in_a_body_are_blanked_and_the_rest_kept() {
+        let body = r#"<html>upstream said: Authorization: Bearer eyJhbGciOi.abc.def and {"access_token":"tok-123","expires_in":86400} client_secret=s3cr3t&grant_type=client_credentials password: hunter2</html>"#;
+        let scrubbed = scrub_credentials(body);
+        for secret in ["eyJhbGciOi", "tok-123", "s3cr3t", "hunter2"] {
+            assert!(!scrubbed.contains(secret), "{secret} in {scrubbed}");
+        }
+        assert!(scrubbed.contains("upstream said"), "{scrubbed}");
+        assert!(scrubbed.contains("\"expires_in\":86400"), "{scrubbed}");
+        assert!(
+            scrubbed.contains("grant_type=client_credentials"),
+            "{scrubbed}"
+        );
+    }
+
+    #[test]
+    fn text_without_credentials_is_unchanged() {
+        let text = "502 Bad Gateway: the token service is down";
+        assert_eq!(scrub_credentials(text), text);
     }
 }
 

@@ -45,6 +45,17 @@ pub async fn status(State(state): State<SandboxState>) -> Json<Value> {
     }))
 }
 
+use super::state::MAX_SPEED;
+
+// Bounds on the controls: past them a value would stall the simulation, overflow a
+// clock or fill memory, and nothing a test needs lies there.
+const MAX_LATENCY_MS: u64 = 60_000;
+const MAX_FAULTS: u32 = 10_000;
+const MAX_RETRY_AFTER_SECONDS: u64 = 3_600;
+const MAX_ARRIVALS_PER_HOUR: f64 = 100_000.0;
+const MAX_TIME_SECONDS: f64 = 7.0 * 86_400.0;
+const MAX_OTHER_MEDIA: usize = 8;
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct FaultRequest {
@@ -65,10 +76,22 @@ pub async fn push_fault(State(state): State<SandboxState>, body: Bytes) -> Respo
         Ok(request) => request,
         Err(message) => return bad(message),
     };
-    if let Fault::Status { status, .. } = &request.fault {
+    if let Fault::Status {
+        status,
+        retry_after,
+    } = &request.fault
+    {
         if !(400..=599).contains(status) {
             return bad("status must be an error status from 400 to 599");
         }
+        if retry_after.is_some_and(|seconds| seconds > MAX_RETRY_AFTER_SECONDS) {
+            return bad(format!(
+                "retryAfter must be at most {MAX_RETRY_AFTER_SECONDS} seconds"
+            ));
+        }
+    }
+    if request.count > MAX_FAULTS || state.faults().pending() + request.count > MAX_FAULTS {
+        return bad(format!("at most {MAX_FAULTS} faults can be queued"));
     }
     state.faults().push(request.fault, request.count);
     (
@@ -86,6 +109,9 @@ struct LatencyRequest {
 
 pub async fn set_latency(State(state): State<SandboxState>, body: Bytes) -> Response {
     match parse::<LatencyRequest>(&body) {
+        Ok(request) if request.ms > MAX_LATENCY_MS => {
+            bad(format!("ms must be at most {MAX_LATENCY_MS} (a minute)"))
+        }
         Ok(request) => {
             state.faults().latency = Duration::from_millis(request.ms);
             StatusCode::NO_CONTENT.into_response()
@@ -162,6 +188,39 @@ struct TrafficPatch {
     daily_curve: Option<bool>,
 }
 
+/// What is out of range in a traffic change, if anything.
+fn traffic_patch_problem(patch: &TrafficPatch) -> Option<String> {
+    let rates = patch
+        .arrivals_per_hour
+        .into_iter()
+        .chain(patch.other_media.iter().flatten().map(|(_, rate)| *rate));
+    for rate in rates {
+        if !(0.0..=MAX_ARRIVALS_PER_HOUR).contains(&rate) {
+            return Some(format!(
+                "arrivals per hour must be from 0 to {MAX_ARRIVALS_PER_HOUR}"
+            ));
+        }
+    }
+    for seconds in [patch.handle_time_seconds, patch.patience_seconds]
+        .into_iter()
+        .flatten()
+    {
+        if !(0.0..=MAX_TIME_SECONDS).contains(&seconds) {
+            return Some(format!(
+                "handle and patience times must be from 0 to {MAX_TIME_SECONDS} seconds"
+            ));
+        }
+    }
+    if patch
+        .other_media
+        .as_ref()
+        .is_some_and(|media| media.len() > MAX_OTHER_MEDIA)
+    {
+        return Some(format!("at most {MAX_OTHER_MEDIA} other media types"));
+    }
+    None
+}
+
 /// Changes a queue's traffic: e.g. `{"onQueueAgents":0,"arrivalsPerHour":600}` overloads it.
 pub async fn set_traffic(
     State(state): State<SandboxState>,
@@ -172,6 +231,9 @@ pub async fn set_traffic(
         Ok(patch) => patch,
         Err(message) => return bad(message),
     };
+    if let Some(problem) = traffic_patch_problem(&patch) {
+        return bad(problem);
+    }
     let mut org = state.org();
     let Some(queue) = org.traffic.queue_mut(&queue_id) else {
         return (StatusCode::NOT_FOUND, Json(json!({"message": format!("no queue {queue_id}"), "code": "not.found", "status": 404}))).into_response();
@@ -214,11 +276,11 @@ struct SpeedRequest {
 
 pub async fn set_speed(State(state): State<SandboxState>, body: Bytes) -> Response {
     match parse::<SpeedRequest>(&body) {
-        Ok(request) if request.speed.is_finite() && request.speed >= 0.0 => {
+        Ok(request) if (0.0..=MAX_SPEED).contains(&request.speed) => {
             state.set_speed(request.speed);
             StatusCode::NO_CONTENT.into_response()
         }
-        Ok(_) => bad("speed must be a finite number of at least 0"),
+        Ok(_) => bad(format!("speed must be a number from 0 to {MAX_SPEED}")),
         Err(message) => bad(message),
     }
 }

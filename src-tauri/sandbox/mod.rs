@@ -44,8 +44,8 @@ use tokio::task::JoinHandle;
 pub use faults::Fault;
 pub use seed::{BLENDED_QUEUE_NAME, FALLBACK_FLOW_NAME, PRIMARY_FLOW_NAME};
 pub use state::{
-    SandboxOptions, SandboxState, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, READONLY_CLIENT_ID,
-    READONLY_CLIENT_SECRET,
+    SandboxOptions, SandboxState, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MAX_SPEED,
+    READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
 };
 
 use error::ApiError;

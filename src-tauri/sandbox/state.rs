@@ -64,6 +64,10 @@ impl Default for SandboxOptions {
     }
 }
 
+/// The fastest the simulated clock may run: a week per minute. Faster, a real second's
+/// catch-up would hold the org's lock for too long.
+pub const MAX_SPEED: f64 = 10_080.0;
+
 pub const DEMO_CLIENT_ID: &str = "sandbox-client";
 pub const DEMO_CLIENT_SECRET: &str = "sandbox-secret";
 /// A second seeded client with view permissions only, to see 403s.

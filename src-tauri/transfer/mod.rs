@@ -178,10 +178,35 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// The largest export file read: a channel exports to tens of kilobytes, and a file far
+/// larger is not one (nor should it be read into memory to find out).
+pub const MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Reads and checks a document; a newer schema is refused with a clear message.
 pub fn read_document(path: &Path) -> Result<ChannelDocument, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let too_large = || {
+        format!(
+            "{} is {} MiB; an export is at most {} MiB, so this is not one",
+            path.display(),
+            size / (1024 * 1024),
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        )
+    };
+    if size > MAX_DOCUMENT_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    // Bounded even when the size was not known up front (a pipe, a growing file).
+    file.take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(too_large());
+    }
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     let schema = value

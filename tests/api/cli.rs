@@ -513,3 +513,33 @@ async fn channel_delete_past_its_wait_exits_4_naming_what_was_left() {
     );
     assert_eq!(app.draft_status(&configuration_id).await, 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_import_file_is_refused_with_exit_2_before_it_is_read() {
+    let app = spawn_sandbox().await;
+    let base = app.sandbox.base_url();
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("huge.json");
+    // 50 MB that take no disk: a sparse file, which a whole read would still fill memory with.
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(50 * 1024 * 1024)
+        .unwrap();
+    let path = file.to_string_lossy().to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        run(&base, "sandbox-secret", &["channel", "import", &path])
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("50 MiB") && stderr.contains("not one"),
+        "{stderr}"
+    );
+    assert_eq!(
+        app.status().await["configurations"],
+        1,
+        "nothing was created"
+    );
+}

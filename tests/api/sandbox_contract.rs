@@ -411,3 +411,54 @@ async fn token_can_be_inspected_and_revoked() {
         .unwrap();
     assert_eq!(after.status(), 401);
 }
+
+#[tokio::test]
+async fn controls_refuse_values_that_would_stall_or_break_the_sandbox() {
+    let app = crate::helpers::spawn_sandbox().await;
+    let support = app.queue_id("Support").await;
+    let refused = [
+        ("/sandbox/speed", serde_json::json!({"speed": 1e300})),
+        ("/sandbox/speed", serde_json::json!({"speed": 1e9})),
+        ("/sandbox/speed", serde_json::json!({"speed": -1})),
+        (
+            "/sandbox/faults/latency",
+            serde_json::json!({"ms": 1_000_000_000u64}),
+        ),
+        (
+            "/sandbox/faults",
+            serde_json::json!({"kind": "dropConnection", "count": 4_000_000_000u64}),
+        ),
+        (
+            "/sandbox/faults",
+            serde_json::json!({"kind": "status", "status": 429, "retryAfter": 99999}),
+        ),
+        (
+            &*format!("/sandbox/queues/{support}/traffic"),
+            serde_json::json!({"arrivalsPerHour": 1e12}),
+        ),
+        (
+            &*format!("/sandbox/queues/{support}/traffic"),
+            serde_json::json!({"patienceSeconds": 1e15}),
+        ),
+    ];
+    for (path, body) in &refused {
+        let response = app
+            .http
+            .post(app.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{path} {body}");
+    }
+    // The Sandbox still serves, at the speed it had.
+    assert_eq!(app.status().await["speed"], 1.0);
+    let speed = app
+        .http
+        .post(app.url("/sandbox/speed"))
+        .json(&serde_json::json!({"speed": 1440}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(speed.status(), 204);
+}
