@@ -13,6 +13,7 @@ pub mod genesys;
 pub mod metrics;
 pub mod monitor;
 pub mod overview;
+pub mod private_files;
 pub mod profiles;
 pub mod sandbox;
 pub mod secrets;

@@ -156,7 +156,7 @@ impl ProfileStore {
             path: path.clone(),
             reason: error.to_string(),
         };
-        std::fs::create_dir_all(&self.directory).map_err(io)?;
+        crate::private_files::create_dir_all(&self.directory).map_err(io)?;
         let mut temp = tempfile_in(&self.directory).map_err(io)?;
         let text = serde_json::to_vec_pretty(file).map_err(|e| io(std::io::Error::other(e)))?;
         temp.1.write_all(&text).map_err(io)?;
@@ -172,7 +172,7 @@ fn tempfile_in(directory: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
         ".{FILE_NAME}.{}.tmp",
         uuid::Uuid::new_v4().simple()
     ));
-    let file = std::fs::OpenOptions::new()
+    let file = crate::private_files::open_options()
         .write(true)
         .create_new(true)
         .open(&path)?;
@@ -213,6 +213,12 @@ mod tests {
         assert!(!store.remove("Lab").unwrap());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp files are left behind");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(store.path()).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        }
     }
 
     #[test]

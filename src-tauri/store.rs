@@ -186,8 +186,15 @@ impl Store {
             reason: error.to_string(),
         };
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+            crate::private_files::create_dir_all(parent).map_err(|e| fail(&e))?;
         }
+        // SQLite gives its -wal and -shm files the database file's mode, so creating
+        // that file private first keeps all three private.
+        crate::private_files::open_options()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| fail(&e))?;
         let connection = Connection::open(path).map_err(|e| fail(&e))?;
         Store::prepare(connection, label)
     }
@@ -458,6 +465,12 @@ mod tests {
             ..Default::default()
         };
         store.save_routing(&routing).unwrap();
+        #[cfg(unix)]
+        for file in ["desk.sqlite3", "desk.sqlite3-wal"] {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(dir.path().join(file)).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{file}");
+        }
         store
             .save_routing(&ChannelRouting {
                 primary_queue_name: Some("Support".into()),

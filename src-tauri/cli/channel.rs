@@ -231,11 +231,11 @@ pub struct Connected {
 
 fn print<T: Serialize>(output: OutputFormat, value: &T, text: impl FnOnce() -> String) {
     match output {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(value).unwrap_or_default()
         ),
-        OutputFormat::Table => println!("{}", text()),
+        OutputFormat::Table => outln!("{}", text()),
     }
 }
 
@@ -328,7 +328,7 @@ pub fn validate(
     };
     if !report.is_valid() {
         if output == OutputFormat::Json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
             );
@@ -534,7 +534,7 @@ async fn export_all(
     concurrency: usize,
 ) -> Result<(), CliError> {
     let progress = |done: usize, total: usize| {
-        if done == total || done % 25 == 0 {
+        if done == total || done.is_multiple_of(25) {
             eprintln!("exported {done}/{total}");
         }
     };
@@ -687,8 +687,8 @@ pub async fn fallback_command(
     let resolved = fallback::resolve(session, &target).await?;
     let output = connected.output;
     let on_event = move |event: &RunnerEvent| match output {
-        OutputFormat::Json => println!("{}", serde_json::to_string(event).unwrap_or_default()),
-        OutputFormat::Table => println!("{}", event_text(event)),
+        OutputFormat::Json => outln!("{}", serde_json::to_string(event).unwrap_or_default()),
+        OutputFormat::Table => outln!("{}", event_text(event)),
     };
     if evaluate_only {
         on_event(&fallback::evaluate(session, &resolved, &settings).await?);

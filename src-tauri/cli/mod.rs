@@ -4,6 +4,21 @@
 //! 4 timed out. Errors go to stderr as one sentence; results go to stdout as a table or
 //! JSON (`--output json`).
 
+/// `println!` for results: a reader that stops early (`webmsg-desk … | head -1`) closes
+/// the pipe, and that ends the command quietly with success instead of a panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod channel;
 mod monitor;
 mod output;
@@ -25,6 +40,19 @@ use crate::sandbox::{
 };
 
 use channel::Connected;
+
+fn write_stdout(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(error) => {
+            eprintln!("error: could not write the result: {error}");
+            std::process::exit(1);
+        }
+    }
+}
 
 pub use output::OutputFormat;
 
@@ -443,17 +471,17 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
         })?;
     let base_url = sandbox.base_url();
     match context.output {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             json!({"baseUrl": base_url, "clientId": client_id, "clientSecret": client_secret,
                    "readOnlyClientId": READONLY_CLIENT_ID, "readOnlyClientSecret": READONLY_CLIENT_SECRET})
         ),
         OutputFormat::Table => {
-            println!("Sandbox listening on {base_url}");
-            println!("  client id:     {client_id}");
-            println!("  client secret: {client_secret}");
-            println!("  read-only client: {READONLY_CLIENT_ID} / {READONLY_CLIENT_SECRET}");
-            println!("  try: GENESYS_ENVIRONMENT={base_url} GENESYS_CLIENT_ID={client_id} GENESYS_CLIENT_SECRET={client_secret} webmsg-desk queues list");
+            outln!("Sandbox listening on {base_url}");
+            outln!("  client id:     {client_id}");
+            outln!("  client secret: {client_secret}");
+            outln!("  read-only client: {READONLY_CLIENT_ID} / {READONLY_CLIENT_SECRET}");
+            outln!("  try: GENESYS_ENVIRONMENT={base_url} GENESYS_CLIENT_ID={client_id} GENESYS_CLIENT_SECRET={client_secret} webmsg-desk queues list");
         }
     }
     wait_for_stop_signal().await;

@@ -117,11 +117,11 @@ const NO_DIRECTIVES: Directives = Directives {
 
 fn print_report(output: OutputFormat, names: &[(String, String)], report: &CycleReport) {
     if output == OutputFormat::Json {
-        println!("{}", serde_json::to_string(report).unwrap_or_default());
+        outln!("{}", serde_json::to_string(report).unwrap_or_default());
         return;
     }
     if let Some(error) = &report.error {
-        println!("{}  poll failed: {error}", report.at);
+        outln!("{}  poll failed: {error}", report.at);
     }
     for (sample, (_, flags)) in report.samples.iter().zip(&report.flags) {
         let name = names
@@ -136,7 +136,7 @@ fn print_report(output: OutputFormat, names: &[(String, String)], report: &Cycle
         if flags.wait_exceeded {
             marks.push("WAIT EXCEEDED");
         }
-        println!(
+        outln!(
             "{}  {:<18} waiting {:>3}  agents {:>2} ({} idle)  longest {:>4} s  est {:>5}  availability {:?}{}  ({} ms)",
             &report.at[11..19],
             name,
@@ -152,7 +152,7 @@ fn print_report(output: OutputFormat, names: &[(String, String)], report: &Cycle
     }
     for change in &report.changes {
         if change.before.is_some() {
-            println!(
+            outln!(
                 "  flags changed for {}: {}",
                 change.queue_name,
                 change.after.reasons.join("; ")
@@ -160,7 +160,7 @@ fn print_report(output: OutputFormat, names: &[(String, String)], report: &Cycle
         }
     }
     if let Some(tracking) = &report.tracking {
-        println!(
+        outln!(
             "  conversation {}: {} position {} est {} s waited {} s accuracy {}",
             tracking.conversation_id,
             tracking.state,
@@ -262,8 +262,8 @@ pub async fn monitor_command(
             let window = Window::last(span(&since)?, resolution);
             let samples = monitoring::history(&connected.session, &id, window)?;
             match format {
-                HistoryFormat::Csv => print!("{}", monitoring::history_csv(&samples)?),
-                HistoryFormat::Json => println!(
+                HistoryFormat::Csv => out!("{}", monitoring::history_csv(&samples)?),
+                HistoryFormat::Json => outln!(
                     "{}",
                     serde_json::to_string_pretty(&samples).unwrap_or_default()
                 ),

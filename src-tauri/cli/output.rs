@@ -27,7 +27,7 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) {
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        outln!("{}", padded.join("  ").trim_end());
     };
     line(headers.iter().map(|h| h.to_string()).collect());
     for row in rows {
@@ -41,7 +41,7 @@ fn text(value: &Option<String>) -> String {
 
 fn print_json<T: serde::Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
+        Ok(text) => outln!("{text}"),
         Err(error) => eprintln!("error: could not render JSON: {error}"),
     }
 }
@@ -155,11 +155,11 @@ pub fn whoami(format: OutputFormat, me: &Whoami) {
     match format {
         OutputFormat::Json => print_json(me),
         OutputFormat::Table => {
-            println!("organization: {organization}");
-            println!("environment:  {}", me.environment_label);
-            println!("client id:    {}", me.client_id);
+            outln!("organization: {organization}");
+            outln!("environment:  {}", me.environment_label);
+            outln!("client id:    {}", me.client_id);
             if let (Some(used), Some(allowed)) = (budget.used, budget.allowed) {
-                println!(
+                outln!(
                     "rate budget:  {used}/{allowed} requests used, window resets in {} s",
                     budget.reset_seconds.unwrap_or(0)
                 );

@@ -2,7 +2,7 @@
 //! flag change, rotated by size (`monitor.jsonl`, then `.1` … `.3`). Entries hold numbers
 //! and ids only, never secrets or tokens.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -20,10 +20,7 @@ pub struct AuditLog {
 
 impl AuditLog {
     pub fn open(path: &Path, max_bytes: u64) -> std::io::Result<AuditLog> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let file = crate::private_files::open_append(path)?;
         let size = file.metadata()?.len();
         Ok(AuditLog {
             path: path.to_path_buf(),
@@ -53,10 +50,7 @@ impl AuditLog {
             }
         }
         std::fs::rename(&self.path, rotated(&self.path, 1))?;
-        self.file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        self.file = crate::private_files::open_append(&self.path)?;
         self.size = 0;
         Ok(())
     }

@@ -345,7 +345,7 @@ impl Poller {
         };
         let response = self.client.analytics().queue_observations(&query).await?;
         let ask_estimates = self.settings.estimate_every > 0
-            && (self.cycles - 1) % u64::from(self.settings.estimate_every) == 0;
+            && (self.cycles - 1).is_multiple_of(u64::from(self.settings.estimate_every));
         let mut samples = Vec::with_capacity(self.queues.len());
         for index in 0..self.queues.len() {
             let id = self.queues[index].id.clone();

@@ -70,6 +70,10 @@ impl SettingsStore {
 
     pub fn save(&self, settings: &Settings) -> Result<(), String> {
         let bytes = serde_json::to_vec_pretty(settings).map_err(|e| e.to_string())?;
+        if let Some(directory) = self.path.parent() {
+            crate::private_files::create_dir_all(directory)
+                .map_err(|e| format!("could not create {}: {e}", directory.display()))?;
+        }
         crate::transfer::write_atomically(&self.path, &bytes)
     }
 

@@ -543,3 +543,22 @@ async fn an_oversized_import_file_is_refused_with_exit_2_before_it_is_read() {
         "nothing was created"
     );
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_command_quietly() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    // Closed before the binary starts, as `webmsg-desk regions | true` would leave it.
+    drop(reader);
+    let output = Command::new(BINARY)
+        .arg("regions")
+        .env("XDG_CONFIG_HOME", scratch.path())
+        .env("XDG_DATA_HOME", scratch.path())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

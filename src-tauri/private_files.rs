@@ -1,0 +1,50 @@
+//! Files and folders the app keeps for itself: profiles, settings, the local database
+//! and the fallback log. They name the org's queues, channels and client ids, so on
+//! Unix they are readable by their owner alone (0600 files in 0700 folders) whatever
+//! the umask; on Windows the per-user profile folders already are.
+
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+/// `create_dir_all`, with any folder it creates private to the user.
+pub fn create_dir_all(directory: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(directory)
+}
+
+/// Options that create a file private to the user; an existing file keeps its mode.
+pub fn open_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Opens `path` for appending, creating it (and its folder) private to the user.
+pub fn open_append(path: &Path) -> std::io::Result<File> {
+    if let Some(parent) = path.parent() {
+        create_dir_all(parent)?;
+    }
+    open_options().create(true).append(true).open(path)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn created_folders_and_files_are_private_to_the_user() {
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("a/b/log.jsonl");
+        open_append(&file).unwrap();
+        assert_eq!(mode(&root.path().join("a")), 0o700);
+        assert_eq!(mode(&root.path().join("a/b")), 0o700);
+        assert_eq!(mode(&file), 0o600);
+    }
+}
