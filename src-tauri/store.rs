@@ -170,6 +170,20 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Applies the migrations the database has not seen, each with its version bump in one
+/// transaction: a crash part-way leaves the database at the previous version, whole,
+/// and the next start runs the migration again.
+fn migrate(connection: &mut Connection, migrations: &[&str]) -> rusqlite::Result<()> {
+    let applied: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (index, migration) in migrations.iter().enumerate().skip(applied) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", index + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// `<data dir>/com.webmsgdesk.app/desk.sqlite3`.
     pub fn default_path() -> Result<PathBuf, StoreError> {
@@ -213,24 +227,19 @@ impl Store {
             path: path.clone(),
             reason: error.to_string(),
         };
+        // First, so that switching to WAL waits for a second process (a CLI run beside
+        // the window) instead of failing at once with "database is locked".
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(fail)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(fail)?;
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
-        connection
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(fail)?;
-        let applied: usize = connection
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(fail)?;
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
-            connection.execute_batch(migration).map_err(fail)?;
-            connection
-                .pragma_update(None, "user_version", index + 1)
-                .map_err(fail)?;
-        }
+        let mut connection = connection;
+        migrate(&mut connection, MIGRATIONS).map_err(fail)?;
         Ok(Store {
             connection: Arc::new(Mutex::new(connection)),
             path,
@@ -452,6 +461,32 @@ mod tests {
         let changes = store.status_changes("d", t(30)).unwrap();
         let statuses: Vec<_> = changes.iter().map(|(_, s)| s.as_str()).collect();
         assert_eq!(statuses, ["Active", "Error", "Active"]);
+    }
+
+    #[test]
+    fn a_migration_that_fails_part_way_leaves_the_database_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = Connection::open(dir.path().join("m.sqlite3")).unwrap();
+        let first = "CREATE TABLE kept (id INTEGER PRIMARY KEY);";
+        let broken = "CREATE TABLE half (id INTEGER); INSERT INTO missing VALUES (1);";
+        assert!(migrate(&mut connection, &[first, broken]).is_err());
+        let version: usize = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        let half: usize = connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'half'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!((version, half), (1, 0));
+        let fixed = "CREATE TABLE half (id INTEGER);";
+        migrate(&mut connection, &[first, fixed]).unwrap();
+        let version: usize = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
     }
 
     #[test]

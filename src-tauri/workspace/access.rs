@@ -2,9 +2,12 @@
 //!
 //! Genesys Cloud has no endpoint that lists a client-credentials token's permissions, so
 //! each permission is probed with one request that cannot change anything: reads ask for
-//! one item, writes target the nil id or send an empty body, which the API refuses
-//! after its permission check (404 or 400) but before it would write. A 403 means the
-//! permission is missing; any other refusal means the request got past the check.
+//! one item; writes send a JSON array where an entity belongs, and edits and deletes
+//! also target the nil id, so no server could create or change anything from them. The
+//! API refuses them after its permission check (404 or 400). A 403 means the permission
+//! is missing; any other refusal means the request got past the check. That Genesys
+//! checks permissions before it reads the body is unverified; it is the order every
+//! documented 403 example implies.
 
 use serde::Serialize;
 use serde_json::json;
@@ -13,6 +16,10 @@ use crate::genesys::client::ApiRequest;
 use crate::genesys::{Client, Error};
 
 const NIL: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The body of every write probe: an empty array, which no create or update can read
+/// as a configuration or a deployment.
+const NOT_AN_ENTITY: [(); 0] = [];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -128,14 +135,15 @@ fn probe(permission: &str) -> Result<ApiRequest, Error> {
     let deployments = "/api/v2/webdeployments/deployments";
     Ok(match permission {
         CONFIGURATION_VIEW => ApiRequest::get(configurations).param("pageSize", 1),
-        CONFIGURATION_ADD => ApiRequest::post(configurations, &json!({}))?,
-        CONFIGURATION_EDIT => {
-            ApiRequest::put(format!("{configurations}/{NIL}/versions/draft"), &json!({}))?
-        }
+        CONFIGURATION_ADD => ApiRequest::post(configurations, &NOT_AN_ENTITY)?,
+        CONFIGURATION_EDIT => ApiRequest::put(
+            format!("{configurations}/{NIL}/versions/draft"),
+            &NOT_AN_ENTITY,
+        )?,
         CONFIGURATION_DELETE => ApiRequest::delete(format!("{configurations}/{NIL}")),
         DEPLOYMENT_VIEW => ApiRequest::get(deployments).param("pageSize", 1),
-        DEPLOYMENT_ADD => ApiRequest::post(deployments, &json!({}))?,
-        DEPLOYMENT_EDIT => ApiRequest::put(format!("{deployments}/{NIL}"), &json!({}))?,
+        DEPLOYMENT_ADD => ApiRequest::post(deployments, &NOT_AN_ENTITY)?,
+        DEPLOYMENT_EDIT => ApiRequest::put(format!("{deployments}/{NIL}"), &NOT_AN_ENTITY)?,
         DEPLOYMENT_DELETE => ApiRequest::delete(format!("{deployments}/{NIL}")),
         QUEUE_VIEW => ApiRequest::get("/api/v2/routing/queues").param("pageSize", 1),
         FLOW_VIEW => ApiRequest::get("/api/v2/flows")

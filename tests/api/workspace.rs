@@ -107,9 +107,29 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
         .find(|p| p.permission == "webDeployments:deployment:view")
         .unwrap();
     assert_eq!(view_permission.access, Access::Granted);
+    let before = (
+        app.client
+            .configurations()
+            .list_all(false)
+            .await
+            .unwrap()
+            .len(),
+        app.client.deployments().list_all().await.unwrap().len(),
+    );
     let full = workspace.test_connection(None).await.unwrap();
     assert!(full.missing.is_empty(), "{:?}", full.missing);
     assert!(full.screens.iter().all(|s| s.ready));
+    // Probing every write permission with full rights created nothing.
+    let after = (
+        app.client
+            .configurations()
+            .list_all(false)
+            .await
+            .unwrap()
+            .len(),
+        app.client.deployments().list_all().await.unwrap().len(),
+    );
+    assert_eq!(before, after);
 
     // Opening the profile is remembered; a reopened workspace comes back on it.
     workspace.activate("Read only").unwrap();
