@@ -74,6 +74,18 @@ impl Profiles<'_> {
             ));
         }
         let secret = form.client_secret.trim();
+        let moved = original
+            .as_ref()
+            .and_then(|original| self.store.get(original).ok())
+            .is_some_and(|stored| stored.environment != profile.environment);
+        if secret.is_empty() && moved {
+            // The kept secret was entered for the old environment; sending it to a new
+            // one on the strength of an edit would hand it to whoever serves that host.
+            return Err(AppError::new(
+                ErrorCode::ProfileInvalid,
+                "the environment changed: enter the client secret again for the new environment",
+            ));
+        }
         if secret.is_empty() {
             let kept = match &original {
                 Some(original) => self.secrets.get(original)?,

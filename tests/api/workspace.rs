@@ -67,6 +67,30 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
         );
     }
 
+    // A secret kept from before never follows a change of environment.
+    let refused = workspace
+        .save_profile(ProfileForm {
+            original_name: Some("Auditor".into()),
+            name: "Auditor".into(),
+            environment: "http://127.0.0.1:9".into(),
+            client_id: READONLY_CLIENT_ID.into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("enter the client secret again"),
+        "{refused}"
+    );
+    let unchanged = workspace.profiles_view().unwrap();
+    let auditor = unchanged
+        .profiles
+        .iter()
+        .find(|p| p.name == "Auditor")
+        .unwrap();
+    assert_eq!(auditor.environment, app.sandbox.base_url());
+
     // Editing without a secret keeps the stored one; renaming moves it.
     workspace
         .save_profile(ProfileForm {
