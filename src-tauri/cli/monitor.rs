@@ -31,11 +31,12 @@ pub struct WatchArgs {
     pub max_wait: Option<u64>,
     #[arg(long = "min-agents")]
     pub min_agents: Option<u32>,
-    /// POST every event as JSON to this URL.
-    #[arg(long)]
+    /// POST every event as JSON to this URL. The environment variable keeps a URL that
+    /// carries a token out of the process list.
+    #[arg(long, env = "WEBMSG_DESK_WEBHOOK", hide_env_values = true)]
     pub webhook: Option<url::Url>,
     /// Run this command for every event, with the event JSON on stdin.
-    #[arg(long = "exec")]
+    #[arg(long = "exec", env = "WEBMSG_DESK_EXEC", hide_env_values = true)]
     pub command: Option<String>,
     /// Ask estimated waits every N cycles (0: never).
     #[arg(long = "estimate-every", default_value_t = 6)]
@@ -198,6 +199,8 @@ fn audit_log() -> Option<AuditLog> {
     }
 }
 
+const CALLBACK_FLUSH_BOUND: Duration = Duration::from_secs(15);
+
 async fn run_poller(
     connected: &Connected,
     queues: Vec<WatchedQueue>,
@@ -224,6 +227,13 @@ async fn run_poller(
             print_report(output, &names, report)
         })
         .await;
+    // Each delivery has its own timeout and retries; this bounds the whole tail.
+    if !poller.callbacks().flush(CALLBACK_FLUSH_BOUND).await {
+        eprintln!(
+            "warning: some events had not reached the webhook or command after {} s and were left",
+            CALLBACK_FLUSH_BOUND.as_secs()
+        );
+    }
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 const QUEUE_CAPACITY: usize = 256;
 
@@ -36,6 +36,14 @@ pub struct DeliveryStats {
 pub struct Callbacks {
     sender: Option<mpsc::Sender<serde_json::Value>>,
     stats: Arc<DeliveryStats>,
+    pending: Arc<Pending>,
+}
+
+/// Events queued or being delivered, so a run that ends can wait for them.
+#[derive(Default)]
+struct Pending {
+    count: AtomicU64,
+    settled: Notify,
 }
 
 impl Callbacks {
@@ -44,6 +52,7 @@ impl Callbacks {
         Callbacks {
             sender: None,
             stats: Arc::new(DeliveryStats::default()),
+            pending: Arc::default(),
         }
     }
 
@@ -55,6 +64,8 @@ impl Callbacks {
         let (sender, mut receiver) = mpsc::channel::<serde_json::Value>(QUEUE_CAPACITY);
         let stats = Arc::new(DeliveryStats::default());
         let task_stats = stats.clone();
+        let pending = Arc::new(Pending::default());
+        let task_pending = pending.clone();
         let timeout = if settings.timeout.is_zero() {
             Duration::from_secs(5)
         } else {
@@ -74,11 +85,14 @@ impl Callbacks {
                     let ok = run_command(command, &event, timeout).await;
                     count(&task_stats, ok);
                 }
+                task_pending.count.fetch_sub(1, Ordering::AcqRel);
+                task_pending.settled.notify_waiters();
             }
         });
         Callbacks {
             sender: Some(sender),
             stats,
+            pending,
         }
     }
 
@@ -86,9 +100,27 @@ impl Callbacks {
     pub fn send<T: Serialize>(&self, event: &T) {
         let Some(sender) = &self.sender else { return };
         let value = serde_json::to_value(event).unwrap_or_default();
+        self.pending.count.fetch_add(1, Ordering::AcqRel);
         if sender.try_send(value).is_err() {
+            self.pending.count.fetch_sub(1, Ordering::AcqRel);
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             tracing::warn!("callback queue full; an event was dropped");
+        }
+    }
+
+    /// Waits, at most `bound`, until every queued event has been delivered or given up
+    /// on: a watch that ends must not take its last events with it. `false` when some
+    /// were still pending at the bound.
+    pub async fn flush(&self, bound: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            let settled = self.pending.settled.notified();
+            if self.pending.count.load(Ordering::Acquire) == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                return false;
+            }
         }
     }
 
@@ -119,7 +151,12 @@ async fn post_with_retries(
                 attempt,
                 "webhook refused the event"
             ),
-            Err(error) => tracing::warn!(%error, attempt, "webhook could not be reached"),
+            // The URL often carries the receiver's secret (Slack, Teams, ntfy tokens),
+            // so it stays out of the log.
+            Err(error) => {
+                let error = error.without_url();
+                tracing::warn!(%error, attempt, "webhook could not be reached")
+            }
         }
         if attempt < retries {
             tokio::time::sleep(Duration::from_millis(500) * 2u32.pow(attempt)).await;
@@ -164,5 +201,52 @@ async fn run_command(command: &str, event: &serde_json::Value, timeout: Duration
             tracing::warn!("callback command timed out and was stopped");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_unreachable_webhook_is_logged_without_its_url() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        // Port 1 on loopback refuses at once: a connection error, not a status.
+        let url = url::Url::parse("http://127.0.0.1:1/hooks/T0KEN-s3cret").unwrap();
+        let delivered = post_with_retries(
+            &reqwest::Client::new(),
+            &url,
+            &serde_json::json!({"kind": "test"}),
+            0,
+        )
+        .await;
+        assert!(!delivered);
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("webhook could not be reached"), "{log}");
+        assert!(!log.contains("T0KEN-s3cret"), "{log}");
     }
 }

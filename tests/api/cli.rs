@@ -562,3 +562,36 @@ fn a_reader_that_closes_the_pipe_early_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monitor_callbacks_can_come_from_the_environment_out_of_the_process_list() {
+    let app = spawn_sandbox().await;
+    let base = app.sandbox.base_url();
+    let folder = tempfile::tempdir().unwrap();
+    let events = folder.path().join("events.jsonl");
+    let command = format!("cat >> '{}'", events.display());
+    let home = folder.path().to_path_buf();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(BINARY)
+            .args(["monitor", "watch", "--queue", "Support", "--for", "3s"])
+            .env("GENESYS_ENVIRONMENT", &base)
+            .env("GENESYS_CLIENT_ID", "sandbox-client")
+            .env("GENESYS_CLIENT_SECRET", "sandbox-secret")
+            .env("WEBMSG_DESK_EXEC", &command)
+            .env("XDG_CONFIG_HOME", &home)
+            .env("XDG_DATA_HOME", &home)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = std::fs::read_to_string(&events).unwrap_or_default();
+    let first: Value = serde_json::from_str(written.lines().next().unwrap_or("{}")).unwrap();
+    assert_eq!(first["type"], "cycle", "{written}");
+}
