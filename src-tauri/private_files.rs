@@ -31,6 +31,20 @@ pub fn open_append(path: &Path) -> std::io::Result<File> {
     open_options().create(true).append(true).open(path)
 }
 
+/// Holds an exclusive lock on `directory/.{name}.lock` until the returned file is
+/// dropped, for a read-modify-write of `name` that another window or a CLI run might
+/// be doing at the same moment. Blocks while the other holder finishes.
+pub fn lock_for_update(directory: &Path, name: &str) -> std::io::Result<File> {
+    create_dir_all(directory)?;
+    let lock = open_options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(directory.join(format!(".{name}.lock")))?;
+    lock.lock()?;
+    Ok(lock)
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt;

@@ -131,6 +131,7 @@ impl ProfileStore {
     /// Adds or replaces the profile of that name.
     pub fn upsert(&self, profile: Profile) -> Result<(), ProfileError> {
         profile.validate()?;
+        let _lock = self.lock()?;
         let mut file = self.load()?;
         match file.profiles.iter_mut().find(|p| p.name == profile.name) {
             Some(existing) => *existing = profile,
@@ -141,6 +142,7 @@ impl ProfileStore {
 
     /// Removes a profile; `false` when there was none.
     pub fn remove(&self, name: &str) -> Result<bool, ProfileError> {
+        let _lock = self.lock()?;
         let mut file = self.load()?;
         let before = file.profiles.len();
         file.profiles.retain(|p| p.name != name);
@@ -148,6 +150,15 @@ impl ProfileStore {
             return Ok(false);
         }
         self.save(&file).map(|()| true)
+    }
+
+    fn lock(&self) -> Result<std::fs::File, ProfileError> {
+        crate::private_files::lock_for_update(&self.directory, FILE_NAME).map_err(|error| {
+            ProfileError::Io {
+                path: self.path(),
+                reason: format!("could not lock it for the update: {error}"),
+            }
+        })
     }
 
     fn save(&self, file: &ProfileFile) -> Result<(), ProfileError> {
@@ -211,14 +222,42 @@ mod tests {
         assert_eq!(store.get("Prod EU").unwrap().client_id, "new");
         assert!(store.remove("Lab").unwrap());
         assert!(!store.remove("Lab").unwrap());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no temp files are left behind");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".tmp"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "temp files left behind: {leftovers:?}"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let meta = std::fs::metadata(store.path()).unwrap();
             assert_eq!(meta.permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn concurrent_updates_from_several_processes_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        // Separate stores stand for separate windows and CLI runs: nothing in memory is
+        // shared, only the folder.
+        std::thread::scope(|scope| {
+            for writer in 0..8 {
+                let directory = dir.path();
+                scope.spawn(move || {
+                    let store = ProfileStore::at(directory);
+                    for n in 0..5 {
+                        let name = format!("P{writer}-{n}");
+                        store.upsert(profile(&name, "eu-west-1")).unwrap();
+                    }
+                });
+            }
+        });
+        let file = ProfileStore::at(dir.path()).load().unwrap();
+        assert_eq!(file.profiles.len(), 40);
     }
 
     #[test]

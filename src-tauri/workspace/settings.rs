@@ -79,6 +79,14 @@ impl SettingsStore {
 
     /// Loads, changes and saves in one step.
     pub fn update(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings, String> {
+        let directory = self.path.parent().unwrap_or(Path::new("."));
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _lock = crate::private_files::lock_for_update(directory, &name)
+            .map_err(|e| format!("could not lock {} for the update: {e}", self.path.display()))?;
         let mut settings = self.load()?;
         change(&mut settings);
         self.save(&settings)?;
