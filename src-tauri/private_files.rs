@@ -31,6 +31,18 @@ pub fn open_append(path: &Path) -> std::io::Result<File> {
     open_options().create(true).append(true).open(path)
 }
 
+/// Renames an unreadable file to `<name>.corrupt-<UTC time>` beside it, so the app can
+/// start afresh without destroying what the user may want to recover. Returns the new
+/// path.
+pub fn set_aside(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".corrupt-{stamp}"));
+    let aside = path.with_file_name(name);
+    std::fs::rename(path, &aside)?;
+    Ok(aside)
+}
+
 /// Holds an exclusive lock on `directory/.{name}.lock` until the returned file is
 /// dropped, for a read-modify-write of `name` that another window or a CLI run might
 /// be doing at the same moment. Blocks while the other holder finishes.

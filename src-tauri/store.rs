@@ -170,6 +170,14 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+fn has_sqlite_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut header))
+        .is_ok_and(|()| &header == b"SQLite format 3\0")
+}
+
 /// Applies the migrations the database has not seen, each with its version bump in one
 /// transaction: a crash part-way leaves the database at the previous version, whole,
 /// and the next start runs the migration again.
@@ -211,6 +219,36 @@ impl Store {
             .map_err(|e| fail(&e))?;
         let connection = Connection::open(path).map_err(|e| fail(&e))?;
         Store::prepare(connection, label)
+    }
+
+    /// Opens the database; a file that is not an SQLite database at all (its header is
+    /// wrong) is set aside with its WAL and a fresh one is created, and the returned
+    /// notice says where the old one went. A real database that fails to open (locked,
+    /// read-only, damaged inside) is an error: moving it could lose the user's history.
+    pub fn open_or_set_aside(path: &Path) -> Result<(Store, Option<String>), StoreError> {
+        match Store::open(path) {
+            Ok(store) => Ok((store, None)),
+            Err(error) if !has_sqlite_header(path) => {
+                let fail = |e: std::io::Error| StoreError::Database {
+                    path: path.display().to_string(),
+                    reason: format!("{error}; setting it aside failed too: {e}"),
+                };
+                let aside = crate::private_files::set_aside(path).map_err(fail)?;
+                for suffix in ["-wal", "-shm"] {
+                    let mut companion = path.as_os_str().to_os_string();
+                    companion.push(suffix);
+                    let _ = std::fs::remove_file(companion);
+                }
+                let store = Store::open(path)?;
+                let notice = format!(
+                    "The history database could not be read, so a new one was started; the \
+                     old file was kept as {}",
+                    aside.display()
+                );
+                Ok((store, Some(notice)))
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// A private in-memory database, for tests and dry runs.

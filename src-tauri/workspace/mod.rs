@@ -21,7 +21,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::profiles::Profiles;
-use crate::application::{self, connection, AppError};
+use crate::application::{self, connection, AppError, ErrorCode};
 use crate::fallback::{Route, RunnerEvent};
 use crate::genesys::{Client, RateBudget, REGIONS};
 use crate::monitor::QueueSample;
@@ -185,6 +185,36 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Sets an unreadable profiles file aside so the window can start (on the Sandbox);
+/// the notice names the kept copy. The secrets stay in the keychain, so re-adding a
+/// profile under its old name finds them again.
+fn set_aside_corrupt_profiles(profiles: &ProfileStore) -> Result<Option<String>> {
+    match profiles.load() {
+        Err(crate::profiles::ProfileError::Corrupt { path, reason }) => {
+            let aside = crate::private_files::set_aside(&path).map_err(|error| {
+                AppError::new(
+                    ErrorCode::ProfileFile,
+                    format!(
+                        "the profiles file {} is not valid ({reason}) and could not be set aside: {error}",
+                        path.display()
+                    ),
+                )
+            })?;
+            Ok(Some(format!(
+                "The profiles file could not be read ({reason}), so it was kept as {} and the \
+                 Sandbox was opened",
+                aside.display()
+            )))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn join_notices(notices: impl IntoIterator<Item = Option<String>>) -> Option<String> {
+    let joined: Vec<String> = notices.into_iter().flatten().collect();
+    (!joined.is_empty()).then(|| joined.join(" "))
+}
+
 impl Workspace {
     /// Opens the workspace on the last profile used, or on the Sandbox when there is none
     /// or it cannot be opened (the reason is kept for the window to show). Must run inside
@@ -195,19 +225,22 @@ impl Workspace {
         secrets: SecretStore,
         events: EventSink,
     ) -> Result<Workspace> {
-        let store = Store::open(&locations.database)?;
+        let (store, store_notice) = Store::open_or_set_aside(&locations.database)?;
+        let profiles = ProfileStore::at(&locations.config_dir);
+        let profiles_notice = set_aside_corrupt_profiles(&profiles)?;
         let settings = SettingsStore::in_directory(&locations.config_dir);
-        let (remembered, mut notice) = match settings.load() {
+        let (remembered, settings_notice) = match settings.load() {
             Ok(settings) => (settings.active_profile, None),
             Err(reason) => (None, Some(reason)),
         };
+        let mut notice = join_notices([store_notice, profiles_notice, settings_notice]);
         let placeholder = Arc::new(ProfileSession::new(application::Session::new(
             connection::sandbox(sandbox_url)?,
             store.clone(),
             SANDBOX_PROFILE,
         )));
         let workspace = Workspace {
-            profiles: ProfileStore::at(&locations.config_dir),
+            profiles,
             secrets,
             settings,
             store,
@@ -220,10 +253,13 @@ impl Workspace {
         };
         let wanted = remembered.unwrap_or_else(|| SANDBOX_PROFILE.to_string());
         if let Err(error) = workspace.activate(&wanted) {
-            notice = Some(format!(
-                "Opened the Sandbox because the profile `{wanted}` could not be opened: {}",
-                error.message
-            ));
+            notice = join_notices([
+                notice,
+                Some(format!(
+                    "Opened the Sandbox because the profile `{wanted}` could not be opened: {}",
+                    error.message
+                )),
+            ]);
             workspace.activate(SANDBOX_PROFILE)?;
         }
         *lock(&workspace.notice) = notice;

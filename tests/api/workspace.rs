@@ -510,3 +510,61 @@ async fn an_edit_is_saved_as_the_draft_shown_as_a_diff_and_published_with_its_do
         preview.published_vs_live
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_corrupt_profiles_file_and_database_are_set_aside_and_the_sandbox_opens() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::under(dir.path());
+    std::fs::create_dir_all(&locations.config_dir).unwrap();
+    std::fs::create_dir_all(locations.database.parent().unwrap()).unwrap();
+    std::fs::write(
+        locations.config_dir.join("profiles.json"),
+        b"{\"profiles\": [",
+    )
+    .unwrap();
+    std::fs::write(&locations.database, b"this was never a database").unwrap();
+
+    let service = unique("webmsg-desk-corrupt-test");
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    let view = workspace.profiles_view().unwrap();
+    assert_eq!(view.active, SANDBOX_PROFILE);
+    let notice = view.notice.unwrap_or_default();
+    assert!(
+        notice.contains("profiles file") && notice.contains("history database"),
+        "{notice}"
+    );
+    assert!(workspace.channels().await.unwrap().is_sandbox);
+
+    // Both originals are kept beside their replacements, byte for byte.
+    let kept = |folder: &std::path::Path, prefix: &str| -> Vec<u8> {
+        let entry = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with(prefix) && name.contains(".corrupt-")
+            })
+            .unwrap_or_else(|| panic!("no kept copy of {prefix}"));
+        std::fs::read(entry).unwrap()
+    };
+    assert_eq!(
+        kept(&locations.config_dir, "profiles.json"),
+        b"{\"profiles\": ["
+    );
+    assert_eq!(
+        kept(locations.database.parent().unwrap(), "history.sqlite3"),
+        b"this was never a database"
+    );
+    // The new files work: a profile can be saved again.
+    workspace
+        .save_profile(ProfileForm {
+            name: "Auditor".into(),
+            environment: app.sandbox.base_url(),
+            client_id: READONLY_CLIENT_ID.into(),
+            client_secret: READONLY_CLIENT_SECRET.into(),
+            ..Default::default()
+        })
+        .unwrap();
+    SecretStore::new(&service).delete("Auditor").unwrap();
+}
