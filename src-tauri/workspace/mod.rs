@@ -211,7 +211,19 @@ fn set_aside_corrupt_profiles(profiles: &ProfileStore) -> Result<Option<String>>
 }
 
 fn join_notices(notices: impl IntoIterator<Item = Option<String>>) -> Option<String> {
-    let joined: Vec<String> = notices.into_iter().flatten().collect();
+    // Each reason is its own sentence in the window's banner.
+    let joined: Vec<String> = notices
+        .into_iter()
+        .flatten()
+        .map(|notice| {
+            let notice = notice.trim_end().to_string();
+            if notice.ends_with('.') {
+                notice
+            } else {
+                notice + "."
+            }
+        })
+        .collect();
     (!joined.is_empty()).then(|| joined.join(" "))
 }
 
