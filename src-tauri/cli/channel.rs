@@ -248,15 +248,14 @@ fn print_progress(event: Progress) {
     );
 }
 
-/// Ctrl-C cancels the operation cleanly instead of killing it mid-request.
+/// Ctrl-C or SIGTERM cancels the operation cleanly instead of killing it mid-request.
 fn cancel_on_interrupt() -> CancellationToken {
     let token = CancellationToken::new();
     let child = token.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("cancelling…");
-            child.cancel();
-        }
+        super::wait_for_stop_signal().await;
+        eprintln!("cancelling…");
+        child.cancel();
     });
     token
 }

@@ -490,24 +490,28 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
     Ok(())
 }
 
-async fn wait_for_stop_signal() {
+/// Ctrl-C, or SIGTERM on Unix (a service manager or `kill` stopping a long run). A
+/// signal that cannot be listened for never fires, rather than stopping at once.
+pub(crate) async fn wait_for_stop_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     #[cfg(unix)]
-    {
+    let terminate = async {
         use tokio::signal::unix::{signal, SignalKind};
         match signal(SignalKind::terminate()) {
             Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
+                terminate.recv().await;
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            Err(_) => std::future::pending::<()>().await,
         }
-    }
+    };
     #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }

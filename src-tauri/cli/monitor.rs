@@ -217,9 +217,8 @@ async fn run_poller(
     let cancel = tokio_util::sync::CancellationToken::new();
     let stop = cancel.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            stop.cancel();
-        }
+        super::wait_for_stop_signal().await;
+        stop.cancel();
     });
     let output = connected.output;
     poller

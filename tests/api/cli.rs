@@ -595,3 +595,66 @@ async fn monitor_callbacks_can_come_from_the_environment_out_of_the_process_list
     let first: Value = serde_json::from_str(written.lines().next().unwrap_or("{}")).unwrap();
     assert_eq!(first["type"], "cycle", "{written}");
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_ends_a_watch_cleanly_and_keeps_its_history() {
+    let app = spawn_sandbox().await;
+    let base = app.sandbox.base_url();
+    let folder = tempfile::tempdir().unwrap();
+    let home = folder.path().to_path_buf();
+    let (watch, history) = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(BINARY)
+            .args([
+                "monitor",
+                "watch",
+                "--queue",
+                "Support",
+                "--interval",
+                "5",
+                "--for",
+                "10m",
+                "--output",
+                "json",
+            ])
+            .env("GENESYS_ENVIRONMENT", &base)
+            .env("GENESYS_CLIENT_ID", "sandbox-client")
+            .env("GENESYS_CLIENT_SECRET", "sandbox-secret")
+            .env("XDG_CONFIG_HOME", &home)
+            .env("XDG_DATA_HOME", &home)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The first cycle's line means a sample is in the database.
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let terminated = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(terminated.success());
+        let watch = child.wait_with_output().unwrap();
+        let history = run_in(
+            &home,
+            &base,
+            "sandbox-secret",
+            &[
+                "monitor", "history", "--queue", "Support", "--since", "1h", "--format", "csv",
+            ],
+        );
+        (watch, history)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        watch.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&watch.stderr)
+    );
+    let csv = String::from_utf8_lossy(&history.stdout);
+    assert_eq!(csv.lines().count(), 2, "header and the one sample: {csv}");
+}
