@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 use crate::genesys::models::{metric, ConversationActivityQuery};
 
 use super::super::body::Checked;
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::ApiResult;
 use super::super::gate::Caller;
 use super::super::params::Params;
 use super::super::state::{iso, SandboxState};
 use super::super::traffic::QueueTraffic;
-use super::{epoch_ms, filter_matches};
+use super::{epoch_ms, filter_matches, require_metrics};
 
 pub async fn conversation_activity(
     State(state): State<SandboxState>,
@@ -23,13 +23,7 @@ pub async fn conversation_activity(
     Checked(query): Checked<ConversationActivityQuery>,
 ) -> ApiResult<Json<Value>> {
     caller.require_any(&["analytics:queueObservation:view"])?;
-    if query.metrics.is_empty() {
-        return Err(ApiError::invalid_field(
-            "constraint.validation",
-            "metrics",
-            "metrics may not be empty",
-        ));
-    }
+    require_metrics(&query.metrics)?;
     let page_size = params.number("pageSize", 100, 1000)? as usize;
     let page_number = params.number("pageNumber", 1, u32::MAX)? as usize;
     let by_media = query.group_by.iter().any(|d| d == "mediaType");

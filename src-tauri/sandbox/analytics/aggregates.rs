@@ -15,7 +15,7 @@ use super::super::error::{ApiError, ApiResult};
 use super::super::gate::Caller;
 use super::super::state::{iso, SandboxState};
 use super::super::traffic::CompletedConversation;
-use super::{all_conversations, dimension_of, filter_matches, parse_interval};
+use super::{all_conversations, dimension_of, filter_matches, parse_interval, require_metrics};
 
 /// Service-level target the aggregates measure against.
 const SERVICE_LEVEL_MS: i64 = 120_000;
@@ -144,13 +144,7 @@ pub async fn conversation_aggregates(
 ) -> ApiResult<Json<Value>> {
     caller.require_any(&["analytics:conversationAggregate:view"])?;
     let (start, end) = parse_interval(&query.interval)?;
-    if query.metrics.is_empty() {
-        return Err(ApiError::invalid_field(
-            "constraint.validation",
-            "metrics",
-            "metrics may not be empty",
-        ));
-    }
+    require_metrics(&query.metrics)?;
     let bucket = match query.granularity.as_deref() {
         None => end - start,
         Some(text) => parse_granularity(text).ok_or_else(|| {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::genesys::models::{AnalyticsFilter, AnalyticsPredicate};
 
+use super::error::ApiError;
 use super::state::Org;
 use super::traffic::{CompletedConversation, MESSAGE};
 
@@ -66,6 +67,18 @@ pub(super) fn filter_matches(
     } else {
         results.iter().all(|x| *x)
     }
+}
+
+/// Every analytics query names at least one metric; the real API refuses an empty list.
+pub(super) fn require_metrics<T>(metrics: &[T]) -> Result<(), ApiError> {
+    if metrics.is_empty() {
+        return Err(ApiError::invalid_field(
+            "constraint.validation",
+            "metrics",
+            "metrics may not be empty",
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn epoch_ms(at: DateTime<Utc>) -> i64 {

@@ -10,11 +10,11 @@ use serde_json::{json, Value};
 use crate::genesys::models::{metric, QueueObservationQuery};
 
 use super::super::body::Checked;
-use super::super::error::{ApiError, ApiResult};
+use super::super::error::ApiResult;
 use super::super::gate::Caller;
 use super::super::state::{iso, SandboxState};
 use super::super::traffic::QueueTraffic;
-use super::{address_from, epoch_ms, filter_matches};
+use super::{address_from, epoch_ms, filter_matches, require_metrics};
 
 const PRESENCE_AVAILABLE: &str = "6a3af858-942f-489d-9700-5f9bcdcdae9b";
 const PRESENCE_ON_QUEUE: &str = "e08eaf1b-ee47-4fa9-a231-1200e284798f";
@@ -176,13 +176,7 @@ pub async fn queue_observations(
     Checked(query): Checked<QueueObservationQuery>,
 ) -> ApiResult<Json<Value>> {
     caller.require_any(&["analytics:queueObservation:view"])?;
-    if query.metrics.is_empty() {
-        return Err(ApiError::invalid_field(
-            "constraint.validation",
-            "metrics",
-            "metrics may not be empty",
-        ));
-    }
+    require_metrics(&query.metrics)?;
     let details = query.detail_metrics.clone().unwrap_or_default();
     let org = state.org();
     let mut results = Vec::new();
