@@ -102,7 +102,7 @@ pub async fn push_fault(State(state): State<SandboxState>, body: Bytes) -> Respo
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct LatencyRequest {
     ms: u64,
 }
@@ -136,7 +136,7 @@ pub async fn expire_tokens(State(state): State<SandboxState>) -> Json<Value> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct OutcomeRequest {
     /// `Active`, `Error` or `StuckPending`.
     outcome: String,
@@ -175,7 +175,7 @@ pub async fn set_deployment_outcome(State(state): State<SandboxState>, body: Byt
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TrafficPatch {
     arrivals_per_hour: Option<f64>,
     /// Arrivals per hour of other media (`{"voice": 300}`); 0 removes one.
@@ -270,6 +270,7 @@ pub async fn set_traffic(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SpeedRequest {
     speed: f64,
 }
@@ -283,4 +284,32 @@ pub async fn set_speed(State(state): State<SandboxState>, body: Bytes) -> Respon
         Ok(_) => bad(format!("speed must be a number from 0 to {MAX_SPEED}")),
         Err(message) => bad(message),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GuestFaultRequest {
+    kind: super::guest::GuestFault,
+    #[serde(default = "one")]
+    count: u32,
+}
+
+/// `{"kind":"dropSocket","count":1}` cuts the next guest sockets after their session is
+/// configured; `{"kind":"flowError"}` makes the next conversation's flow fail.
+pub async fn push_guest_fault(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let request: GuestFaultRequest = match parse(&body) {
+        Ok(request) => request,
+        Err(message) => return bad(message),
+    };
+    if request.count > MAX_FAULTS {
+        return bad(format!("count must be at most {MAX_FAULTS}"));
+    }
+    let mut org = state.org();
+    org.guests.push_fault(request.kind, request.count);
+    Json(json!({"pending": org.guests.pending_faults()})).into_response()
+}
+
+pub async fn clear_guest_faults(State(state): State<SandboxState>) -> StatusCode {
+    state.org().guests.clear_faults();
+    StatusCode::NO_CONTENT
 }

@@ -23,6 +23,7 @@ mod control;
 pub mod error;
 pub mod faults;
 mod gate;
+pub mod guest;
 mod listing;
 mod oauth;
 mod params;
@@ -73,7 +74,10 @@ pub fn router(state: SandboxState) -> Router {
         Router::new().route("/oauth/token", post(oauth::token)),
         &state,
     );
-    api.merge(login).merge(control_routes()).with_state(state)
+    api.merge(login)
+        .merge(visitor_routes())
+        .merge(control_routes())
+        .with_state(state)
 }
 
 fn web_deployment_routes() -> Router<SandboxState> {
@@ -152,6 +156,10 @@ fn other_api_routes() -> Router<SandboxState> {
             "/api/v2/analytics/conversations/aggregates/query",
             post(analytics::conversation_aggregates),
         )
+        .route(
+            "/api/v2/conversations/messages/{message_id}/details",
+            get(guest::message_details),
+        )
         .route("/api/v2/audits/query", post(audits::submit_query))
         .route(
             "/api/v2/audits/query/servicemapping",
@@ -175,6 +183,15 @@ fn other_api_routes() -> Router<SandboxState> {
         )
 }
 
+/// What a website visitor's browser reaches without OAuth: the Guest WebSocket
+/// (`webmessaging.{domain}`) and the public deployment config (`api-cdn.{domain}`).
+fn visitor_routes() -> Router<SandboxState> {
+    Router::new().route("/v1", get(guest::upgrade)).route(
+        "/webdeployments/v1/deployments/{deployment_id}/config.json",
+        get(guest::public_config),
+    )
+}
+
 /// Controls outside the Genesys API: faults, latency, outcomes, traffic, speed, status.
 fn control_routes() -> Router<SandboxState> {
     Router::new()
@@ -194,6 +211,10 @@ fn control_routes() -> Router<SandboxState> {
             post(control::set_traffic),
         )
         .route("/sandbox/speed", post(control::set_speed))
+        .route(
+            "/sandbox/guest/faults",
+            post(control::push_guest_fault).delete(control::clear_guest_faults),
+        )
 }
 
 /// A Sandbox serving on a loopback port until shut down.

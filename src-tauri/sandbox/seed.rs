@@ -269,6 +269,7 @@ pub fn demo_org(options: &SandboxOptions, clock: &SimClock) -> Org {
         traffic,
         stats: RequestStats::default(),
         public_base_url: String::new(),
+        guests: Default::default(),
     };
     let channels = std::iter::once(("Support Messenger".to_string(), "Support Site".to_string()))
         .chain((1..=options.channels).map(|n| (format!("Channel {n:04}"), format!("Site {n:04}"))));
@@ -361,6 +362,7 @@ fn seed_channel(
             settles_at: past,
             outcome: SettleOutcome::Active,
             deleted_at: None,
+            served: vec![(past, "1".to_string())],
         });
     }
 }

@@ -44,6 +44,11 @@ pub struct SandboxOptions {
     /// Keep every JSON request body (see [`SandboxState::recorded_requests`]), for
     /// checking what a client sends against the official SDK's models.
     pub record_requests: bool,
+    /// How long a deployment's new configuration version takes to reach the public
+    /// `config.json` visitors load.
+    pub cdn_delay: Duration,
+    /// Idle time after which a guest session expires.
+    pub guest_session_idle: Duration,
 }
 
 impl Default for SandboxOptions {
@@ -60,6 +65,8 @@ impl Default for SandboxOptions {
             history_hours: 24,
             extra_queues: 0,
             record_requests: false,
+            cdn_delay: Duration::from_secs(30),
+            guest_session_idle: Duration::from_secs(1_800),
         }
     }
 }
@@ -168,6 +175,34 @@ pub struct DeploymentRecord {
     pub outcome: SettleOutcome,
     /// Set by DELETE: the deployment reads `Deleting` until then, and 404 after.
     pub deleted_at: Option<Instant>,
+    /// Configuration versions the public CDN serves, each from when it becomes visible
+    /// (a publish reaches visitors only after the CDN delay).
+    pub served: Vec<(Instant, String)>,
+}
+
+impl DeploymentRecord {
+    /// The configuration version visitors get now, if any has reached the CDN.
+    pub fn served_version(&self, now: Instant) -> Option<&str> {
+        self.served
+            .iter()
+            .rev()
+            .find(|(visible_from, _)| *visible_from <= now)
+            .map(|(_, version)| version.as_str())
+    }
+
+    /// Records that the deployment now points at `version`; visitors get it after `delay`.
+    pub fn serve_after(&mut self, version: Option<String>, delay: Duration) {
+        let Some(version) = version else { return };
+        if self.served.last().map(|(_, v)| v) == Some(&version) {
+            return;
+        }
+        // Only the entry in effect and the ones still to come matter.
+        let now = Instant::now();
+        if let Some(current) = self.served.iter().rposition(|(at, _)| *at <= now) {
+            self.served.drain(..current);
+        }
+        self.served.push((now + delay, version));
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +244,7 @@ pub struct Org {
     pub traffic: Traffic,
     pub stats: RequestStats,
     pub public_base_url: String,
+    pub guests: super::guest::Guests,
 }
 
 /// Shared handle the router and the control endpoints hold.

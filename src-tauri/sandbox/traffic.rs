@@ -230,6 +230,86 @@ impl Traffic {
             .find(|queue| queue.queue_id == queue_id)
     }
 
+    /// Puts a conversation a guest started into `queue_id`'s line, last. A guest waits
+    /// until answered or until it leaves ([`Traffic::leave`]); it never abandons on its
+    /// own. False when the queue has no traffic.
+    pub fn enqueue(
+        &mut self,
+        queue_id: &str,
+        conversation_id: &str,
+        session_id: &str,
+        customer_name: &str,
+    ) -> bool {
+        let now = self.now;
+        let Some(queue) = self.queue_mut(queue_id) else {
+            return false;
+        };
+        queue.waiting.push_back(WaitingConversation {
+            conversation_id: conversation_id.to_string(),
+            media_type: MESSAGE.to_string(),
+            session_id: session_id.to_string(),
+            arrived: now,
+            customer_name: customer_name.to_string(),
+            patience_until: DateTime::<Utc>::MAX_UTC,
+        });
+        true
+    }
+
+    /// The customer left: a waiting conversation ends unanswered, an answered one ends now.
+    pub fn leave(&mut self, conversation_id: &str) {
+        let now = self.now;
+        for queue in &mut self.queues {
+            if let Some(index) = queue
+                .waiting
+                .iter()
+                .position(|c| c.conversation_id == conversation_id)
+            {
+                if let Some(conversation) = queue.waiting.remove(index) {
+                    let whose = (queue.queue_id.as_str(), &queue.flow_id);
+                    conversation_ended_unanswered(&mut self.completed, whose, conversation, now);
+                }
+                return;
+            }
+            if let Some(active) = queue
+                .active
+                .iter_mut()
+                .find(|c| c.conversation_id == conversation_id)
+            {
+                active.ends = active.ends.min(now);
+                return;
+            }
+        }
+    }
+
+    /// Where a conversation is now: its place in line (1-based), the agent answering it,
+    /// or neither once it has ended.
+    pub fn whereabouts(&self, queue_id: &str, conversation_id: &str) -> Whereabouts {
+        let Some(queue) = self.queue(queue_id) else {
+            return Whereabouts::Gone;
+        };
+        if let Some(place) = queue
+            .waiting_of(MESSAGE)
+            .position(|c| c.conversation_id == conversation_id)
+        {
+            return Whereabouts::Waiting(place + 1);
+        }
+        match queue
+            .active
+            .iter()
+            .find(|c| c.conversation_id == conversation_id)
+        {
+            Some(active) => Whereabouts::Answered {
+                agent_name: queue
+                    .agents
+                    .iter()
+                    .find(|a| a.user_id == active.agent_user_id)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default(),
+            },
+            None => Whereabouts::Gone,
+        }
+    }
+
     /// Runs the simulation forward to `target`; a target in the past does nothing.
     pub fn advance_to(&mut self, target: DateTime<Utc>) {
         let gap = (target - self.now).num_milliseconds();
@@ -340,20 +420,10 @@ impl Traffic {
             });
         }
         let mut kept = VecDeque::with_capacity(queue.waiting.len());
+        let whose = (queue.queue_id.as_str(), &queue.flow_id);
         for conversation in queue.waiting.drain(..) {
             if conversation.patience_until <= now {
-                self.completed.push_back(CompletedConversation {
-                    conversation_id: conversation.conversation_id,
-                    media_type: conversation.media_type,
-                    session_id: conversation.session_id,
-                    queue_id: queue.queue_id.clone(),
-                    flow_id: queue.flow_id.clone(),
-                    customer_name: conversation.customer_name,
-                    arrived: conversation.arrived,
-                    answered: None,
-                    ended: now,
-                    agent_user_id: None,
-                });
+                conversation_ended_unanswered(&mut self.completed, whose, conversation, now);
             } else {
                 kept.push_back(conversation);
             }
@@ -422,6 +492,34 @@ impl Traffic {
             });
         }
     }
+}
+
+/// Where a conversation is, as [`Traffic::whereabouts`] tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Whereabouts {
+    Waiting(usize),
+    Answered { agent_name: String },
+    Gone,
+}
+
+fn conversation_ended_unanswered(
+    completed: &mut VecDeque<CompletedConversation>,
+    (queue_id, flow_id): (&str, &Option<String>),
+    conversation: WaitingConversation,
+    now: DateTime<Utc>,
+) {
+    completed.push_back(CompletedConversation {
+        conversation_id: conversation.conversation_id,
+        media_type: conversation.media_type,
+        session_id: conversation.session_id,
+        queue_id: queue_id.to_string(),
+        flow_id: flow_id.clone(),
+        customer_name: conversation.customer_name,
+        arrived: conversation.arrived,
+        answered: None,
+        ended: now,
+        agent_user_id: None,
+    });
 }
 
 fn seconds(value: f64) -> ChronoDuration {

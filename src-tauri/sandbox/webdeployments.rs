@@ -499,7 +499,11 @@ fn snippet(base_url: &str, deployment_id: &str) -> String {
     )
 }
 
-fn configuration_version(org: &Org, id: &str, version: &str) -> Option<Map<String, Value>> {
+pub(super) fn configuration_version(
+    org: &Org,
+    id: &str,
+    version: &str,
+) -> Option<Map<String, Value>> {
     let record = org.configuration(id)?;
     let index = version.parse::<usize>().ok()?.checked_sub(1)?;
     record.versions.get(index).cloned()
@@ -665,13 +669,18 @@ pub async fn create_deployment(
     let outcome = settle_outcome(&mut org, &id);
     let name = text_at(&body, "/name");
     let delay = state.options().lifecycle_delay;
-    let record = DeploymentRecord {
+    let mut record = DeploymentRecord {
         id: id.clone(),
         body,
         settles_at: Instant::now() + delay,
         outcome,
         deleted_at: None,
+        served: Vec::new(),
     };
+    record.serve_after(
+        text_at(&record.body, "/configuration/version"),
+        state.options().cdn_delay,
+    );
     let view = deployment_view(&org, &record, false);
     org.deployments.push(record);
     record_audit(
@@ -729,6 +738,10 @@ pub async fn update_deployment(
     record.body = body;
     record.settles_at = Instant::now() + delay;
     record.outcome = outcome;
+    record.serve_after(
+        text_at(&record.body, "/configuration/version"),
+        state.options().cdn_delay,
+    );
     let changes = tracked
         .iter()
         .zip(before)

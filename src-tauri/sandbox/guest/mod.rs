@@ -1,0 +1,634 @@
+//! The visitor's side of the Sandbox: the Web Messaging Guest WebSocket at
+//! `/v1?deploymentId=` and the public `config.json` Messenger loads, both without OAuth,
+//! as `webmessaging.{domain}` and `api-cdn.{domain}` serve them (contract §12).
+//!
+//! Refusals follow the strict reading of the contract: an unknown deployment or an
+//! `Origin` outside the deployment's allowed domains gets HTTP 403 on the upgrade; frames
+//! that break a rule get the error frame the service documents (4006, 4007, 4011, 4013,
+//! 4020, 429 with `retryAfter`).
+
+pub mod frames;
+mod session;
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Map, Value};
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use session::Inbound;
+pub use session::{GuestFault, GuestSession, Guests, Push, GREETING};
+
+use super::audit_trail::text_at;
+use super::error::{ApiError, ApiResult};
+use super::gate::Caller;
+use super::params::Params;
+use super::state::{iso, SandboxState};
+use super::webdeployments::configuration_version;
+
+/// `onMessage` frames allowed per session per second.
+pub const MESSAGES_PER_SECOND: usize = 2;
+/// Seconds a client is told to wait after exceeding the rate.
+pub const RETRY_AFTER_SECONDS: u64 = 3;
+/// UTF-8 bytes of custom attribute keys and values.
+pub const MAX_CUSTOM_DATA_BYTES: usize = 2_048;
+/// Characters of one text message (4011 beyond; the exact figure is unverified).
+pub const MAX_TEXT_CHARS: usize = 4_096;
+/// Largest frame a socket accepts.
+const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// How often a socket brings its session up to date.
+const TICK: Duration = Duration::from_millis(100);
+
+/// `GET /v1?deploymentId=…`: the upgrade, refused with 403 where Genesys refuses it.
+pub async fn upgrade(
+    State(state): State<SandboxState>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let params = Params::parse(query.as_deref());
+    let Some(deployment_id) = params.get("deploymentId").map(str::to_string) else {
+        return (StatusCode::BAD_REQUEST, "deploymentId is required").into_response();
+    };
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
+    let drop_socket = {
+        let mut org = state.org();
+        let Some(record) = org
+            .deployments
+            .iter()
+            .find(|r| r.id == deployment_id && r.deleted_at.is_none())
+        else {
+            return (StatusCode::FORBIDDEN, "Deployment not found").into_response();
+        };
+        if !origin_allowed(&record.body, origin.as_deref()) {
+            return (StatusCode::FORBIDDEN, "Origin not allowed").into_response();
+        }
+        org.guests.take_fault(GuestFault::DropSocket)
+    };
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| serve(state, socket, deployment_id, drop_socket))
+}
+
+/// True when the deployment takes visitors from `origin` (scheme optional, as the Java
+/// SDK sends a bare host). Entries match the host exactly; `*.example.com` matches its
+/// subdomains.
+pub fn origin_allowed(deployment: &Map<String, Value>, origin: Option<&str>) -> bool {
+    if deployment
+        .get("allowAllDomains")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        return true;
+    }
+    let Some(host) = origin.and_then(host_of) else {
+        return false;
+    };
+    deployment
+        .get("allowedDomains")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(|entry| match entry.trim().strip_prefix("*.") {
+            Some(parent) => host_of(parent).map(|parent| (true, parent)),
+            None => host_of(entry).map(|exact| (false, exact)),
+        })
+        .any(|(wildcard, domain)| {
+            if wildcard {
+                host.ends_with(&format!(".{domain}"))
+            } else {
+                host == domain
+            }
+        })
+}
+
+/// The lower-case host of `https://host:port/path`, `host:port` or `host`.
+pub fn host_of(text: &str) -> Option<String> {
+    let text = text.trim();
+    let with_scheme = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("https://{text}")
+    };
+    url::Url::parse(&with_scheme)
+        .ok()?
+        .host_str()
+        .map(|host| host.to_ascii_lowercase())
+}
+
+struct Connection {
+    id: u64,
+    deployment_id: String,
+    token: Option<String>,
+    pushes: Option<broadcast::Receiver<Push>>,
+}
+
+enum After {
+    Continue,
+    /// Send the replies, then close with 1000.
+    Close,
+    /// Cut the connection without a close frame.
+    Drop,
+}
+
+async fn serve(state: SandboxState, socket: WebSocket, deployment_id: String, drop_socket: bool) {
+    let (mut sink, mut stream) = socket.split();
+    let mut connection = Connection {
+        id: fastrand::u64(..),
+        deployment_id,
+        token: None,
+        pushes: None,
+    };
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let after = tokio::select! {
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    let (replies, mut after) = handle_frame(&state, &mut connection, text.as_str());
+                    if drop_socket && connection.token.is_some() {
+                        after = After::Drop;
+                    }
+                    if !send_all(&mut sink, replies).await {
+                        return;
+                    }
+                    after
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    if !send_all(&mut sink, vec![frames::request_failed(None)]).await {
+                        return;
+                    }
+                    After::Continue
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => After::Continue,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+            },
+            push = next_push(&mut connection.pushes) => match push {
+                Some(push) if push.except_connection == Some(connection.id) => After::Continue,
+                Some(push) => {
+                    let closes = push.closes;
+                    if !send_all(&mut sink, vec![push.frame]).await {
+                        return;
+                    }
+                    if closes { After::Close } else { After::Continue }
+                }
+                None => {
+                    connection.pushes = None;
+                    After::Continue
+                }
+            },
+            _ = tick.tick() => {
+                if let Some(token) = &connection.token {
+                    state.org().guest_tick(token);
+                }
+                After::Continue
+            }
+        };
+        match after {
+            After::Continue => {}
+            After::Drop => return,
+            After::Close => {
+                let _ = sink
+                    .send(Message::Close(Some(CloseFrame {
+                        code: 1000,
+                        reason: "".into(),
+                    })))
+                    .await;
+                return;
+            }
+        }
+    }
+}
+
+async fn next_push(pushes: &mut Option<broadcast::Receiver<Push>>) -> Option<Push> {
+    let Some(receiver) = pushes else {
+        return std::future::pending().await;
+    };
+    loop {
+        match receiver.recv().await {
+            Ok(push) => return Some(push),
+            // A socket that fell behind skips what it missed rather than stalling others.
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+}
+
+async fn send_all(
+    sink: &mut futures::stream::SplitSink<WebSocket, Message>,
+    frames: Vec<Value>,
+) -> bool {
+    for frame in frames {
+        if sink
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+    }
+    true
+}
+
+fn handle_frame(
+    state: &SandboxState,
+    connection: &mut Connection,
+    text: &str,
+) -> (Vec<Value>, After) {
+    let Ok(Value::Object(request)) = serde_json::from_str::<Value>(text) else {
+        return (vec![frames::request_failed(None)], After::Continue);
+    };
+    let tracing_id = request
+        .get("tracingId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let tracing = tracing_id.as_deref();
+    let Some(action) = request.get("action").and_then(Value::as_str) else {
+        return (
+            vec![frames::missing_parameter("action", tracing)],
+            After::Continue,
+        );
+    };
+    let token = match request.get("token").and_then(Value::as_str) {
+        Some(token) if !token.is_empty() => token.to_string(),
+        _ => {
+            return (
+                vec![frames::missing_parameter("token", tracing)],
+                After::Continue,
+            )
+        }
+    };
+    match action {
+        "configureSession" => configure(state, connection, &request, &token, tracing),
+        "onMessage" | "echo" | "closeSession" | "getConfiguration" => {
+            if connection.token.as_deref() != Some(token.as_str()) {
+                return (
+                    vec![frames::error(4007, "Session not found", tracing)],
+                    After::Continue,
+                );
+            }
+            if state.org().guests.session(&token).is_none() {
+                return (
+                    vec![frames::error(4006, "Session expired", tracing)],
+                    After::Continue,
+                );
+            }
+            match action {
+                "onMessage" => (
+                    vec![on_message(state, &request, &token, tracing)],
+                    After::Continue,
+                ),
+                "echo" => (
+                    vec![echo(state, &request, &token, tracing)],
+                    After::Continue,
+                ),
+                "getConfiguration" => (vec![configuration(state, tracing)], After::Continue),
+                _ => close_session(state, connection, &request, &token, tracing),
+            }
+        }
+        "configureAuthenticatedSession"
+        | "onAttachment"
+        | "getAttachment"
+        | "deleteAttachment"
+        | "getJwt"
+        | "disconnectCustomer"
+        | "resumeToken" => (
+            vec![frames::error(
+                4000,
+                "This feature is not available for this deployment",
+                tracing,
+            )],
+            After::Continue,
+        ),
+        _ => (vec![frames::request_failed(tracing)], After::Continue),
+    }
+}
+
+fn session_body(state: &SandboxState, session: &GuestSession, new_session: bool) -> Value {
+    json!({
+        "connected": true,
+        "newSession": new_session,
+        "readOnly": false,
+        "maxCustomDataBytes": MAX_CUSTOM_DATA_BYTES,
+        "allowedMedia": {"inbound": {"fileTypes": [{"type": "image/png"}, {"type": "image/jpeg"}, {"type": "image/gif"}, {"type": "application/pdf"}], "maxFileSizeKB": 10240}},
+        "blockedExtensions": [".ade", ".adp", ".app", ".bat", ".exe", ".js", ".vbs"],
+        "durationSeconds": session.idle_limit.as_secs(),
+        "expirationDate": session.expiration_epoch_seconds(state.now()),
+    })
+}
+
+fn configure(
+    state: &SandboxState,
+    connection: &mut Connection,
+    request: &Map<String, Value>,
+    token: &str,
+    tracing: Option<&str>,
+) -> (Vec<Value>, After) {
+    if uuid::Uuid::parse_str(token).is_err() {
+        return (vec![frames::request_failed(tracing)], After::Continue);
+    }
+    let Some(deployment_id) = request.get("deploymentId").and_then(Value::as_str) else {
+        return (
+            vec![frames::missing_parameter("deploymentId", tracing)],
+            After::Continue,
+        );
+    };
+    if deployment_id != connection.deployment_id {
+        return (vec![frames::request_failed(tracing)], After::Continue);
+    }
+    let idle = state.options().guest_session_idle;
+    let mut org = state.org();
+    let flow_id = org
+        .deployments
+        .iter()
+        .find(|r| r.id == deployment_id)
+        .and_then(|r| text_at(&r.body, "/flow/id"));
+    if let Some(existing) = org.guests.session(token) {
+        if existing.deployment_id != deployment_id {
+            return (vec![frames::request_failed(tracing)], After::Continue);
+        }
+    }
+    let start_new = request.get("startNew").and_then(Value::as_bool) == Some(true);
+    if start_new {
+        org.guest_close(token);
+    }
+    let new_session = org.guests.configure(token, deployment_id, flow_id, idle);
+    let Some(session) = org.guests.session(token) else {
+        return (vec![frames::request_failed(tracing)], After::Continue);
+    };
+    let body = session_body(state, session, new_session);
+    connection.pushes = Some(session.subscribe());
+    connection.token = Some(token.to_string());
+    (
+        vec![frames::frame(
+            "response",
+            "SessionResponse",
+            200,
+            body,
+            tracing,
+        )],
+        After::Continue,
+    )
+}
+
+fn custom_attributes(request: &Map<String, Value>) -> Option<&Value> {
+    request
+        .get("channel")
+        .and_then(|c| c.pointer("/metadata/customAttributes"))
+        .or_else(|| {
+            request
+                .get("message")
+                .and_then(|m| m.pointer("/channel/metadata/customAttributes"))
+        })
+}
+
+fn on_message(
+    state: &SandboxState,
+    request: &Map<String, Value>,
+    token: &str,
+    tracing: Option<&str>,
+) -> Value {
+    let Some(message) = request.get("message").and_then(Value::as_object) else {
+        return frames::missing_parameter("message", tracing);
+    };
+    let Some(kind) = message.get("type").and_then(Value::as_str) else {
+        return frames::missing_parameter("message.type", tracing);
+    };
+    if !matches!(kind, "Text" | "Structured" | "Event") {
+        return frames::request_failed(tracing);
+    }
+    let text = message.get("text").and_then(Value::as_str);
+    if text.is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS) {
+        return frames::error(4011, "Message exceeded max message length", tracing);
+    }
+    if kind == "Text" && text.is_none_or(|t| t.trim().is_empty()) {
+        return frames::missing_parameter("message.text", tracing);
+    }
+    if let Some(attributes) = custom_attributes(request) {
+        let Some(attributes) = attributes.as_object() else {
+            return frames::request_failed(tracing);
+        };
+        let mut bytes = 0;
+        for (key, value) in attributes {
+            let Some(value) = value.as_str() else {
+                return frames::request_failed(tracing);
+            };
+            bytes += key.len() + value.len();
+        }
+        if bytes > MAX_CUSTOM_DATA_BYTES {
+            return frames::error(
+                4013,
+                &format!("Custom Attributes in channel metadata is larger than {MAX_CUSTOM_DATA_BYTES} bytes"),
+                tracing,
+            );
+        }
+    }
+    let events = message.get("events").cloned().unwrap_or(Value::Null);
+    let presence = events
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.get("eventType").and_then(Value::as_str) == Some("Presence"))
+        .filter_map(|e| e.pointer("/presence/type").and_then(Value::as_str))
+        .next()
+        .map(str::to_string);
+    let mut org = state.org();
+    if !org.guests.admit_message(token, MESSAGES_PER_SECOND) {
+        return frames::too_many_requests(RETRY_AFTER_SECONDS, tracing);
+    }
+    let now = state.now();
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let inbound = match (kind, presence.as_deref(), text) {
+        ("Event", Some("Join"), _) => Inbound::Join,
+        ("Event", Some("Clear"), _) => {
+            return frames::error(
+                403,
+                "Presence events Conversation Clear are not supported",
+                tracing,
+            )
+        }
+        ("Text", _, Some(text)) => Inbound::Text(text),
+        _ => Inbound::Other,
+    };
+    org.guest_inbound(token, &message_id, inbound);
+    let mut body = json!({
+        "id": message_id,
+        "type": kind,
+        "direction": "Inbound",
+        "channel": {"time": iso(now), "messageId": message_id},
+        "metadata": {"correlationId": uuid::Uuid::new_v4().to_string()},
+    });
+    if let Some(text) = text {
+        body["text"] = json!(text);
+    }
+    if !events.is_null() {
+        body["events"] = events;
+    }
+    frames::frame("message", "StructuredMessage", 200, body, tracing)
+}
+
+fn echo(
+    state: &SandboxState,
+    request: &Map<String, Value>,
+    token: &str,
+    tracing: Option<&str>,
+) -> Value {
+    let text = request
+        .get("message")
+        .and_then(|m| m.get("text"))
+        .and_then(Value::as_str)
+        .unwrap_or("ping");
+    let org = state.org();
+    let mut body = json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "type": "Text",
+        "direction": "Inbound",
+        "text": text,
+    });
+    if let Some(session) = org.guests.session(token) {
+        body["metadata"] = json!({
+            "durationSeconds": session.idle_limit.as_secs().to_string(),
+            "expirationDate": session.expiration_epoch_seconds(state.now()).to_string(),
+        });
+    }
+    frames::frame("response", "StructuredMessage", 200, body, tracing)
+}
+
+fn configuration(state: &SandboxState, tracing: Option<&str>) -> Value {
+    frames::frame(
+        "response",
+        "GetConfigurationResponse",
+        200,
+        json!({
+            "allowedMedia": {"inbound": {"fileTypes": [{"type": "image/png"}, {"type": "image/jpeg"}], "maxFileSizeKB": 10240}},
+            "maxCustomDataBytes": MAX_CUSTOM_DATA_BYTES,
+            "messageRoutingEnabled": true,
+            "blockedExtensions": [".exe", ".bat"],
+            "sessionDurationSeconds": state.options().guest_session_idle.as_secs(),
+        }),
+        tracing,
+    )
+}
+
+fn close_session(
+    state: &SandboxState,
+    connection: &mut Connection,
+    request: &Map<String, Value>,
+    token: &str,
+    tracing: Option<&str>,
+) -> (Vec<Value>, After) {
+    if request
+        .get("closeAllConnections")
+        .and_then(Value::as_bool)
+        .is_none()
+    {
+        return (
+            vec![frames::missing_parameter("closeAllConnections", tracing)],
+            After::Continue,
+        );
+    }
+    let mut org = state.org();
+    if let Some(session) = org.guests.session(token) {
+        tell_other_sockets_closed(session, connection.id);
+    }
+    org.guest_close(token);
+    connection.pushes = None;
+    connection.token = None;
+    (
+        vec![frames::frame(
+            "response",
+            "SessionResponse",
+            200,
+            json!({"connected": false, "newSession": false}),
+            tracing,
+        )],
+        After::Close,
+    )
+}
+
+/// Tells the session's other sockets that they were closed.
+fn tell_other_sockets_closed(session: &GuestSession, closing_connection: u64) {
+    session.broadcast(Push {
+        frame: frames::connection_closed(),
+        except_connection: Some(closing_connection),
+        closes: true,
+    });
+}
+
+/// `GET /webdeployments/v1/deployments/{id}/config.json`: what Messenger loads, public,
+/// the configuration version that has reached the CDN.
+pub async fn public_config(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+    let org = state.org();
+    let not_found =
+        || (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response();
+    let Some(record) = org
+        .deployments
+        .iter()
+        .find(|r| r.id == id && r.deleted_at.is_none())
+    else {
+        return not_found();
+    };
+    let Some(version) = record.served_version(Instant::now()).map(str::to_string) else {
+        return not_found();
+    };
+    let configuration_id = text_at(&record.body, "/configuration/id").unwrap_or_default();
+    let Some(configuration) = configuration_version(&org, &configuration_id, &version) else {
+        return not_found();
+    };
+    let base = org.public_base_url.clone();
+    let socket_base = base.replacen("http", "ws", 1);
+    let messenger = configuration.get("messenger").cloned().unwrap_or(json!({}));
+    let mut conversations = messenger
+        .pointer("/apps/conversations")
+        .cloned()
+        .unwrap_or(json!({}));
+    conversations["messagingEndpoint"] = json!(socket_base);
+    let public = json!({
+        "id": id,
+        "version": version,
+        "configurationId": configuration_id,
+        "languages": configuration.get("languages").cloned().unwrap_or(json!([])),
+        "defaultLanguage": configuration.get("defaultLanguage").cloned().unwrap_or(json!("en-us")),
+        "apiEndpoint": base,
+        "messenger": {
+            "enabled": messenger.get("enabled").cloned().unwrap_or(json!(true)),
+            "apps": {"conversations": conversations},
+            "styles": messenger.get("styles").cloned().unwrap_or(json!({})),
+            "launcherButton": messenger.get("launcherButton").cloned().unwrap_or(json!({"visibility": "On"})),
+            "fileUpload": messenger.get("fileUpload").cloned().unwrap_or(json!({"modes": []})),
+        },
+        "journeyEvents": {"enabled": configuration.get("journeyEvents").and_then(|j| j.get("enabled")).cloned().unwrap_or(json!(false))},
+        "status": "Active",
+        "auth": {"enabled": false, "allowSessionUpgrade": false},
+    });
+    Json(super::body::without_nulls(public)).into_response()
+}
+
+/// `GET /api/v2/conversations/messages/{messageId}/details`: the conversation behind a
+/// guest's message.
+pub async fn message_details(
+    State(state): State<SandboxState>,
+    Extension(caller): Extension<Caller>,
+    Path(message_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require_any(&[
+        "conversation:message:view",
+        "conversation:webmessaging:view",
+    ])?;
+    state
+        .org()
+        .guest_message_json(&message_id)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("message", &message_id))
+}

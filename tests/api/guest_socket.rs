@@ -1,0 +1,446 @@
+//! The Sandbox's Guest WebSocket seen by a plain WebSocket client written from the
+//! contract (§12), not the app's guest client: frames, limits and refusals.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use webmsg_desk::sandbox::SandboxOptions;
+
+use crate::helpers::{spawn_sandbox, spawn_sandbox_with, test_options, TestApp};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const ALLOWED_ORIGIN: &str = "https://www.example.com";
+
+fn socket_url(app: &TestApp, deployment_id: &str) -> String {
+    format!(
+        "ws://{}/v1?deploymentId={deployment_id}",
+        app.sandbox.address()
+    )
+}
+
+async fn open(app: &TestApp, deployment_id: &str, origin: Option<&str>) -> Result<Socket, u16> {
+    let mut request = socket_url(app, deployment_id)
+        .into_client_request()
+        .unwrap();
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(error) => panic!("unexpected connect error: {error}"),
+    }
+}
+
+async fn send(socket: &mut Socket, frame: Value) {
+    socket
+        .send(Message::Text(frame.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next JSON frame, within `seconds`.
+async fn next(socket: &mut Socket, seconds: u64) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .ok()??;
+        match frame.ok()? {
+            Message::Text(text) => return Some(serde_json::from_str(text.as_str()).unwrap()),
+            Message::Close(_) => return None,
+            _ => continue,
+        }
+    }
+}
+
+/// Frames until one satisfies `wanted`, within `seconds`.
+async fn until(socket: &mut Socket, seconds: u64, wanted: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let mut seen = Vec::new();
+    while tokio::time::Instant::now() < deadline {
+        let left = deadline - tokio::time::Instant::now();
+        match next(socket, left.as_secs().max(1)).await {
+            Some(frame) if wanted(&frame) => return frame,
+            Some(frame) => seen.push(frame),
+            None => break,
+        }
+    }
+    panic!("no wanted frame within {seconds} s; saw {seen:#?}");
+}
+
+fn token() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn configured(app: &TestApp, deployment_id: &str, token: &str) -> Socket {
+    let mut socket = open(app, deployment_id, Some(ALLOWED_ORIGIN))
+        .await
+        .unwrap();
+    send(
+        &mut socket,
+        json!({"action": "configureSession", "token": token, "deploymentId": deployment_id, "tracingId": "t1"}),
+    )
+    .await;
+    let reply = next(&mut socket, 5).await.unwrap();
+    assert_eq!(reply["class"], "SessionResponse", "{reply}");
+    socket
+}
+
+fn text(token: &str, text: &str, tracing_id: &str) -> Value {
+    json!({"action": "onMessage", "token": token, "tracingId": tracing_id,
+           "message": {"type": "Text", "text": text}})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_is_greeted_routed_and_answered_by_an_agent() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let support = app.queue_id("Support").await;
+    app.control(
+        &format!("/sandbox/queues/{support}/traffic"),
+        json!({"onQueueAgents": 0, "arrivalsPerHour": 0, "dailyCurve": false}),
+    )
+    .await;
+    let token = token();
+    let mut socket = open(&app, &deployment_id, Some(ALLOWED_ORIGIN))
+        .await
+        .unwrap();
+    send(
+        &mut socket,
+        json!({"action": "configureSession", "token": token, "deploymentId": deployment_id, "startNew": false, "tracingId": "t1"}),
+    )
+    .await;
+    let session = next(&mut socket, 5).await.unwrap();
+    assert_eq!(session["type"], "response");
+    assert_eq!(session["class"], "SessionResponse");
+    assert_eq!(session["code"], 200);
+    assert_eq!(session["tracingId"], "t1");
+    assert_eq!(session["body"]["connected"], true);
+    assert_eq!(session["body"]["newSession"], true);
+    assert_eq!(session["body"]["maxCustomDataBytes"], 2048);
+
+    send(
+        &mut socket,
+        json!({"action": "onMessage", "token": token, "tracingId": "t2",
+               "message": {"type": "Event", "events": [{"eventType": "Presence", "presence": {"type": "Join"}}]},
+               "channel": {"metadata": {"customAttributes": {"wmdSynthetic": "true"}}}}),
+    )
+    .await;
+    let echo = next(&mut socket, 5).await.unwrap();
+    assert_eq!(echo["class"], "StructuredMessage");
+    assert_eq!(echo["type"], "message");
+    assert_eq!(echo["tracingId"], "t2");
+    assert_eq!(echo["body"]["direction"], "Inbound");
+    let greeting = until(&mut socket, 5, |f| f["body"]["direction"] == "Outbound").await;
+    assert_eq!(greeting["body"]["originatingEntity"], "Bot");
+    assert_eq!(greeting["body"]["type"], "Text");
+
+    send(&mut socket, text(&token, "Where is my order?", "t3")).await;
+    let sent = until(&mut socket, 5, |f| f["tracingId"] == "t3").await;
+    let message_id = sent["body"]["id"].as_str().unwrap().to_string();
+    let transfer = until(&mut socket, 5, |f| f["body"]["originatingEntity"] == "Bot").await;
+    assert!(
+        transfer["body"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Support"),
+        "{transfer}"
+    );
+
+    // The Platform API finds the conversation behind the guest's message, waiting in
+    // Support like any other.
+    let details: Value = app
+        .http
+        .get(app.url(&format!(
+            "/api/v2/conversations/messages/{message_id}/details"
+        )))
+        .bearer_auth(app.token().await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(details["textBody"], "Where is my order?");
+    assert_eq!(details["messengerType"], "webmessaging");
+    let conversation_id = details["conversationId"].as_str().unwrap().to_string();
+    let observations = app
+        .post_api(
+            "/api/v2/analytics/queues/observations/query",
+            &json!({"filter": {"type": "and", "predicates": [{"dimension": "queueId", "value": support}]},
+                    "metrics": ["oWaiting"], "detailMetrics": ["oWaiting"]}),
+        )
+        .await;
+    assert!(
+        observations.to_string().contains(&conversation_id),
+        "the guest's conversation waits in Support: {observations}"
+    );
+
+    app.control(
+        &format!("/sandbox/queues/{support}/traffic"),
+        json!({"onQueueAgents": 3}),
+    )
+    .await;
+    let joined = until(&mut socket, 10, |f| {
+        f["body"]["events"][0]["presence"]["type"] == "Join" && f["body"]["direction"] == "Outbound"
+    })
+    .await;
+    assert_eq!(joined["class"], "StructuredMessage");
+    let agent = until(&mut socket, 5, |f| {
+        f["body"]["originatingEntity"] == "Human"
+    })
+    .await;
+    assert_eq!(agent["body"]["direction"], "Outbound");
+
+    send(
+        &mut socket,
+        json!({"action": "echo", "token": token, "tracingId": "hc1", "message": {"type": "Text", "text": "ping"}}),
+    )
+    .await;
+    let echo = until(&mut socket, 5, |f| f["tracingId"] == "hc1").await;
+    assert_eq!(echo["type"], "response");
+    assert_eq!(echo["body"]["text"], "ping");
+
+    send(
+        &mut socket,
+        json!({"action": "closeSession", "token": token, "closeAllConnections": true, "tracingId": "t9"}),
+    )
+    .await;
+    let closed = until(&mut socket, 5, |f| f["tracingId"] == "t9").await;
+    assert_eq!(closed["class"], "SessionResponse");
+    assert_eq!(closed["body"]["connected"], false);
+    assert!(
+        next(&mut socket, 5).await.is_none(),
+        "the server closes the socket"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_upgrade_is_refused_for_unknown_deployments_and_foreign_origins() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    assert_eq!(
+        open(&app, &deployment_id, Some("https://evil.example.net"))
+            .await
+            .err(),
+        Some(403)
+    );
+    assert_eq!(open(&app, &deployment_id, None).await.err(), Some(403));
+    assert_eq!(
+        open(
+            &app,
+            &uuid::Uuid::new_v4().to_string(),
+            Some(ALLOWED_ORIGIN)
+        )
+        .await
+        .err(),
+        Some(403)
+    );
+    // A bare host, as the Java SDK sends it, is an origin too.
+    assert!(open(&app, &deployment_id, Some("support.example.com"))
+        .await
+        .is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn frames_that_break_the_rules_get_the_documented_error_frames() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let mut socket = open(&app, &deployment_id, Some(ALLOWED_ORIGIN))
+        .await
+        .unwrap();
+
+    send(&mut socket, text(&token(), "hello", "early")).await;
+    let unconfigured = next(&mut socket, 5).await.unwrap();
+    assert_eq!(unconfigured["class"], "string");
+    assert_eq!(unconfigured["code"], 4007, "{unconfigured}");
+
+    send(
+        &mut socket,
+        json!({"action": "configureSession", "deploymentId": deployment_id}),
+    )
+    .await;
+    assert_eq!(next(&mut socket, 5).await.unwrap()["code"], 4020);
+
+    socket
+        .send(Message::Text("{not json".into()))
+        .await
+        .unwrap();
+    let broken = next(&mut socket, 5).await.unwrap();
+    assert_eq!(
+        (broken["class"].as_str(), broken["code"].as_u64()),
+        (Some("string"), Some(400))
+    );
+
+    let token = token();
+    send(
+        &mut socket,
+        json!({"action": "configureSession", "token": token, "deploymentId": deployment_id}),
+    )
+    .await;
+    assert_eq!(
+        next(&mut socket, 5).await.unwrap()["class"],
+        "SessionResponse"
+    );
+
+    let oversized: serde_json::Map<String, Value> = (0..30)
+        .map(|i| (format!("attribute{i:02}"), json!("x".repeat(64))))
+        .collect();
+    send(
+        &mut socket,
+        json!({"action": "onMessage", "token": token, "tracingId": "big",
+               "message": {"type": "Text", "text": "hi"},
+               "channel": {"metadata": {"customAttributes": oversized}}}),
+    )
+    .await;
+    let too_big = until(&mut socket, 5, |f| f["tracingId"] == "big").await;
+    assert_eq!(too_big["code"], 4013);
+    assert!(too_big["body"].as_str().unwrap().contains("2048 bytes"));
+
+    send(&mut socket, text(&token, &"a".repeat(4_097), "long")).await;
+    assert_eq!(
+        until(&mut socket, 5, |f| f["tracingId"] == "long").await["code"],
+        4011
+    );
+
+    // Two messages a second are allowed; the third within the second is refused with
+    // the time to wait.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    for n in 0..3 {
+        send(&mut socket, text(&token, "quick", &format!("q{n}"))).await;
+    }
+    let limited = until(&mut socket, 5, |f| f["tracingId"] == "q2").await;
+    assert_eq!(limited["class"], "TooManyRequestsErrorMessage", "{limited}");
+    assert_eq!(limited["code"], 429);
+    assert_eq!(limited["body"]["errorCode"], 4029);
+    assert!(limited["body"]["retryAfter"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_a_session_tells_its_other_sockets_and_idle_sessions_expire() {
+    let app = spawn_sandbox_with(SandboxOptions {
+        guest_session_idle: Duration::from_secs(2),
+        ..test_options()
+    })
+    .await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let token = token();
+    let mut first = configured(&app, &deployment_id, &token).await;
+    let mut second = configured(&app, &deployment_id, &token).await;
+    send(
+        &mut first,
+        json!({"action": "closeSession", "token": token, "closeAllConnections": true}),
+    )
+    .await;
+    let other = until(&mut second, 5, |f| f["class"] == "ConnectionClosedEvent").await;
+    assert_eq!(other["type"], "message");
+
+    let idle = self::token();
+    let mut socket = configured(&app, &deployment_id, &idle).await;
+    let expired = until(&mut socket, 6, |f| f["class"] == "SessionExpiredEvent").await;
+    assert_eq!(expired["code"], 200);
+    assert!(
+        next(&mut socket, 3).await.is_none(),
+        "an expired session's socket closes"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_faults_drop_the_socket_or_fail_the_flow() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    app.control("/sandbox/guest/faults", json!({"kind": "dropSocket"}))
+        .await;
+    let mut socket = open(&app, &deployment_id, Some(ALLOWED_ORIGIN))
+        .await
+        .unwrap();
+    let token = token();
+    send(
+        &mut socket,
+        json!({"action": "configureSession", "token": token, "deploymentId": deployment_id}),
+    )
+    .await;
+    let _ = next(&mut socket, 5).await;
+    assert!(next(&mut socket, 5).await.is_none(), "the socket is cut");
+
+    app.control("/sandbox/guest/faults", json!({"kind": "flowError"}))
+        .await;
+    let token = self::token();
+    let mut socket = configured(&app, &deployment_id, &token).await;
+    send(&mut socket, text(&token, "hello", "t1")).await;
+    let disconnected = until(&mut socket, 5, |f| {
+        f["body"]["events"][0]["presence"]["type"] == "Disconnect"
+    })
+    .await;
+    assert_eq!(disconnected["body"]["direction"], "Outbound");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_config_serves_a_new_version_only_after_the_cdn_delay() {
+    let app = spawn_sandbox_with(SandboxOptions {
+        cdn_delay: Duration::from_secs(3),
+        lifecycle_delay: Duration::from_millis(100),
+        ..test_options()
+    })
+    .await;
+    let (deployment_id, configuration_id) = app.seeded_channel().await;
+    let url = app.url(&format!(
+        "/webdeployments/v1/deployments/{deployment_id}/config.json"
+    ));
+    let served = |http: reqwest::Client, url: String| async move {
+        let response = http.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()
+    };
+    let before = served(app.http.clone(), url.clone()).await;
+    assert_eq!(before["version"], "1");
+    assert_eq!(before["id"], deployment_id.as_str());
+    assert!(
+        before["messenger"]["apps"]["conversations"]["messagingEndpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("ws://127.0.0.1:")
+    );
+
+    let configurations = app.client.configurations();
+    let draft = configurations.draft(&configuration_id).await.unwrap();
+    configurations
+        .update_draft(&configuration_id, &draft)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let published = configurations.publish(&configuration_id).await.unwrap();
+    let mut deployment = app.client.deployments().get(&deployment_id).await.unwrap();
+    if let Some(configuration) = deployment.configuration.as_mut() {
+        configuration.version = published.version.clone();
+    }
+    app.client
+        .deployments()
+        .update(&deployment_id, &deployment)
+        .await
+        .unwrap();
+    assert_eq!(served(app.http.clone(), url.clone()).await["version"], "1");
+    tokio::time::sleep(Duration::from_millis(3_300)).await;
+    assert_eq!(served(app.http.clone(), url.clone()).await["version"], "2");
+
+    let missing =
+        app.http
+            .get(app.url(
+                "/webdeployments/v1/deployments/00000000-0000-4000-8000-000000000000/config.json",
+            ))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(missing.status(), 404);
+}
