@@ -10,6 +10,7 @@ pub mod chart;
 pub mod cli;
 pub mod fallback;
 pub mod genesys;
+pub mod guest;
 pub mod metrics;
 pub mod monitor;
 pub mod overview;

@@ -17,6 +17,7 @@ pub mod fallback;
 pub mod insight;
 pub mod monitoring;
 pub mod profiles;
+pub mod visitor;
 
 use tokio_util::sync::CancellationToken;
 

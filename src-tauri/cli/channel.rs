@@ -18,9 +18,9 @@ use crate::application::fallback::{
     WatchSettings,
 };
 use crate::application::insight::{self, MetricsRequest};
-use crate::application::{AppError, Operation, Session};
+use crate::application::{AppError, Operation};
 
-use super::{CliError, ExitKind, OutputFormat};
+use super::{CliError, Connected, ExitKind, OutputFormat};
 
 #[derive(Debug, Args, Default)]
 pub struct ChannelArgs {
@@ -98,6 +98,25 @@ impl ChannelArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ChannelCommand {
+    /// Which configuration version visitors are served, vs published and draft.
+    Live {
+        #[arg(long)]
+        deployment: String,
+    },
+    /// The snippet a site embeds (or, with --csp, the Content-Security-Policy lines).
+    Snippet {
+        #[arg(long)]
+        deployment: String,
+        #[arg(long)]
+        csp: bool,
+    },
+    /// Check a page: host allowed, snippet present, CSP lets Messenger in (exit 1 if not).
+    CheckPage {
+        #[arg(long)]
+        deployment: String,
+        #[arg(long)]
+        url: String,
+    },
     /// Create a channel: configuration, version 1, deployment bound to the flow.
     Create {
         #[command(flatten)]
@@ -221,12 +240,6 @@ pub enum FallbackCommand {
     Run(FallbackArgs),
     /// Watch and report what would be switched, changing nothing.
     DryRun(FallbackArgs),
-}
-
-/// A connected command's session and how it prints.
-pub struct Connected {
-    pub session: Session,
-    pub output: OutputFormat,
 }
 
 fn print<T: Serialize>(output: OutputFormat, value: &T, text: impl FnOnce() -> String) {
@@ -354,6 +367,13 @@ pub async fn channel_command(
 ) -> Result<(), CliError> {
     match command {
         ChannelCommand::Validate { .. } => Ok(()),
+        ChannelCommand::Live { deployment } => super::guest::live(connected, &deployment).await,
+        ChannelCommand::Snippet { deployment, csp } => {
+            super::guest::snippet(connected, &deployment, csp).await
+        }
+        ChannelCommand::CheckPage { deployment, url } => {
+            super::guest::check_page(connected, &deployment, &url).await
+        }
         ChannelCommand::Create { channel, wait } => create(connected, &channel, wait).await,
         ChannelCommand::Publish { deployment, wait } => {
             let request = PublishChannel {

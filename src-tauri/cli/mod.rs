@@ -20,6 +20,7 @@ macro_rules! out {
 }
 
 mod channel;
+mod guest;
 mod monitor;
 mod output;
 
@@ -38,8 +39,6 @@ use crate::application::{self, catalog, connection, AppError, ErrorCode, Session
 use crate::sandbox::{
     RunningSandbox, SandboxOptions, MAX_SPEED, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
 };
-
-use channel::Connected;
 
 fn write_stdout(text: std::fmt::Arguments<'_>) {
     use std::io::Write;
@@ -116,6 +115,11 @@ pub enum Command {
     Monitor {
         #[command(subcommand)]
         command: monitor::MonitorCommand,
+    },
+    /// Be the website visitor: test-drive a channel or run scenario files.
+    Guest {
+        #[command(subcommand)]
+        command: guest::GuestCommand,
     },
     /// Engagement metrics of web messaging, and a channel's uptime.
     Metrics(channel::MetricsArgs),
@@ -195,8 +199,16 @@ pub enum ProfileAction {
     },
 }
 
+/// A connected command's session and how it prints.
+pub struct Connected {
+    pub session: crate::application::Session,
+    pub output: OutputFormat,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExitKind {
+    /// An expectation did not hold (a scenario step, a page check).
+    ExpectationFailed,
     InvalidInput,
     Api,
     TimedOut,
@@ -219,6 +231,7 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self.kind {
+            ExitKind::ExpectationFailed => 1,
             ExitKind::InvalidInput => 2,
             ExitKind::Api => 3,
             ExitKind::TimedOut => 4,
@@ -322,6 +335,7 @@ async fn connected_command(connected: &Connected, command: Command) -> Result<()
         Command::Monitor { command } => {
             return Box::pin(monitor::monitor_command(connected, command)).await
         }
+        Command::Guest { command } => return guest::guest_command(connected, command).await,
         Command::Metrics(args) => return channel::metrics_command(connected, args).await,
         Command::Audit(args) => return channel::audit_command(connected, args).await,
         Command::Sandbox(_) | Command::Regions | Command::Profile { .. } => {}

@@ -10,7 +10,7 @@ use crate::application::monitoring::{
     PollerSettings, Theme, WatchedQueue, Window, DEFAULT_MAX_BYTES,
 };
 
-use super::channel::Connected;
+use super::Connected;
 use super::{CliError, OutputFormat};
 
 #[derive(Debug, Args)]

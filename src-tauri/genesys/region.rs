@@ -179,6 +179,19 @@ pub enum Environment {
     Loopback(Url),
 }
 
+/// Where a page embedding Messenger connects, by role.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessengerHosts {
+    /// The bootstrap script the snippet loads.
+    pub script: String,
+    pub api: String,
+    pub cdn: String,
+    pub socket: String,
+    /// The region's apps host, which serves Messenger's own assets.
+    pub apps: String,
+}
+
 /// Why an environment string was refused. Each message says what to type instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvironmentError {
@@ -255,6 +268,62 @@ impl Environment {
         match self {
             Environment::Region(region) => region.login_base(),
             Environment::Loopback(url) => url.clone(),
+        }
+    }
+
+    /// The Guest WebSocket a website visitor talks to: `wss://webmessaging.{domain}/v1`,
+    /// or the Sandbox's own port. No credential is ever sent there.
+    pub fn guest_socket_url(&self, deployment_id: &str) -> Url {
+        let mut url = match self {
+            Environment::Region(region) => {
+                https_url(&format!("https://webmessaging.{}/v1", region.domain))
+            }
+            Environment::Loopback(base) => base.join("v1").unwrap_or_else(|_| base.clone()),
+        };
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        // Both are special schemes of the same kind, so the change cannot be refused.
+        let _ = url.set_scheme(scheme);
+        url.query_pairs_mut()
+            .append_pair("deploymentId", deployment_id);
+        url
+    }
+
+    /// The public deployment config Messenger loads before anything else:
+    /// `https://api-cdn.{domain}/webdeployments/v1/deployments/{id}/config.json`.
+    pub fn public_config_url(&self, deployment_id: &str) -> Url {
+        let path = format!("webdeployments/v1/deployments/{deployment_id}/config.json");
+        let base = match self {
+            Environment::Region(region) => {
+                https_url(&format!("https://api-cdn.{}/", region.domain))
+            }
+            Environment::Loopback(base) => base.clone(),
+        };
+        base.join(&path).unwrap_or(base)
+    }
+
+    /// The hosts a page's Content-Security-Policy must allow for Messenger here.
+    pub fn messenger_hosts(&self) -> MessengerHosts {
+        match self {
+            Environment::Region(region) => MessengerHosts {
+                script: format!(
+                    "https://apps.{}/genesys-bootstrap/genesys.min.js",
+                    region.domain
+                ),
+                api: format!("https://api.{}", region.domain),
+                cdn: format!("https://api-cdn.{}", region.domain),
+                socket: format!("wss://webmessaging.{}", region.domain),
+                apps: format!("https://apps.{}", region.domain),
+            },
+            Environment::Loopback(base) => {
+                let origin = base.as_str().trim_end_matches('/').to_string();
+                MessengerHosts {
+                    script: format!("{origin}/genesys-bootstrap/genesys.min.js"),
+                    api: origin.clone(),
+                    cdn: origin.clone(),
+                    socket: origin.replacen("http", "ws", 1),
+                    apps: origin,
+                }
+            }
         }
     }
 
@@ -370,6 +439,28 @@ mod tests {
                 "{text}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn visitor_hosts_follow_the_region_and_the_sandbox_port() {
+        let region = Environment::parse("eu-west-1").unwrap();
+        assert_eq!(
+            region.guest_socket_url("d-1").as_str(),
+            "wss://webmessaging.mypurecloud.ie/v1?deploymentId=d-1"
+        );
+        assert_eq!(
+            region.public_config_url("d-1").as_str(),
+            "https://api-cdn.mypurecloud.ie/webdeployments/v1/deployments/d-1/config.json"
+        );
+        let sandbox = Environment::parse("http://127.0.0.1:8089").unwrap();
+        assert_eq!(
+            sandbox.guest_socket_url("d-1").as_str(),
+            "ws://127.0.0.1:8089/v1?deploymentId=d-1"
+        );
+        assert_eq!(
+            sandbox.public_config_url("d-1").as_str(),
+            "http://127.0.0.1:8089/webdeployments/v1/deployments/d-1/config.json"
+        );
     }
 
     #[test]

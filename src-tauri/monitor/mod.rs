@@ -10,6 +10,7 @@ pub mod callbacks;
 pub mod history;
 pub mod poller;
 pub mod schedule;
+pub mod tracker;
 
 use serde::{Deserialize, Serialize};
 

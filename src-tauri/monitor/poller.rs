@@ -21,6 +21,8 @@ use crate::store::Store;
 use super::audit_log::AuditLog;
 use super::callbacks::Callbacks;
 use super::schedule::{next_interval, MIN_INTERVAL};
+use super::tracker::ConversationTracker;
+pub use super::tracker::{Tracking, TrackingState};
 use super::{evaluate_flags, history, smooth, Directives, Flags, QueueSample, DEFAULT_SMOOTHING};
 
 #[derive(Debug, Clone)]
@@ -63,57 +65,6 @@ pub struct FlagChange {
     pub after: Flags,
 }
 
-/// Where a followed conversation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum TrackingState {
-    /// In the queue: it has a position.
-    Waiting,
-    /// Seen waiting before, gone now (answered or abandoned).
-    Left,
-    /// Never seen waiting in this queue.
-    NotSeen,
-}
-
-impl TrackingState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TrackingState::Waiting => "waiting",
-            TrackingState::Left => "left",
-            TrackingState::NotSeen => "notSeen",
-        }
-    }
-}
-
-impl PartialEq<&str> for TrackingState {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl std::fmt::Display for TrackingState {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
-
-/// Where a tracked conversation is.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Tracking {
-    pub conversation_id: String,
-    /// 1-based place in the queue, while waiting.
-    pub position: Option<u32>,
-    pub estimated_wait_seconds: Option<i64>,
-    pub waited_seconds: Option<i64>,
-    /// `waiting`, `left` (answered or abandoned) or `notSeen`.
-    pub state: TrackingState,
-    /// Share of position changes that moved down or stayed (1.0 is perfect).
-    pub position_accuracy: Option<f64>,
-    /// First estimate minus the wait that actually happened, once it left the queue.
-    pub estimate_error_seconds: Option<i64>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CycleReport {
@@ -136,16 +87,6 @@ struct QueueState {
     flags: Option<Flags>,
 }
 
-#[derive(Default)]
-struct TrackState {
-    arrived: Option<DateTime<Utc>>,
-    last_position: Option<u32>,
-    transitions: u32,
-    good_transitions: u32,
-    first_estimate: Option<i64>,
-    left_after: Option<i64>,
-}
-
 pub struct Poller {
     client: Client,
     store: Store,
@@ -154,7 +95,7 @@ pub struct Poller {
     callbacks: Callbacks,
     audit: Option<AuditLog>,
     states: Vec<QueueState>,
-    track: TrackState,
+    tracker: Option<ConversationTracker>,
     cycles: u64,
     consecutive_rate_limits: u32,
     anchor: (DateTime<Utc>, tokio::time::Instant),
@@ -188,6 +129,10 @@ impl Poller {
                 .map_err(|reason| format!("queue {}: {reason}", queue.name))?;
         }
         let states = queues.iter().map(|_| QueueState::default()).collect();
+        let tracker = settings
+            .track
+            .as_ref()
+            .map(|(queue, conversation)| ConversationTracker::new(queue, conversation));
         Ok(Poller {
             client: client.background(),
             store,
@@ -196,7 +141,7 @@ impl Poller {
             callbacks,
             audit,
             states,
-            track: TrackState::default(),
+            tracker,
             cycles: 0,
             consecutive_rate_limits: 0,
             anchor: (Utc::now(), tokio::time::Instant::now()),
@@ -371,85 +316,11 @@ impl Poller {
             }
             samples.push(sample);
         }
-        let tracking = match self.settings.track.clone() {
-            Some((queue_id, conversation_id)) => Some(
-                self.follow(&response, &queue_id, &conversation_id, now)
-                    .await?,
-            ),
+        let tracking = match &mut self.tracker {
+            Some(tracker) => Some(tracker.follow(&self.client, &response, now).await?),
             None => None,
         };
         Ok((samples, tracking))
-    }
-
-    async fn follow(
-        &mut self,
-        response: &QueueObservationQueryResponse,
-        queue_id: &str,
-        conversation_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Tracking, crate::genesys::Error> {
-        let waiting: Vec<(String, Option<DateTime<Utc>>)> = response
-            .conversation_metrics(queue_id, WEB_MESSAGING_MEDIA)
-            .filter(|d| d.metric == metric::WAITING)
-            .flat_map(|d| d.observations.iter().flatten())
-            .map(|o| {
-                (
-                    o.conversation_id.clone().unwrap_or_default(),
-                    o.observation_date.as_deref().and_then(parse_date),
-                )
-            })
-            .collect();
-        let found = waiting.iter().position(|(id, _)| id == conversation_id);
-        let track = &mut self.track;
-        let mut estimate = None;
-        let state = match found {
-            Some(index) => {
-                let position = index as u32 + 1;
-                track.arrived = track.arrived.or(waiting[index].1);
-                if let Some(previous) = track.last_position {
-                    track.transitions += 1;
-                    if position <= previous {
-                        track.good_transitions += 1;
-                    }
-                }
-                track.last_position = Some(position);
-                let predictions = self
-                    .client
-                    .queues()
-                    .estimated_wait_time(queue_id, Some(conversation_id))
-                    .await?;
-                estimate = predictions
-                    .results
-                    .first()
-                    .map(|r| r.estimated_wait_time_seconds);
-                let track = &mut self.track;
-                track.first_estimate = track.first_estimate.or(estimate);
-                TrackingState::Waiting
-            }
-            None if track.last_position.is_some() => {
-                if track.left_after.is_none() {
-                    track.left_after = track.arrived.map(|arrived| (now - arrived).num_seconds());
-                }
-                TrackingState::Left
-            }
-            None => TrackingState::NotSeen,
-        };
-        let track = &self.track;
-        Ok(Tracking {
-            conversation_id: conversation_id.to_string(),
-            position: found.map(|i| i as u32 + 1),
-            estimated_wait_seconds: estimate,
-            waited_seconds: track
-                .left_after
-                .or_else(|| track.arrived.map(|a| (now - a).num_seconds())),
-            state,
-            position_accuracy: (track.transitions > 0)
-                .then(|| f64::from(track.good_transitions) / f64::from(track.transitions)),
-            estimate_error_seconds: track
-                .first_estimate
-                .zip(track.left_after)
-                .map(|(estimated, actual)| estimated - actual),
-        })
     }
 
     /// Cycles until cancelled or `run_for` has passed, sleeping as the schedule says.
@@ -473,12 +344,6 @@ impl Poller {
             }
         }
     }
-}
-
-fn parse_date(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
 }
 
 /// One queue's numbers from a shared observations response: conversations counted from

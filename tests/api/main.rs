@@ -21,4 +21,5 @@ mod sandbox_schema;
 mod sandbox_traffic;
 mod tidy;
 mod ui_contract;
+mod visitor;
 mod workspace;

@@ -3,6 +3,7 @@
 mod analytics;
 mod audits;
 mod configurations;
+mod conversations;
 mod deployments;
 mod flows;
 mod routing;
@@ -11,6 +12,7 @@ mod tokens;
 pub use analytics::Analytics;
 pub use audits::Audits;
 pub use configurations::Configurations;
+pub use conversations::Conversations;
 pub use deployments::Deployments;
 pub use flows::Flows;
 pub use routing::Queues;
@@ -41,6 +43,10 @@ impl Client {
 
     pub fn audits(&self) -> Audits<'_> {
         Audits { client: self }
+    }
+
+    pub fn conversations(&self) -> Conversations<'_> {
+        Conversations { client: self }
     }
 
     pub fn tokens(&self) -> Tokens<'_> {

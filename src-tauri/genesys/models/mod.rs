@@ -10,6 +10,7 @@
 pub mod analytics;
 pub mod audits;
 pub mod common;
+pub mod conversations;
 pub mod deployments;
 pub mod flows;
 pub mod routing;
@@ -18,6 +19,7 @@ pub mod webdeployments;
 pub use analytics::*;
 pub use audits::*;
 pub use common::*;
+pub use conversations::*;
 pub use deployments::*;
 pub use flows::*;
 pub use routing::*;

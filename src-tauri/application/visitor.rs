@@ -1,0 +1,375 @@
+//! The visitor's view: test-drive a channel as a guest, run scenario files, see what the
+//! site really serves, the snippet and CSP, and check a page.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::genesys::models::WebDeployment;
+use crate::guest::site::{self, AllowedDomains, Difference};
+use crate::guest::{self, parse_scenario_file, DrivePlan, DriveTarget, Step};
+
+pub use crate::guest::site::PageCheck;
+pub use crate::guest::{DriveReport, Line, ScenarioResult};
+
+use super::{AppError, ErrorCode, Result, Session};
+
+pub use crate::guest::run::MAX_PARALLEL;
+pub use crate::guest::steps::MAX_SCENARIO_FILE_BYTES;
+pub use crate::guest::{Outcome, Voice};
+
+/// How long a drive listens after the agent joined, for the agent's first words.
+const DRIVE_LINGER: Duration = Duration::from_secs(3);
+
+/// Longest `guest drive` may be told to wait.
+pub const MAX_DRIVE_TIMEOUT: Duration = Duration::from_secs(3_600);
+
+#[derive(Debug, Clone)]
+pub struct DriveRequest {
+    pub deployment_id: String,
+    /// `None`: the first allowed domain of the deployment.
+    pub origin: Option<String>,
+    pub says: Vec<String>,
+    pub expect_routed: bool,
+    /// How long to wait for routing and an agent.
+    pub timeout: Duration,
+}
+
+fn allowed_domains(deployment: &WebDeployment) -> AllowedDomains {
+    AllowedDomains {
+        allow_all: deployment.allow_all_domains.unwrap_or(false),
+        domains: deployment.allowed_domains.clone().unwrap_or_default(),
+    }
+}
+
+async fn origin_for(
+    session: &Session,
+    deployment_id: &str,
+    given: Option<&str>,
+) -> Result<Option<String>> {
+    if let Some(origin) = given {
+        let parsed = url::Url::parse(origin)
+            .map_err(|e| AppError::invalid(format!("--origin `{origin}` is not a URL: {e}")))?;
+        return Ok(Some(parsed.origin().ascii_serialization()));
+    }
+    let deployment = session.client.deployments().get(deployment_id).await?;
+    Ok(allowed_domains(&deployment).first_origin())
+}
+
+fn check_deployment_id(deployment_id: &str) -> Result<()> {
+    uuid::Uuid::parse_str(deployment_id).map(|_| ()).map_err(|_| {
+        AppError::invalid(format!(
+            "`{deployment_id}` is not a deployment id (a UUID such as 5b0f1c1e-8d2a-4c55-9f0b-1a2b3c4d5e6f)"
+        ))
+    })
+}
+
+/// One conversation as a website visitor: the says, then routing (when asked) and an
+/// agent within the timeout.
+pub async fn drive(
+    session: &Session,
+    request: &DriveRequest,
+    cancel: CancellationToken,
+    on_line: &(dyn Fn(&Line) + Send + Sync),
+) -> Result<DriveReport> {
+    check_deployment_id(&request.deployment_id)?;
+    if request.timeout.is_zero() || request.timeout > MAX_DRIVE_TIMEOUT {
+        return Err(AppError::invalid(format!(
+            "the timeout must be from 1 to {} seconds",
+            MAX_DRIVE_TIMEOUT.as_secs()
+        )));
+    }
+    let origin = origin_for(session, &request.deployment_id, request.origin.as_deref()).await?;
+    let says = if request.says.is_empty() {
+        vec!["Hello".to_string()]
+    } else {
+        request.says.clone()
+    };
+    let mut steps: Vec<Step> = says.into_iter().map(Step::Say).collect();
+    if request.expect_routed {
+        steps.push(Step::ExpectRouted {
+            queue: None,
+            within: request.timeout,
+        });
+    }
+    steps.push(Step::ExpectAgent {
+        within: request.timeout,
+    });
+    let plan = DrivePlan {
+        deployment_id: request.deployment_id.clone(),
+        origin,
+        timeout: Step::budget(&steps),
+        steps,
+        attributes: Default::default(),
+        linger: DRIVE_LINGER,
+        follow_queue: true,
+    };
+    let environment = session.client.environment();
+    let target = DriveTarget {
+        socket_url: environment.guest_socket_url(&request.deployment_id),
+        client: Some(&session.client),
+    };
+    Ok(guest::drive(target, &plan, cancel, on_line).await)
+}
+
+#[derive(Debug, Clone)]
+pub struct ScenarioRunRequest {
+    /// `--deployment`, which wins over the file's.
+    pub deployment_id: Option<String>,
+    pub origin: Option<String>,
+    pub parallel: usize,
+}
+
+/// Reads a scenario file, refusing it whole when it is too large or invalid.
+pub fn read_scenario_file(path: &Path) -> Result<guest::ScenarioFile> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| AppError::file(format!("cannot read {}: {e}", path.display())))?
+        .len();
+    if size > MAX_SCENARIO_FILE_BYTES {
+        return Err(AppError::invalid(format!(
+            "{} is {size} bytes; scenario files are at most {MAX_SCENARIO_FILE_BYTES} bytes",
+            path.display()
+        )));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::file(format!("cannot read {}: {e}", path.display())))?;
+    parse_scenario_file(&text).map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))
+}
+
+/// Runs every scenario of `file`, `parallel` at a time.
+pub async fn run_scenarios(
+    session: &Session,
+    file: &guest::ScenarioFile,
+    request: &ScenarioRunRequest,
+    cancel: &CancellationToken,
+    on_done: &(dyn Fn(&ScenarioResult) + Send + Sync),
+) -> Result<Vec<ScenarioResult>> {
+    let deployment_id = request
+        .deployment_id
+        .clone()
+        .or_else(|| file.deployment.clone())
+        .ok_or_else(|| {
+            AppError::invalid("no deployment: give --deployment or `deployment:` in the file")
+        })?;
+    check_deployment_id(&deployment_id)?;
+    let given_origin = request.origin.as_deref().or(file.origin.as_deref());
+    let origin = origin_for(session, &deployment_id, given_origin).await?;
+    let socket_url = session
+        .client
+        .environment()
+        .guest_socket_url(&deployment_id);
+    let visit = guest::Visit {
+        socket_url: &socket_url,
+        client: Some(&session.client),
+        deployment_id: &deployment_id,
+        origin: origin.as_deref(),
+        parallel: request.parallel,
+    };
+    Ok(guest::run_scenarios(&visit, &file.scenarios, cancel, on_done).await)
+}
+
+/// Writes the results as JUnit XML, whole or not at all.
+pub fn write_junit(path: &Path, suite_name: &str, results: &[ScenarioResult]) -> Result<()> {
+    crate::transfer::write_atomically(path, guest::junit_xml(suite_name, results).as_bytes())
+        .map_err(|e| AppError::file(format!("cannot write {}: {e}", path.display())))
+}
+
+/// What visitors are served compared with what is published and drafted.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveReport {
+    pub deployment_id: String,
+    pub deployment_name: String,
+    pub configuration_id: String,
+    /// The version the public config serves; `None` when the CDN has none yet.
+    pub served_version: Option<String>,
+    /// When the served version was published.
+    pub served_since: Option<String>,
+    /// The version the deployment points at.
+    pub deployment_version: Option<String>,
+    /// The newest published version.
+    pub published_version: Option<String>,
+    /// The draft has changes not in the newest published version.
+    pub draft_changed: bool,
+    /// Served vs newest published, by path (`left` served, `right` published).
+    pub served_vs_published: Vec<Difference>,
+    /// Newest published vs draft (`left` published, `right` draft).
+    pub published_vs_draft: Vec<Difference>,
+    /// One sentence per finding, worst first.
+    pub findings: Vec<String>,
+}
+
+/// Fields a configuration version carries that are bookkeeping, not what visitors see.
+const BOOKKEEPING: &[&str] = &[
+    "id",
+    "version",
+    "status",
+    "dateCreated",
+    "dateModified",
+    "datePublished",
+    "createdUser",
+    "lastModifiedUser",
+    "publishedUser",
+    "selfUri",
+    "name",
+    "description",
+    "messagingEndpoint",
+];
+
+pub async fn live(session: &Session, deployment_id: &str) -> Result<LiveReport> {
+    check_deployment_id(deployment_id)?;
+    let client = &session.client;
+    let deployment = client.deployments().get(deployment_id).await?;
+    let configuration_id = deployment.configuration_id();
+    let versions = client.configurations().versions(&configuration_id).await?;
+    let newest = versions
+        .iter()
+        .filter(|v| !v.is_draft())
+        .max_by_key(|v| v.version.as_deref().and_then(|n| n.parse::<u64>().ok()));
+    let draft = client.configurations().draft(&configuration_id).await?;
+    let served = site::fetch_public_config(client.environment(), deployment_id)
+        .await
+        .map_err(|message| AppError::new(ErrorCode::TransportFailed, message))?;
+    let served_version = served
+        .as_ref()
+        .and_then(|c| c.get("version"))
+        .and_then(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .or_else(|| Some(v.to_string()))
+        });
+    let served_since = served_version.as_ref().and_then(|number| {
+        versions
+            .iter()
+            .find(|v| v.version.as_deref() == Some(number))
+            .and_then(|v| v.date_published.clone())
+    });
+    let newest_json = newest.map(as_json).unwrap_or_default();
+    let visitor_view = |config: &serde_json::Value| {
+        serde_json::json!({
+            "languages": config.get("languages"),
+            "defaultLanguage": config.get("defaultLanguage"),
+            "messenger": {
+                "enabled": config.pointer("/messenger/enabled"),
+                "styles": config.pointer("/messenger/styles"),
+                "launcherButton": config.pointer("/messenger/launcherButton"),
+                "fileUpload": config.pointer("/messenger/fileUpload"),
+                "apps": {"conversations": config.pointer("/messenger/apps/conversations")},
+            },
+        })
+    };
+    let served_vs_published = match &served {
+        Some(served) if newest.is_some() => site::json_differences(
+            &visitor_view(served),
+            &visitor_view(&newest_json),
+            BOOKKEEPING,
+        ),
+        _ => Vec::new(),
+    };
+    let published_vs_draft = site::json_differences(&newest_json, &as_json(&draft), BOOKKEEPING);
+    let published_version = newest.and_then(|v| v.version.clone());
+    let deployment_version = deployment
+        .configuration
+        .as_ref()
+        .and_then(|c| c.version.clone());
+    let mut findings = Vec::new();
+    match (&served_version, &published_version) {
+        (None, _) => findings.push(
+            "Visitors get nothing yet: the public config is not on the CDN (a new deployment \
+             takes a moment to appear)."
+                .to_string(),
+        ),
+        (Some(served), Some(published)) if served != published => findings.push(format!(
+            "Version {published} is published but visitors still get version {served}{}.",
+            if deployment_version.as_deref() == Some(published.as_str()) {
+                " (the CDN has not caught up yet)"
+            } else {
+                " (the deployment does not point at the newest version)"
+            }
+        )),
+        (Some(served), _) => findings.push(format!(
+            "Visitors get version {served}, the newest published."
+        )),
+    }
+    if !served_vs_published.is_empty() && served_version == published_version {
+        findings.push(format!(
+            "The served config differs from the published version in {} place(s).",
+            served_vs_published.len()
+        ));
+    }
+    let draft_changed = !published_vs_draft.is_empty();
+    if draft_changed {
+        findings.push(format!(
+            "The draft has {} unpublished change(s).",
+            published_vs_draft.len()
+        ));
+    }
+    Ok(LiveReport {
+        deployment_id: deployment_id.to_string(),
+        deployment_name: deployment.name.clone(),
+        configuration_id,
+        served_version,
+        served_since,
+        deployment_version,
+        published_version,
+        draft_changed,
+        served_vs_published,
+        published_vs_draft,
+        findings,
+    })
+}
+
+fn as_json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmbedInfo {
+    pub deployment_id: String,
+    pub snippet: String,
+    pub csp_lines: Vec<String>,
+    pub allowed_domains: Vec<String>,
+    pub allow_all_domains: bool,
+}
+
+/// The snippet to paste and the CSP lines a site needs for this deployment.
+pub async fn embed_info(session: &Session, deployment_id: &str) -> Result<EmbedInfo> {
+    check_deployment_id(deployment_id)?;
+    let deployment = session.client.deployments().get(deployment_id).await?;
+    let environment = session.client.environment();
+    let allowed = allowed_domains(&deployment);
+    Ok(EmbedInfo {
+        deployment_id: deployment_id.to_string(),
+        snippet: site::snippet(environment, deployment_id, deployment.snippet.as_deref()),
+        csp_lines: site::csp_lines(&environment.messenger_hosts()),
+        allowed_domains: allowed.domains,
+        allow_all_domains: allowed.allow_all,
+    })
+}
+
+/// Fetches a page and checks it can host this deployment's Messenger.
+pub async fn check_page(
+    session: &Session,
+    deployment_id: &str,
+    page_url: &str,
+) -> Result<PageCheck> {
+    check_deployment_id(deployment_id)?;
+    let deployment = session.client.deployments().get(deployment_id).await?;
+    site::check_page(
+        session.client.environment(),
+        deployment_id,
+        &allowed_domains(&deployment),
+        page_url,
+    )
+    .await
+    .map_err(|message| {
+        if message.contains("is not a URL") || message.contains("not an http(s) page") {
+            AppError::invalid(message)
+        } else {
+            AppError::new(ErrorCode::TransportFailed, message)
+        }
+    })
+}

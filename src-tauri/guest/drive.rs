@@ -1,0 +1,759 @@
+//! One synthetic visitor: connect to the Guest WebSocket as the website would, run steps
+//! (`say`, `expect-reply`, `expect-routed`, `expect-agent`, `wait`), and follow the
+//! conversation into the queue through the Platform API.
+//!
+//! Invariants: the socket only ever reaches the environment's guest host (derived from the
+//! profile's [`Environment`](crate::genesys::Environment)); no admin credential is sent
+//! there. Messages are paced under the service's 2-per-second limit, and a 429 frame is
+//! honoured by waiting its `retryAfter` and resending, at most [`MAX_RESENDS`] times.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::{SinkExt, StreamExt};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+
+use crate::genesys::models::{AnalyticsFilter, ConversationQuery};
+use crate::genesys::Client;
+use crate::monitor::tracker::{ConversationTracker, TrackingState};
+
+use super::protocol::{self, ServerEvent, Speaker, SYNTHETIC_ATTRIBUTE};
+use super::steps::{Matcher, Step};
+
+/// Gap kept between two `onMessage` frames: the limit is 2 per second per session.
+const MESSAGE_SPACING: Duration = Duration::from_millis(550);
+/// How often an idle socket says `echo`, as Messenger does.
+const ECHO_EVERY: Duration = Duration::from_secs(30);
+/// How often the Platform API is asked where the conversation is.
+const TRACK_EVERY: Duration = Duration::from_secs(1);
+/// Resends of one message after 429 frames before the step fails.
+pub const MAX_RESENDS: u32 = 3;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What one visitor does.
+#[derive(Debug, Clone)]
+pub struct DrivePlan {
+    pub deployment_id: String,
+    /// Sent as `Origin`; `None` when the deployment takes every domain.
+    pub origin: Option<String>,
+    pub steps: Vec<Step>,
+    /// Bound on the whole conversation.
+    pub timeout: Duration,
+    /// Extra custom attributes; the synthetic tag is always added.
+    pub attributes: Map<String, Value>,
+    /// How long to keep listening after the last step held, to catch what follows it
+    /// (the agent's first words after joining).
+    pub linger: Duration,
+    /// Follow the conversation into the queue through the API even when no step asks
+    /// where it was routed (a test drive shows its place in line).
+    pub follow_queue: bool,
+}
+
+/// Who said a line of the transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Voice {
+    Guest,
+    Bot,
+    Agent,
+    /// What happened around the conversation: joined, routed, position, disconnected.
+    Event,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Line {
+    /// Milliseconds since the drive started.
+    pub at_ms: u64,
+    pub voice: Voice,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    pub connect_ms: Option<u64>,
+    pub session_ms: Option<u64>,
+    pub first_reply_ms: Option<u64>,
+    pub routed_ms: Option<u64>,
+    pub agent_joined_ms: Option<u64>,
+    pub total_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionSeen {
+    pub at_ms: u64,
+    pub position: u32,
+    pub estimated_wait_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoutedTo {
+    pub queue_id: String,
+    pub queue_name: Option<String>,
+}
+
+/// How the drive ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "result")]
+pub enum Outcome {
+    Passed,
+    /// An expectation did not hold: which step (1-based) and why.
+    Failed {
+        step: usize,
+        step_text: String,
+        reason: String,
+    },
+    /// The conversation could not be had: refused, dropped, API error.
+    Error {
+        message: String,
+    },
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriveReport {
+    pub deployment_id: String,
+    pub outcome: Outcome,
+    pub conversation_id: Option<String>,
+    pub routed: Option<RoutedTo>,
+    pub positions: Vec<PositionSeen>,
+    /// How long it waited in the queue, when that is known.
+    pub waited_seconds: Option<i64>,
+    pub timings: Timings,
+    pub transcript: Vec<Line>,
+}
+
+impl DriveReport {
+    pub fn passed(&self) -> bool {
+        self.outcome == Outcome::Passed
+    }
+}
+
+/// Where a drive reaches: the guest socket and, for tracking, the org's API.
+pub struct DriveTarget<'a> {
+    pub socket_url: url::Url,
+    /// Follows the conversation into the queue; `None` drives without tracking.
+    pub client: Option<&'a Client>,
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+#[derive(Default)]
+struct Observed {
+    session_started: bool,
+    /// Bot and agent lines, in order, with when they arrived.
+    replies: Vec<(Speaker, String)>,
+    agent_joined: bool,
+    disconnected: bool,
+    ended: Option<String>,
+    first_message_id: Option<String>,
+    conversation_id: Option<String>,
+    routed: Option<RoutedTo>,
+}
+
+struct Visitor<'a> {
+    socket: Socket,
+    token: String,
+    attributes: Map<String, Value>,
+    started: Instant,
+    last_sent: Option<Instant>,
+    last_echo: Instant,
+    next_tracking: Instant,
+    tracing_counter: u64,
+    unacknowledged: HashMap<String, (Value, u32)>,
+    observed: Observed,
+    tracker: Option<ConversationTracker>,
+    client: Option<&'a Client>,
+    report: DriveReport,
+    cancel: CancellationToken,
+    on_line: &'a (dyn Fn(&Line) + Send + Sync),
+}
+
+/// Has one conversation as `plan` says, streaming transcript lines to `on_line`.
+pub async fn drive(
+    target: DriveTarget<'_>,
+    plan: &DrivePlan,
+    cancel: CancellationToken,
+    on_line: &(dyn Fn(&Line) + Send + Sync),
+) -> DriveReport {
+    let started = Instant::now();
+    let mut report = DriveReport {
+        deployment_id: plan.deployment_id.clone(),
+        outcome: Outcome::Passed,
+        conversation_id: None,
+        routed: None,
+        positions: Vec::new(),
+        waited_seconds: None,
+        timings: Timings::default(),
+        transcript: Vec::new(),
+    };
+    let socket = match connect(&target.socket_url, plan.origin.as_deref()).await {
+        Ok(socket) => socket,
+        Err(message) => {
+            report.outcome = Outcome::Error { message };
+            report.timings.total_ms = elapsed_ms(started);
+            return report;
+        }
+    };
+    report.timings.connect_ms = Some(elapsed_ms(started));
+    let mut attributes = plan.attributes.clone();
+    attributes.insert(SYNTHETIC_ATTRIBUTE.into(), Value::String("true".into()));
+    let mut visitor = Visitor {
+        socket,
+        token: uuid::Uuid::new_v4().to_string(),
+        attributes,
+        started,
+        last_sent: None,
+        last_echo: Instant::now(),
+        next_tracking: Instant::now(),
+        tracing_counter: 0,
+        unacknowledged: HashMap::new(),
+        observed: Observed::default(),
+        tracker: None,
+        client: target.client.filter(|_| {
+            plan.follow_queue
+                || plan
+                    .steps
+                    .iter()
+                    .any(|s| matches!(s, Step::ExpectRouted { .. }))
+        }),
+        report,
+        cancel,
+        on_line,
+    };
+    let deadline = started + plan.timeout;
+    let outcome = visitor.run(plan, deadline).await;
+    visitor.finish(outcome).await
+}
+
+async fn connect(url: &url::Url, origin: Option<&str>) -> Result<Socket, String> {
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| format!("invalid guest URL {url}: {e}"))?;
+    if let Some(origin) = origin {
+        let value = HeaderValue::from_str(origin)
+            .map_err(|_| format!("`{origin}` cannot be sent as an Origin header"))?;
+        request.headers_mut().insert("Origin", value);
+    }
+    let host = url.host_str().unwrap_or("the guest host").to_string();
+    match tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request)).await {
+        Err(_) => Err(format!(
+            "no answer from {host} within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        )),
+        Ok(Ok((socket, _))) => Ok(socket),
+        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response))) => {
+            let status = response.status();
+            Err(match status.as_u16() {
+                403 => format!(
+                    "{host} refused the visitor (HTTP 403): the deployment does not exist or \
+                     does not allow the origin {}",
+                    origin.unwrap_or("(none sent)")
+                ),
+                _ => format!("{host} refused the WebSocket upgrade with HTTP {status}"),
+            })
+        }
+        Ok(Err(error)) => Err(format!("could not connect to {host}: {error}")),
+    }
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+enum Wanted<'m> {
+    Session,
+    Reply { matcher: &'m Matcher, cursor: usize },
+    Routed { queue: Option<&'m str> },
+    Agent,
+    Nothing,
+}
+
+impl Visitor<'_> {
+    fn line(&mut self, voice: Voice, text: impl Into<String>) {
+        let line = Line {
+            at_ms: elapsed_ms(self.started),
+            voice,
+            text: text.into(),
+        };
+        (self.on_line)(&line);
+        self.report.transcript.push(line);
+    }
+
+    fn next_tracing_id(&mut self) -> String {
+        self.tracing_counter += 1;
+        format!("wmd-{}", self.tracing_counter)
+    }
+
+    async fn send(&mut self, frame: &Value) -> Result<(), String> {
+        self.socket
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .map_err(|e| format!("the guest socket failed while sending: {e}"))
+    }
+
+    /// Sends an `onMessage`, spaced under the per-session rate.
+    async fn send_paced(&mut self, frame: Value, tracing_id: String) -> Result<(), String> {
+        if let Some(last) = self.last_sent {
+            tokio::time::sleep_until(last + MESSAGE_SPACING).await;
+        }
+        self.last_sent = Some(Instant::now());
+        self.send(&frame).await?;
+        self.unacknowledged.insert(tracing_id, (frame, 0));
+        Ok(())
+    }
+
+    async fn run(&mut self, plan: &DrivePlan, deadline: Instant) -> Outcome {
+        let tracing_id = self.next_tracing_id();
+        let configure = protocol::configure_session(&self.token, &plan.deployment_id, &tracing_id);
+        if let Err(message) = self.send(&configure).await {
+            return Outcome::Error { message };
+        }
+        match self.pump(Wanted::Session, deadline).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Outcome::Error {
+                    message: "the guest session was not configured in time".into(),
+                }
+            }
+            Err(outcome) => return outcome,
+        }
+        self.report.timings.session_ms = Some(elapsed_ms(self.started));
+        let tracing_id = self.next_tracing_id();
+        let join = protocol::presence_join(&self.token, &tracing_id, &self.attributes);
+        if let Err(message) = self.send_paced(join, tracing_id).await {
+            return Outcome::Error { message };
+        }
+        let mut reply_cursor = 0;
+        for (index, step) in plan.steps.iter().enumerate() {
+            let step_deadline = match step.within() {
+                Some(within) => (Instant::now() + within).min(deadline),
+                None => deadline,
+            };
+            let wanted = match step {
+                Step::Say(text) => {
+                    let tracing_id = self.next_tracing_id();
+                    let frame =
+                        protocol::text_message(&self.token, text, &tracing_id, &self.attributes);
+                    if let Err(message) = self.send_paced(frame, tracing_id).await {
+                        return Outcome::Error { message };
+                    }
+                    self.line(Voice::Guest, text.clone());
+                    Wanted::Nothing
+                }
+                Step::Wait(duration) => {
+                    let until = (Instant::now() + *duration).min(deadline);
+                    if let Err(outcome) = self.pump(Wanted::Nothing, until).await {
+                        return outcome;
+                    }
+                    continue;
+                }
+                Step::ExpectReply { matcher, .. } => Wanted::Reply {
+                    matcher,
+                    cursor: reply_cursor,
+                },
+                Step::ExpectRouted { queue, .. } => Wanted::Routed {
+                    queue: queue.as_deref(),
+                },
+                Step::ExpectAgent { .. } => Wanted::Agent,
+            };
+            if matches!(wanted, Wanted::Nothing) {
+                continue;
+            }
+            match self.pump(wanted, step_deadline).await {
+                Ok(true) => {
+                    if let Step::ExpectReply { matcher, .. } = step {
+                        reply_cursor = self
+                            .observed
+                            .replies
+                            .iter()
+                            .enumerate()
+                            .skip(reply_cursor)
+                            .find(|(_, (_, text))| matcher.is_match(text))
+                            .map(|(i, _)| i + 1)
+                            .unwrap_or(reply_cursor);
+                    }
+                }
+                Ok(false) => {
+                    return Outcome::Failed {
+                        step: index + 1,
+                        step_text: step.to_string(),
+                        reason: self.why_not(step),
+                    }
+                }
+                Err(outcome) => return outcome,
+            }
+        }
+        if !plan.linger.is_zero() {
+            let until = (Instant::now() + plan.linger).min(deadline);
+            if let Err(outcome) = self.pump(Wanted::Nothing, until).await {
+                return outcome;
+            }
+        }
+        Outcome::Passed
+    }
+
+    fn why_not(&self, step: &Step) -> String {
+        let within = step.within().map(|d| d.as_secs()).unwrap_or(0);
+        if let Some(ended) = &self.observed.ended {
+            return format!("{ended} before it held");
+        }
+        match step {
+            Step::ExpectReply { matcher, .. } => {
+                let last = self.observed.replies.last().map(|(_, text)| text.as_str());
+                match last {
+                    Some(last) => {
+                        format!("no reply {matcher} within {within} s (last reply: \"{last}\")")
+                    }
+                    None => format!("no reply {matcher} within {within} s (no reply at all)"),
+                }
+            }
+            Step::ExpectRouted { queue, .. } => match (&self.observed.routed, queue) {
+                (Some(routed), Some(wanted)) => format!(
+                    "routed to {} instead of {wanted}",
+                    routed.queue_name.as_deref().unwrap_or(&routed.queue_id)
+                ),
+                (_, _) if self.client.is_none() => {
+                    "routing cannot be seen without a connection to the org's API".into()
+                }
+                (_, _) if self.observed.conversation_id.is_none() => {
+                    format!("no conversation was found for the guest's messages within {within} s")
+                }
+                _ => format!("not routed to a queue within {within} s"),
+            },
+            Step::ExpectAgent { .. } => format!("no agent joined within {within} s"),
+            Step::Say(_) | Step::Wait(_) => String::new(),
+        }
+    }
+
+    fn satisfied(&self, wanted: &Wanted<'_>) -> bool {
+        match wanted {
+            Wanted::Session => self.observed.session_started,
+            Wanted::Reply { matcher, cursor } => self
+                .observed
+                .replies
+                .iter()
+                .skip(*cursor)
+                .any(|(_, text)| matcher.is_match(text)),
+            Wanted::Routed { queue } => match (&self.observed.routed, queue) {
+                (Some(_), None) => true,
+                (Some(routed), Some(wanted)) => {
+                    routed.queue_id.eq_ignore_ascii_case(wanted)
+                        || routed
+                            .queue_name
+                            .as_deref()
+                            .is_some_and(|name| name.eq_ignore_ascii_case(wanted))
+                }
+                (None, _) => false,
+            },
+            Wanted::Agent => self.observed.agent_joined,
+            Wanted::Nothing => false,
+        }
+    }
+
+    /// Reads frames until `wanted` holds (true) or `until` (false). Err ends the drive.
+    async fn pump(&mut self, wanted: Wanted<'_>, until: Instant) -> Result<bool, Outcome> {
+        loop {
+            if self.satisfied(&wanted) {
+                return Ok(true);
+            }
+            // A routed wrong queue will not become right: fail now with the reason.
+            if let (Wanted::Routed { .. }, Some(_)) = (&wanted, &self.observed.routed) {
+                return Ok(false);
+            }
+            if self.observed.ended.is_some() {
+                return Ok(false);
+            }
+            let now = Instant::now();
+            if now >= until {
+                return Ok(false);
+            }
+            if now >= self.last_echo + ECHO_EVERY {
+                self.last_echo = now;
+                let tracing_id = self.next_tracing_id();
+                let echo = protocol::echo(&self.token, &tracing_id);
+                self.send(&echo)
+                    .await
+                    .map_err(|message| Outcome::Error { message })?;
+            }
+            if now >= self.next_tracking {
+                self.next_tracking = now + TRACK_EVERY;
+                self.track()
+                    .await
+                    .map_err(|message| Outcome::Error { message })?;
+            }
+            let wake = until
+                .min(self.next_tracking)
+                .min(self.last_echo + ECHO_EVERY);
+            tokio::select! {
+                () = self.cancel.cancelled() => return Err(Outcome::Cancelled),
+                () = tokio::time::sleep_until(wake) => {}
+                frame = self.socket.next() => match frame {
+                    Some(Ok(Message::Text(text))) => self.receive(text.as_str()).await?,
+                    Some(Ok(Message::Close(_))) | None => {
+                        self.observed.ended.get_or_insert_with(|| "the guest socket was closed".into());
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => {
+                        return Err(Outcome::Error { message: format!("the guest socket failed: {error}") });
+                    }
+                },
+            }
+        }
+    }
+
+    async fn receive(&mut self, text: &str) -> Result<(), Outcome> {
+        let Some(event) = protocol::read_frame(text) else {
+            return Ok(());
+        };
+        match event {
+            ServerEvent::SessionStarted { .. } => self.observed.session_started = true,
+            ServerEvent::Sent {
+                message_id,
+                text,
+                tracing_id,
+            } => {
+                if let Some(tracing_id) = tracing_id {
+                    self.unacknowledged.remove(&tracing_id);
+                }
+                if text.is_some() && self.observed.first_message_id.is_none() {
+                    self.observed.first_message_id = Some(message_id);
+                }
+            }
+            ServerEvent::Said {
+                speaker,
+                text,
+                nickname,
+            } => {
+                if self.report.timings.first_reply_ms.is_none() {
+                    self.report.timings.first_reply_ms = Some(elapsed_ms(self.started));
+                }
+                let voice = if speaker == Speaker::Bot {
+                    Voice::Bot
+                } else {
+                    if !self.observed.agent_joined {
+                        self.agent_joined();
+                    }
+                    Voice::Agent
+                };
+                let shown = match &nickname {
+                    Some(nickname) => format!("{nickname}: {text}"),
+                    None => text.clone(),
+                };
+                self.line(voice, shown);
+                self.observed.replies.push((speaker, text));
+            }
+            ServerEvent::AgentJoined => {
+                if !self.observed.agent_joined {
+                    self.agent_joined();
+                }
+            }
+            ServerEvent::Disconnected => {
+                self.observed.disconnected = true;
+                self.line(Voice::Event, "the conversation was disconnected");
+                self.observed.ended = Some("the conversation was disconnected".into());
+            }
+            ServerEvent::RateLimited {
+                retry_after_seconds,
+                tracing_id,
+            } => {
+                let Some(tracing_id) = tracing_id else {
+                    return Ok(());
+                };
+                let Some((frame, resends)) = self.unacknowledged.remove(&tracing_id) else {
+                    return Ok(());
+                };
+                if resends >= MAX_RESENDS {
+                    return Err(Outcome::Error {
+                        message: format!(
+                            "the service kept refusing a message as too frequent ({} resends)",
+                            MAX_RESENDS
+                        ),
+                    });
+                }
+                self.line(
+                    Voice::Event,
+                    format!("message rate limited: resending after {retry_after_seconds} s"),
+                );
+                tokio::time::sleep(Duration::from_secs(retry_after_seconds.min(60))).await;
+                self.last_sent = Some(Instant::now());
+                self.send(&frame)
+                    .await
+                    .map_err(|message| Outcome::Error { message })?;
+                self.unacknowledged.insert(tracing_id, (frame, resends + 1));
+            }
+            ServerEvent::Refused { code, text, .. } => {
+                return Err(Outcome::Error {
+                    message: format!("the guest service refused a frame ({code}): {text}"),
+                });
+            }
+            ServerEvent::SessionExpired => {
+                self.observed.ended = Some("the session expired".into());
+                self.line(Voice::Event, "the session expired");
+            }
+            ServerEvent::ConnectionClosed { reason } => {
+                let why = reason.unwrap_or_else(|| "session limit reached".into());
+                self.observed.ended = Some(format!("the service closed the connection ({why})"));
+            }
+            ServerEvent::SessionEnded
+            | ServerEvent::Typing
+            | ServerEvent::EchoReply
+            | ServerEvent::Ignored => {}
+        }
+        Ok(())
+    }
+
+    fn agent_joined(&mut self) {
+        self.observed.agent_joined = true;
+        self.report.timings.agent_joined_ms = Some(elapsed_ms(self.started));
+        self.line(Voice::Event, "an agent joined");
+    }
+
+    /// Asks the org where the conversation is: its id from the first message, its queue
+    /// from the details, its place in line from the observations.
+    async fn track(&mut self) -> Result<(), String> {
+        let Some(client) = self.client else {
+            return Ok(());
+        };
+        if self.observed.conversation_id.is_none() {
+            let Some(message_id) = self.observed.first_message_id.clone() else {
+                return Ok(());
+            };
+            match client.conversations().message_details(&message_id).await {
+                Ok(message) => {
+                    self.observed.conversation_id = message.conversation_id.clone();
+                    self.report.conversation_id = message.conversation_id;
+                }
+                // Genesys may take a moment to index a new message.
+                Err(error) if error.is_not_found() => return Ok(()),
+                Err(error) => return Err(format!("finding the conversation: {error}")),
+            }
+        }
+        let Some(conversation_id) = self.observed.conversation_id.clone() else {
+            return Ok(());
+        };
+        if self.observed.routed.is_none() {
+            if let Some(queue_id) = routed_queue(client, &conversation_id).await? {
+                let queue_name = client
+                    .queues()
+                    .get(&queue_id)
+                    .await
+                    .ok()
+                    .and_then(|q| q.name);
+                self.report.timings.routed_ms = Some(elapsed_ms(self.started));
+                self.line(
+                    Voice::Event,
+                    format!(
+                        "routed to {}",
+                        queue_name.as_deref().unwrap_or(queue_id.as_str())
+                    ),
+                );
+                let routed = RoutedTo {
+                    queue_id: queue_id.clone(),
+                    queue_name,
+                };
+                self.observed.routed = Some(routed.clone());
+                self.report.routed = Some(routed);
+                self.tracker = Some(ConversationTracker::new(queue_id, conversation_id));
+            }
+        }
+        if self.observed.agent_joined && self.report.waited_seconds.is_some() {
+            return Ok(());
+        }
+        if let Some(tracker) = &mut self.tracker {
+            let tracking = tracker
+                .poll(client, Utc::now())
+                .await
+                .map_err(|e| format!("following the conversation in the queue: {e}"))?;
+            if let Some(position) = tracking.position {
+                let last = self.report.positions.last().map(|p| p.position);
+                if last != Some(position) {
+                    let seen = PositionSeen {
+                        at_ms: elapsed_ms(self.started),
+                        position,
+                        estimated_wait_seconds: tracking.estimated_wait_seconds,
+                    };
+                    let estimate = seen
+                        .estimated_wait_seconds
+                        .map(|s| format!(", estimated wait {s} s"))
+                        .unwrap_or_default();
+                    self.line(
+                        Voice::Event,
+                        format!("position {position} in the queue{estimate}"),
+                    );
+                    self.report.positions.push(seen);
+                }
+            }
+            if tracking.state == TrackingState::Left || self.observed.agent_joined {
+                self.report.waited_seconds = tracking.waited_seconds;
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self, outcome: Outcome) -> DriveReport {
+        let tracing_id = self.next_tracing_id();
+        let close = protocol::close_session(&self.token, &tracing_id);
+        if self.send(&close).await.is_ok() {
+            // Read the goodbye so the service sees an orderly close, but never wait long.
+            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                while let Some(Ok(frame)) = self.socket.next().await {
+                    if matches!(frame, Message::Close(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+        let _ = self.socket.close(None).await;
+        self.report.outcome = outcome;
+        self.report.timings.total_ms = elapsed_ms(self.started);
+        self.report
+    }
+}
+
+/// The queue the conversation's ACD participant is in, from its details.
+async fn routed_queue(client: &Client, conversation_id: &str) -> Result<Option<String>, String> {
+    let now = Utc::now();
+    let interval = format!(
+        "{}/{}",
+        (now - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        (now + chrono::Duration::minutes(5)).format("%Y-%m-%dT%H:%M:%S%.3fZ")
+    );
+    let query = ConversationQuery {
+        interval,
+        conversation_filters: Some(vec![AnalyticsFilter::any_of(
+            "conversationId",
+            [conversation_id.to_string()],
+        )]),
+        ..Default::default()
+    };
+    let response = client
+        .analytics()
+        .conversation_details(&query)
+        .await
+        .map_err(|e| format!("reading the conversation's details: {e}"))?;
+    Ok(response
+        .conversations
+        .iter()
+        .flatten()
+        .flat_map(|c| c.participants.iter().flatten())
+        .filter(|p| p.purpose.as_deref() == Some("acd"))
+        .flat_map(|p| p.sessions.iter().flatten())
+        .flat_map(|s| s.segments.iter().flatten())
+        .find_map(|segment| segment.queue_id.clone()))
+}

@@ -1,0 +1,246 @@
+//! Frames of the Guest API (contract §12): what the client sends, and what it makes of
+//! what the server sends. Unknown classes and fields are skipped, as the SDKs do.
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// The custom attribute every synthetic session carries, so flows can divert it.
+pub const SYNTHETIC_ATTRIBUTE: &str = "wmdSynthetic";
+
+pub fn configure_session(token: &str, deployment_id: &str, tracing_id: &str) -> Value {
+    json!({
+        "action": "configureSession",
+        "token": token,
+        "deploymentId": deployment_id,
+        "startNew": false,
+        "tracingId": tracing_id,
+    })
+}
+
+fn with_attributes(mut request: Value, attributes: &Map<String, Value>) -> Value {
+    if !attributes.is_empty() {
+        request["channel"] = json!({"metadata": {"customAttributes": attributes}});
+    }
+    request
+}
+
+pub fn presence_join(token: &str, tracing_id: &str, attributes: &Map<String, Value>) -> Value {
+    with_attributes(
+        json!({
+            "action": "onMessage",
+            "token": token,
+            "tracingId": tracing_id,
+            "message": {"type": "Event", "events": [{"eventType": "Presence", "presence": {"type": "Join"}}]},
+        }),
+        attributes,
+    )
+}
+
+pub fn text_message(
+    token: &str,
+    text: &str,
+    tracing_id: &str,
+    attributes: &Map<String, Value>,
+) -> Value {
+    with_attributes(
+        json!({
+            "action": "onMessage",
+            "token": token,
+            "tracingId": tracing_id,
+            "message": {"type": "Text", "text": text},
+        }),
+        attributes,
+    )
+}
+
+pub fn echo(token: &str, tracing_id: &str) -> Value {
+    json!({
+        "action": "echo",
+        "token": token,
+        "tracingId": tracing_id,
+        "message": {"type": "Text", "text": "ping"},
+    })
+}
+
+pub fn close_session(token: &str, tracing_id: &str) -> Value {
+    json!({
+        "action": "closeSession",
+        "token": token,
+        "closeAllConnections": true,
+        "tracingId": tracing_id,
+    })
+}
+
+/// Who wrote an outbound message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Speaker {
+    Guest,
+    Bot,
+    Agent,
+}
+
+/// What one server frame means to the visitor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerEvent {
+    SessionStarted {
+        new_session: bool,
+        max_custom_data_bytes: Option<u64>,
+    },
+    SessionEnded,
+    /// The echo of the guest's own message: its id finds the conversation.
+    Sent {
+        message_id: String,
+        text: Option<String>,
+        tracing_id: Option<String>,
+    },
+    Said {
+        speaker: Speaker,
+        text: String,
+        nickname: Option<String>,
+    },
+    AgentJoined,
+    Disconnected,
+    Typing,
+    EchoReply,
+    RateLimited {
+        retry_after_seconds: u64,
+        tracing_id: Option<String>,
+    },
+    Refused {
+        code: u64,
+        text: String,
+        tracing_id: Option<String>,
+    },
+    SessionExpired,
+    ConnectionClosed {
+        reason: Option<String>,
+    },
+    Ignored,
+}
+
+fn text_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+/// Reads one text frame; `None` when it is not JSON at all.
+pub fn read_frame(text: &str) -> Option<ServerEvent> {
+    let frame: Value = serde_json::from_str(text).ok()?;
+    let class = text_at(&frame, "/class").unwrap_or("");
+    let kind = text_at(&frame, "/type").unwrap_or("");
+    let code = frame.get("code").and_then(Value::as_u64).unwrap_or(200);
+    let body = frame.get("body").cloned().unwrap_or(Value::Null);
+    let tracing_id = text_at(&frame, "/tracingId").map(str::to_string);
+    Some(match class {
+        "SessionResponse" if body.get("connected").and_then(Value::as_bool) == Some(false) => {
+            ServerEvent::SessionEnded
+        }
+        "SessionResponse" => ServerEvent::SessionStarted {
+            new_session: body
+                .get("newSession")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            max_custom_data_bytes: body.get("maxCustomDataBytes").and_then(Value::as_u64),
+        },
+        "TooManyRequestsErrorMessage" => ServerEvent::RateLimited {
+            retry_after_seconds: body.get("retryAfter").and_then(Value::as_u64).unwrap_or(1),
+            tracing_id,
+        },
+        "SessionExpiredEvent" => ServerEvent::SessionExpired,
+        "ConnectionClosedEvent" => ServerEvent::ConnectionClosed {
+            reason: text_at(&body, "/reason")
+                .or_else(|| text_at(&body, "/reasonCode"))
+                .map(str::to_string),
+        },
+        "string" | "Error" if code != 200 => ServerEvent::Refused {
+            code,
+            text: body
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| body.to_string()),
+            tracing_id,
+        },
+        "StructuredMessage" if kind == "response" => ServerEvent::EchoReply,
+        "StructuredMessage" => structured_message(&body, tracing_id),
+        _ => ServerEvent::Ignored,
+    })
+}
+
+fn structured_message(body: &Value, tracing_id: Option<String>) -> ServerEvent {
+    let direction = text_at(body, "/direction").unwrap_or("");
+    if direction == "Inbound" {
+        return ServerEvent::Sent {
+            message_id: text_at(body, "/id")
+                .or_else(|| text_at(body, "/channel/messageId"))
+                .unwrap_or("")
+                .to_string(),
+            text: text_at(body, "/text").map(str::to_string),
+            tracing_id,
+        };
+    }
+    let events = body.get("events").and_then(Value::as_array);
+    if let Some(event) = events.and_then(|events| events.first()) {
+        return match (
+            text_at(event, "/eventType"),
+            text_at(event, "/presence/type"),
+        ) {
+            (Some("Presence"), Some("Join")) => ServerEvent::AgentJoined,
+            (Some("Presence"), Some("Disconnect")) => ServerEvent::Disconnected,
+            (Some("Typing"), _) => ServerEvent::Typing,
+            _ => ServerEvent::Ignored,
+        };
+    }
+    match text_at(body, "/text") {
+        Some(text) => ServerEvent::Said {
+            speaker: if text_at(body, "/originatingEntity") == Some("Bot") {
+                Speaker::Bot
+            } else {
+                Speaker::Agent
+            },
+            text: text.to_string(),
+            nickname: text_at(body, "/channel/from/nickname").map(str::to_string),
+        },
+        None => ServerEvent::Ignored,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_example_frames_read_as_the_visitor_sees_them() {
+        let greeting = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"0f3e","type":"Text","direction":"Outbound","text":"Hi! How can we help?","originatingEntity":"Bot","channel":{"time":"2025-01-01T10:00:01.000Z","type":"Private"}}}"#;
+        assert_eq!(
+            read_frame(greeting),
+            Some(ServerEvent::Said {
+                speaker: Speaker::Bot,
+                text: "Hi! How can we help?".into(),
+                nickname: None
+            })
+        );
+        let agent = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"b5","type":"Text","direction":"Outbound","text":"Hi, I'm Sam.","originatingEntity":"Human","channel":{"from":{"nickname":"Sam"}}}}"#;
+        assert!(matches!(
+            read_frame(agent),
+            Some(ServerEvent::Said { speaker: Speaker::Agent, nickname: Some(n), .. }) if n == "Sam"
+        ));
+        let join = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"b4","type":"Event","direction":"Outbound","events":[{"eventType":"Presence","presence":{"type":"Join"}}]}}"#;
+        assert_eq!(read_frame(join), Some(ServerEvent::AgentJoined));
+        let limited = r#"{"type":"response","class":"TooManyRequestsErrorMessage","code":429,"body":{"retryAfter":3,"errorCode":4029,"errorMessage":"Message rate too high for this session"},"tracingId":"t7"}"#;
+        assert_eq!(
+            read_frame(limited),
+            Some(ServerEvent::RateLimited {
+                retry_after_seconds: 3,
+                tracing_id: Some("t7".into())
+            })
+        );
+        let refused = r#"{"type":"response","class":"string","code":4013,"body":"Custom Attributes in channel metadata is larger than 2048 bytes"}"#;
+        assert!(matches!(
+            read_frame(refused),
+            Some(ServerEvent::Refused { code: 4013, .. })
+        ));
+        let unknown = r#"{"type":"message","class":"PresignedUrlResponse","code":200,"body":{}}"#;
+        assert_eq!(read_frame(unknown), Some(ServerEvent::Ignored));
+        assert_eq!(read_frame("not json"), None);
+    }
+}

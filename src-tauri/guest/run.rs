@@ -1,0 +1,146 @@
+//! Many visitors at once: a scenario file's scenarios run in parallel, each its own guest
+//! session, with their results written as JUnit for CI.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::genesys::Client;
+
+use super::drive::{drive, DrivePlan, DriveReport, DriveTarget, Line, Outcome, Voice};
+use super::steps::{Scenario, Step};
+
+/// Most scenarios run at once.
+pub const MAX_PARALLEL: usize = 200;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioResult {
+    pub name: String,
+    pub report: DriveReport,
+}
+
+/// Which deployment the scenarios visit, from where, and how many at once.
+#[derive(Clone, Copy)]
+pub struct Visit<'a> {
+    pub socket_url: &'a url::Url,
+    pub client: Option<&'a Client>,
+    pub deployment_id: &'a str,
+    pub origin: Option<&'a str>,
+    pub parallel: usize,
+}
+
+/// Runs every scenario, `visit.parallel` at a time; results come back in file order.
+/// `on_done` hears each result as it finishes.
+pub async fn run_scenarios(
+    visit: &Visit<'_>,
+    scenarios: &[Scenario],
+    cancel: &CancellationToken,
+    on_done: &(dyn Fn(&ScenarioResult) + Send + Sync),
+) -> Vec<ScenarioResult> {
+    let Visit {
+        socket_url,
+        client,
+        deployment_id,
+        origin,
+        parallel,
+    } = *visit;
+    let parallel = parallel.clamp(1, MAX_PARALLEL);
+    let quiet = |_: &Line| {};
+    let mut results: Vec<(usize, ScenarioResult)> =
+        futures::stream::iter(scenarios.iter().enumerate())
+            .map(|(index, scenario)| {
+                let plan = DrivePlan {
+                    deployment_id: deployment_id.to_string(),
+                    origin: origin.map(str::to_string),
+                    steps: scenario.steps.clone(),
+                    timeout: Step::budget(&scenario.steps),
+                    attributes: Default::default(),
+                    linger: Duration::ZERO,
+                    follow_queue: false,
+                };
+                let target = DriveTarget {
+                    socket_url: socket_url.clone(),
+                    client,
+                };
+                let cancel = cancel.child_token();
+                let quiet = &quiet;
+                async move {
+                    let report = drive(target, &plan, cancel, quiet).await;
+                    let result = ScenarioResult {
+                        name: scenario.name.clone(),
+                        report,
+                    };
+                    on_done(&result);
+                    (index, result)
+                }
+            })
+            .buffer_unordered(parallel)
+            .collect()
+            .await;
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+fn transcript_text(lines: &[Line]) -> String {
+    lines
+        .iter()
+        .map(|line| {
+            let who = match line.voice {
+                Voice::Guest => "guest",
+                Voice::Bot => "bot",
+                Voice::Agent => "agent",
+                Voice::Event => "--",
+            };
+            format!(
+                "{:>8.1}s {who:>5}  {}\n",
+                line.at_ms as f64 / 1000.0,
+                line.text
+            )
+        })
+        .collect()
+}
+
+/// JUnit XML of the results: one test case per scenario, a failure naming its step.
+pub fn junit_xml(suite_name: &str, results: &[ScenarioResult]) -> String {
+    let mut suite = TestSuite::new(suite_name);
+    for result in results {
+        let status = match &result.report.outcome {
+            Outcome::Passed => TestCaseStatus::success(),
+            Outcome::Failed {
+                step,
+                step_text,
+                reason,
+            } => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_message(format!("step {step} ({step_text}) failed: {reason}"))
+                    .set_type("expectation");
+                status
+            }
+            Outcome::Error { message } => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status.set_message(message.clone()).set_type("error");
+                status
+            }
+            Outcome::Cancelled => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message("cancelled");
+                status
+            }
+        };
+        let mut case = TestCase::new(result.name.clone(), status);
+        case.set_classname(suite_name)
+            .set_time(Duration::from_millis(result.report.timings.total_ms))
+            .set_system_out(transcript_text(&result.report.transcript));
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("webmsg-desk guest run");
+    report.add_test_suite(suite);
+    report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- the JUnit report could not be written: {e} -->"))
+}

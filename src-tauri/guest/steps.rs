@@ -1,0 +1,388 @@
+//! Steps of a visitor's conversation and the scenario files that hold them.
+//!
+//! A scenario file is YAML (or JSON, which is YAML too):
+//!
+//! ```yaml
+//! deployment: 5b0f…          # or --deployment
+//! origin: https://shop.example.com
+//! scenarios:
+//!   Greets and routes to Support:
+//!     - say: hi
+//!     - expect-reply: { matches: "(?i)help", within: 10 }
+//!     - expect-routed: { queue: Support, within: 60 }
+//! ```
+//!
+//! Parsing refuses anything it does not understand, naming the scenario and step, so a
+//! typo in CI fails the run as an invalid file (exit 2), never as a silent pass.
+
+use std::fmt;
+use std::time::Duration;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+/// The longest any one step may wait.
+pub const MAX_WITHIN_SECONDS: u64 = 86_400;
+/// Largest scenario file read.
+pub const MAX_SCENARIO_FILE_BYTES: u64 = 1024 * 1024;
+const MAX_SCENARIOS: usize = 1_000;
+const MAX_STEPS: usize = 200;
+
+const DEFAULT_REPLY_WITHIN: u64 = 30;
+const DEFAULT_ROUTED_WITHIN: u64 = 60;
+const DEFAULT_AGENT_WITHIN: u64 = 300;
+
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Contains(String),
+    Matches(Regex),
+}
+
+impl Matcher {
+    pub fn is_match(&self, text: &str) -> bool {
+        match self {
+            Matcher::Contains(part) => text.to_lowercase().contains(&part.to_lowercase()),
+            Matcher::Matches(regex) => regex.is_match(text),
+        }
+    }
+}
+
+impl fmt::Display for Matcher {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Matcher::Contains(part) => write!(formatter, "containing \"{part}\""),
+            Matcher::Matches(regex) => write!(formatter, "matching /{}/", regex.as_str()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Step {
+    Say(String),
+    ExpectReply {
+        matcher: Matcher,
+        within: Duration,
+    },
+    /// `queue`: a name (case-insensitive) or id; `None` takes any queue.
+    ExpectRouted {
+        queue: Option<String>,
+        within: Duration,
+    },
+    ExpectAgent {
+        within: Duration,
+    },
+    Wait(Duration),
+}
+
+impl Step {
+    /// How long the step may take, for the steps that wait for something.
+    pub fn within(&self) -> Option<Duration> {
+        match self {
+            Step::ExpectReply { within, .. }
+            | Step::ExpectRouted { within, .. }
+            | Step::ExpectAgent { within } => Some(*within),
+            Step::Wait(duration) => Some(*duration),
+            Step::Say(_) => None,
+        }
+    }
+
+    /// The longest a list of steps can take, plus room to connect and close.
+    pub fn budget(steps: &[Step]) -> Duration {
+        steps
+            .iter()
+            .filter_map(Step::within)
+            .fold(Duration::from_secs(30), |total, step| total + step)
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Say(text) => write!(formatter, "say \"{text}\""),
+            Step::ExpectReply { matcher, within } => {
+                write!(
+                    formatter,
+                    "expect-reply {matcher} within {} s",
+                    within.as_secs()
+                )
+            }
+            Step::ExpectRouted { queue, within } => match queue {
+                Some(queue) => write!(
+                    formatter,
+                    "expect-routed to {queue} within {} s",
+                    within.as_secs()
+                ),
+                None => write!(formatter, "expect-routed within {} s", within.as_secs()),
+            },
+            Step::ExpectAgent { within } => {
+                write!(formatter, "expect-agent within {} s", within.as_secs())
+            }
+            Step::Wait(duration) => write!(formatter, "wait {} s", duration.as_secs()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScenarioFile {
+    pub deployment: Option<String>,
+    pub origin: Option<String>,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// Reads a scenario file's text (YAML or JSON).
+pub fn parse_scenario_file(text: &str) -> Result<ScenarioFile, String> {
+    let document: Value =
+        serde_norway::from_str(text).map_err(|e| format!("not valid YAML or JSON: {e}"))?;
+    let Value::Object(mut top) = document else {
+        return Err("the file must be a mapping with `scenarios`".into());
+    };
+    let deployment = optional_text(&mut top, "deployment", "the file")?;
+    if let Some(deployment) = &deployment {
+        if uuid::Uuid::parse_str(deployment).is_err() {
+            return Err(format!(
+                "`deployment` must be a deployment id (a UUID), not `{deployment}`"
+            ));
+        }
+    }
+    let origin = optional_text(&mut top, "origin", "the file")?;
+    let scenarios = top.remove("scenarios");
+    if let Some(unknown) = top.keys().next() {
+        return Err(format!(
+            "unknown key `{unknown}` (known: deployment, origin, scenarios)"
+        ));
+    }
+    let scenarios = match scenarios {
+        Some(Value::Object(scenarios)) => scenarios,
+        Some(_) => return Err("`scenarios` must map scenario names to lists of steps".into()),
+        None => return Err("the file has no `scenarios`".into()),
+    };
+    if scenarios.is_empty() {
+        return Err("`scenarios` is empty".into());
+    }
+    if scenarios.len() > MAX_SCENARIOS {
+        return Err(format!("more than {MAX_SCENARIOS} scenarios"));
+    }
+    let scenarios = scenarios
+        .into_iter()
+        .map(|(name, steps)| parse_scenario(name, steps))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ScenarioFile {
+        deployment,
+        origin,
+        scenarios,
+    })
+}
+
+fn optional_text(
+    map: &mut Map<String, Value>,
+    key: &str,
+    whose: &str,
+) -> Result<Option<String>, String> {
+    match map.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(format!("`{key}` of {whose} must be text")),
+    }
+}
+
+fn parse_scenario(name: String, steps: Value) -> Result<Scenario, String> {
+    let Value::Array(items) = steps else {
+        return Err(format!("scenario `{name}`: steps must be a list"));
+    };
+    if items.is_empty() {
+        return Err(format!("scenario `{name}` has no steps"));
+    }
+    if items.len() > MAX_STEPS {
+        return Err(format!("scenario `{name}` has more than {MAX_STEPS} steps"));
+    }
+    let steps = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            parse_step(item).map_err(|e| format!("scenario `{name}`, step {}: {e}", index + 1))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Scenario { name, steps })
+}
+
+fn parse_step(item: Value) -> Result<Step, String> {
+    let Value::Object(map) = item else {
+        return Err("a step is a mapping such as `say: hi`".into());
+    };
+    if map.len() != 1 {
+        return Err(
+            "a step has exactly one kind (say, expect-reply, expect-routed, expect-agent, wait)"
+                .into(),
+        );
+    }
+    let Some((kind, value)) = map.into_iter().next() else {
+        return Err("empty step".into());
+    };
+    match kind.as_str() {
+        "say" => match value {
+            Value::String(text) if !text.trim().is_empty() => Ok(Step::Say(text)),
+            Value::Number(number) => Ok(Step::Say(number.to_string())),
+            _ => Err("`say` needs the text to send".into()),
+        },
+        "wait" => Ok(Step::Wait(seconds(&value, "wait")?)),
+        "expect-reply" => {
+            let mut options = options(value, "expect-reply")?;
+            let within = within(&mut options, DEFAULT_REPLY_WITHIN)?;
+            let contains = optional_text(&mut options, "contains", "expect-reply")?;
+            let matches = optional_text(&mut options, "matches", "expect-reply")?;
+            refuse_unknown(&options, "expect-reply", "contains, matches, within")?;
+            let matcher = match (contains, matches) {
+                (Some(part), None) => Matcher::Contains(part),
+                (None, Some(pattern)) => Matcher::Matches(
+                    Regex::new(&pattern)
+                        .map_err(|e| format!("`matches` is not a valid pattern: {e}"))?,
+                ),
+                _ => return Err("expect-reply needs exactly one of `contains` or `matches`".into()),
+            };
+            Ok(Step::ExpectReply { matcher, within })
+        }
+        "expect-routed" => {
+            let mut options = options(value, "expect-routed")?;
+            let within = within(&mut options, DEFAULT_ROUTED_WITHIN)?;
+            let queue = optional_text(&mut options, "queue", "expect-routed")?;
+            refuse_unknown(&options, "expect-routed", "queue, within")?;
+            Ok(Step::ExpectRouted { queue, within })
+        }
+        "expect-agent" => {
+            let mut options = options(value, "expect-agent")?;
+            let within = within(&mut options, DEFAULT_AGENT_WITHIN)?;
+            refuse_unknown(&options, "expect-agent", "within")?;
+            Ok(Step::ExpectAgent { within })
+        }
+        other => Err(format!(
+            "unknown step `{other}` (known: say, expect-reply, expect-routed, expect-agent, wait)"
+        )),
+    }
+}
+
+fn options(value: Value, kind: &str) -> Result<Map<String, Value>, String> {
+    match value {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        _ => Err(format!("`{kind}` takes a mapping such as {{ within: 10 }}")),
+    }
+}
+
+fn refuse_unknown(options: &Map<String, Value>, kind: &str, known: &str) -> Result<(), String> {
+    match options.keys().next() {
+        Some(unknown) => Err(format!(
+            "`{kind}` has no option `{unknown}` (known: {known})"
+        )),
+        None => Ok(()),
+    }
+}
+
+fn within(options: &mut Map<String, Value>, default: u64) -> Result<Duration, String> {
+    match options.remove("within") {
+        None => Ok(Duration::from_secs(default)),
+        Some(value) => seconds(&value, "within"),
+    }
+}
+
+fn seconds(value: &Value, what: &str) -> Result<Duration, String> {
+    match value.as_f64() {
+        Some(seconds) if seconds > 0.0 && seconds <= MAX_WITHIN_SECONDS as f64 => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "`{what}` must be a number of seconds from 0 to {MAX_WITHIN_SECONDS}, not {value}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+deployment: 5b0f1c1e-8d2a-4c55-9f0b-1a2b3c4d5e6f
+origin: https://shop.example.com
+scenarios:
+  Greets and routes to Support:
+    - say: hi
+    - expect-reply: { matches: "(?i)help", within: 10 }
+    - say: I need an agent
+    - expect-routed: { queue: Support, within: 60 }
+  Agent answers within five minutes:
+    - say: hello
+    - expect-agent: { within: 300 }
+    - wait: 2
+"#;
+
+    #[test]
+    fn the_documented_example_parses_in_order() {
+        let file = parse_scenario_file(EXAMPLE).unwrap();
+        assert_eq!(file.origin.as_deref(), Some("https://shop.example.com"));
+        let names: Vec<_> = file.scenarios.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Greets and routes to Support",
+                "Agent answers within five minutes"
+            ]
+        );
+        let first = &file.scenarios[0].steps;
+        assert_eq!(first.len(), 4);
+        assert_eq!(
+            first[1].to_string(),
+            "expect-reply matching /(?i)help/ within 10 s"
+        );
+        assert_eq!(first[3].to_string(), "expect-routed to Support within 60 s");
+        assert!(
+            matches!(&first[1], Step::ExpectReply { matcher, .. } if matcher.is_match("How can we HELP?"))
+        );
+        assert_eq!(
+            Step::budget(&file.scenarios[1].steps),
+            Duration::from_secs(30 + 300 + 2)
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_scenario_and_step() {
+        let cases = [
+            (
+                "scenarios:\n  A:\n    - sey: hi\n",
+                "scenario `A`, step 1: unknown step `sey`",
+            ),
+            (
+                "scenarios:\n  A:\n    - expect-reply: { within: 5 }\n",
+                "exactly one of `contains` or `matches`",
+            ),
+            (
+                "scenarios:\n  A:\n    - expect-reply: { matches: \"(\" }\n",
+                "not a valid pattern",
+            ),
+            (
+                "scenarios:\n  A:\n    - expect-agent: { within: -1 }\n",
+                "`within` must be a number",
+            ),
+            (
+                "scenarios:\n  A:\n    - expect-agent: { witin: 3 }\n",
+                "has no option `witin`",
+            ),
+            ("scenario:\n  A: []\n", "unknown key `scenario`"),
+            (
+                "deployment: nope\nscenarios:\n  A:\n    - say: hi\n",
+                "must be a deployment id",
+            ),
+            ("scenarios:\n  A: []\n", "scenario `A` has no steps"),
+            ("- just a list", "must be a mapping"),
+            ("scenarios: [", "not valid YAML"),
+        ];
+        for (text, expected) in cases {
+            let error = parse_scenario_file(text).unwrap_err();
+            assert!(error.contains(expected), "{text:?}: {error}");
+        }
+    }
+}

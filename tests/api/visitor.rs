@@ -1,0 +1,416 @@
+//! The visitor's view from the command line against the Sandbox: `guest drive`,
+//! `guest run` with JUnit, `channel live`, `channel snippet` and `channel check-page`.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_sandbox, TestApp};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_webmsg-desk");
+
+async fn cli(app: &TestApp, args: &[&str]) -> Output {
+    let base = app.sandbox.base_url();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap();
+        Command::new(BINARY)
+            .args(&args)
+            .env("GENESYS_ENVIRONMENT", base)
+            .env("GENESYS_CLIENT_ID", "sandbox-client")
+            .env("GENESYS_CLIENT_SECRET", "sandbox-secret")
+            .env("XDG_CONFIG_HOME", home.path())
+            .env("XDG_DATA_HOME", home.path())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn stdout_json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let support = app.queue_id("Support").await;
+    // A line forms with nobody to answer; agents come back a few seconds in.
+    app.control(
+        &format!("/sandbox/queues/{support}/traffic"),
+        json!({"onQueueAgents": 0, "arrivalsPerHour": 3000, "patienceSeconds": 36000, "dailyCurve": false}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let control = app.http.clone();
+    let staff_url = app.url(&format!("/sandbox/queues/{support}/traffic"));
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        control
+            .post(staff_url)
+            .json(&json!({"onQueueAgents": 8, "arrivalsPerHour": 0, "handleTimeSeconds": 20}))
+            .send()
+            .await
+            .unwrap();
+    });
+    let output = cli(
+        &app,
+        &[
+            "--output",
+            "json",
+            "guest",
+            "drive",
+            "--deployment",
+            &deployment_id,
+            "--say",
+            "hi",
+            "--say",
+            "I need an agent",
+            "--expect-routed",
+            "--timeout",
+            "60",
+        ],
+    )
+    .await;
+    let report = stdout_json(&output);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["outcome"]["result"], "passed");
+    assert_eq!(report["routed"]["queueName"], "Support");
+    let positions = report["positions"].as_array().unwrap();
+    assert!(
+        !positions.is_empty(),
+        "a place in line was seen: {report:#}"
+    );
+    assert!(positions[0]["position"].as_u64().unwrap() >= 1);
+    let timings = &report["timings"];
+    for timing in [
+        "connectMs",
+        "sessionMs",
+        "firstReplyMs",
+        "routedMs",
+        "agentJoinedMs",
+    ] {
+        assert!(timings[timing].is_u64(), "{timing} missing: {timings}");
+    }
+    assert!(timings["agentJoinedMs"].as_u64() > timings["routedMs"].as_u64());
+    let voices: Vec<&str> = report["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["voice"].as_str().unwrap())
+        .collect();
+    let first = |voice: &str| voices.iter().position(|v| *v == voice);
+    assert!(first("bot") < first("agent"), "{voices:?}");
+    assert!(first("guest").is_some());
+    assert!(report["conversationId"].is_string());
+}
+
+const SCENARIOS: &str = r#"
+scenarios:
+  Greets and routes to Support:
+    - say: hi
+    - expect-reply: { matches: "(?i)help", within: 10 }
+    - say: I need an agent
+    - expect-routed: { queue: Support, within: 20 }
+  Routes to Billing:
+    - say: hello
+    - expect-routed: { queue: Billing, within: 20 }
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scenario_file_with_a_failing_scenario_exits_1_and_names_the_step_in_junit() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("smoke.yaml");
+    std::fs::write(&file, SCENARIOS).unwrap();
+    let junit = folder.path().join("results.xml");
+    let output = cli(
+        &app,
+        &[
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--deployment",
+            &deployment_id,
+            "--parallel",
+            "2",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("1 of 2 scenario(s) passed"), "{text}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""),
+        "{xml}"
+    );
+    assert!(xml.contains("name=\"Routes to Billing\""), "{xml}");
+    assert!(
+        xml.contains("step 2 (expect-routed to Billing within 20 s) failed: routed to Support instead of Billing"),
+        "{xml}"
+    );
+
+    std::fs::write(&file, "scenarios:\n  Broken:\n    - sey: hi\n").unwrap();
+    let invalid = cli(
+        &app,
+        &[
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--deployment",
+            &deployment_id,
+        ],
+    )
+    .await;
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("step 1: unknown step `sey`"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_scenarios_run_in_parallel_against_the_sandbox() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let mut text = format!("deployment: {deployment_id}\nscenarios:\n");
+    for n in 0..50 {
+        text.push_str(&format!(
+            "  Visitor {n:02}:\n    - say: hi\n    - expect-reply: {{ contains: help, within: 20 }}\n"
+        ));
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("load.yaml");
+    std::fs::write(&file, text).unwrap();
+    let output = cli(
+        &app,
+        &[
+            "--output",
+            "json",
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--parallel",
+            "50",
+        ],
+    )
+    .await;
+    let results = stdout_json(&output);
+    assert_eq!(output.status.code(), Some(0), "{results:#}");
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 50);
+    assert!(results
+        .iter()
+        .all(|r| r["report"]["outcome"]["result"] == "passed"));
+    assert_eq!(
+        results[7]["name"], "Visitor 07",
+        "results keep the file's order"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn channel_live_reports_a_published_version_not_yet_served() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, configuration_id) = app.seeded_channel().await;
+    let published = cli(
+        &app,
+        &[
+            "channel",
+            "publish",
+            "--deployment",
+            &deployment_id,
+            "--wait",
+            "30",
+        ],
+    )
+    .await;
+    assert_eq!(
+        published.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    let configurations = app.client.configurations();
+    let mut draft = configurations.draft(&configuration_id).await.unwrap();
+    if let Some(messenger) = draft.messenger.as_mut() {
+        let mut styles = messenger.styles.clone().unwrap_or_default();
+        styles.primary_color = Some("#123456".into());
+        messenger.styles = Some(styles);
+    }
+    configurations
+        .update_draft(&configuration_id, &draft)
+        .await
+        .unwrap();
+
+    let output = cli(
+        &app,
+        &[
+            "--output",
+            "json",
+            "channel",
+            "live",
+            "--deployment",
+            &deployment_id,
+        ],
+    )
+    .await;
+    let report = stdout_json(&output);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["servedVersion"], "1");
+    assert_eq!(report["publishedVersion"], "2");
+    assert_eq!(report["deploymentVersion"], "2");
+    assert_eq!(report["draftChanged"], true);
+    let findings = report["findings"].to_string();
+    assert!(
+        findings.contains("Version 2 is published but visitors still get version 1"),
+        "{findings}"
+    );
+    assert!(
+        report["publishedVsDraft"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["path"] == "messenger.styles.primaryColor" && d["right"] == "#123456"),
+        "{report:#}"
+    );
+
+    let table = cli(&app, &["channel", "live", "--deployment", &deployment_id]).await;
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("served 1") && text.contains("newest published 2"),
+        "{text}"
+    );
+}
+
+/// Serves `html` on a loopback port with `policy` as its CSP header; returns its URL.
+async fn serve_page(html: String, policy: Option<String>) -> String {
+    use axum::response::IntoResponse;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let html = html.clone();
+            let policy = policy.clone();
+            async move {
+                let mut response = axum::response::Html(html).into_response();
+                if let Some(policy) = policy {
+                    response
+                        .headers_mut()
+                        .insert("content-security-policy", policy.parse().unwrap());
+                }
+                response
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    format!("http://{address}/")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_page_catches_a_csp_that_blocks_messenger() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let mut deployment = app.client.deployments().get(&deployment_id).await.unwrap();
+    deployment.allow_all_domains = Some(true);
+    deployment.allowed_domains = Some(Vec::new());
+    app.client
+        .deployments()
+        .update(&deployment_id, &deployment)
+        .await
+        .unwrap();
+    let snippet = cli(
+        &app,
+        &["channel", "snippet", "--deployment", &deployment_id],
+    )
+    .await;
+    let snippet = String::from_utf8_lossy(&snippet.stdout).to_string();
+    assert!(snippet.contains(&deployment_id) && snippet.contains("genesys-bootstrap"));
+    let csp = cli(
+        &app,
+        &[
+            "channel",
+            "snippet",
+            "--deployment",
+            &deployment_id,
+            "--csp",
+        ],
+    )
+    .await;
+    let csp = String::from_utf8_lossy(&csp.stdout).to_string();
+    let sandbox = app.sandbox.base_url();
+    assert!(csp.contains(&format!("script-src {sandbox};")), "{csp}");
+    assert!(csp.contains(&sandbox.replacen("http", "ws", 1)), "{csp}");
+
+    let page = format!("<html><head>{snippet}</head><body>Shop</body></html>");
+    let blocked = serve_page(page.clone(), Some("default-src 'self'".into())).await;
+    let output = cli(
+        &app,
+        &[
+            "channel",
+            "check-page",
+            "--deployment",
+            &deployment_id,
+            "--url",
+            &blocked,
+        ],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("✗ CSP script-src: blocks"), "{text}");
+    assert!(text.contains("✗ CSP connect-src: blocks"), "{text}");
+    assert!(text.contains("✓ snippet of this deployment"), "{text}");
+
+    let allowed_policy = format!(
+        "default-src 'self'; {}",
+        csp.lines().collect::<Vec<_>>().join(" ")
+    );
+    let good = serve_page(page, Some(allowed_policy)).await;
+    let output = cli(
+        &app,
+        &[
+            "channel",
+            "check-page",
+            "--deployment",
+            &deployment_id,
+            "--url",
+            &good,
+        ],
+    )
+    .await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    let without_snippet = serve_page("<html>No chat here</html>".into(), None).await;
+    let output = cli(
+        &app,
+        &[
+            "channel",
+            "check-page",
+            "--deployment",
+            &deployment_id,
+            "--url",
+            &without_snippet,
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("does not load Messenger"));
+}
