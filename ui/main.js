@@ -8,10 +8,12 @@ import * as publish from './js/publish.js';
 import * as fallback from './js/fallback.js';
 import * as monitor from './js/monitor.js';
 import * as metrics from './js/metrics.js';
+import * as live from './js/live.js';
+import * as drive from './js/drive.js';
 import * as transfer from './js/transfer.js';
 import * as profiles from './js/profiles.js';
 
-const screens = { channels, editor, publish, fallback, monitor, metrics, transfer, profiles };
+const screens = { channels, editor, publish, fallback, monitor, live, drive, metrics, transfer, profiles };
 
 export const app = {
   channels: [],

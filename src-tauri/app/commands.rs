@@ -361,3 +361,38 @@ pub async fn diff_file<R: Runtime>(
     let differences = state.workspace.diff_file(&path, &deployment_id).await?;
     Ok(Some((path.display().to_string(), differences)))
 }
+
+#[tauri::command]
+pub async fn test_drive(
+    state: State<'_, AppState>,
+    setup: crate::workspace::TestDriveSetup,
+    operation: String,
+    on_line: Channel<crate::application::visitor::Line>,
+) -> Result<crate::application::visitor::DriveReport> {
+    let forward = move |line: &crate::application::visitor::Line| {
+        if let Err(error) = on_line.send(line.clone()) {
+            tracing::warn!(%error, "the window stopped listening to the test drive");
+        }
+    };
+    Ok(state
+        .workspace
+        .test_drive(setup, &operation, &forward)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn live_view(
+    state: State<'_, AppState>,
+    deployment_id: String,
+) -> Result<crate::workspace::LiveView> {
+    Ok(state.workspace.live_view(&deployment_id).await?)
+}
+
+#[tauri::command]
+pub async fn check_page(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    url: String,
+) -> Result<crate::application::visitor::PageCheck> {
+    Ok(state.workspace.check_page(&deployment_id, &url).await?)
+}

@@ -152,6 +152,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::choose_import,
             commands::import_channel,
             commands::diff_file,
+            commands::test_drive,
+            commands::live_view,
+            commands::check_page,
         ])
 }
 

@@ -11,6 +11,7 @@ pub mod access;
 mod channels;
 mod monitoring;
 mod settings;
+mod visitor;
 mod watch;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ pub use channels::{
 };
 pub use monitoring::{MonitorView, QueueStatus};
 pub use settings::{Settings, SettingsStore, DEFAULT_THRESHOLDS};
+pub use visitor::{LiveView, TestDriveSetup};
 pub use watch::{FallbackSetup, FallbackView};
 
 pub use crate::application::profiles::{ProfileForm, SANDBOX_PROFILE};

@@ -565,6 +565,109 @@ async fn first_start_create_publish_monitor_export() {
         "{flagged}"
     );
     shot(&driver, &screenshots, "monitor").await;
+
+    // Test drive: the visitor waits in a Support line nobody answers, sees its place in
+    // the queue, then agents come back and one joins.
+    let token: Value = http
+        .post(format!("{sandbox_url}/oauth/token"))
+        .basic_auth("sandbox-client", Some("sandbox-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let queues: Value = http
+        .get(format!("{sandbox_url}/api/v2/routing/queues?name=Support"))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let support = queues["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Support")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let traffic = format!("{sandbox_url}/sandbox/queues/{support}/traffic");
+    http.post(&traffic)
+        .json(&json!({"onQueueAgents": 0, "arrivalsPerHour": 2400, "patienceSeconds": 36000, "dailyCurve": false}))
+        .send()
+        .await
+        .unwrap();
+    nav(&driver, "drive").await;
+    choose(&driver, "#drive-channel", "Support Site").await;
+    click(&driver, "#drive-start").await;
+    let position = wait_js(
+        &driver,
+        "document.querySelector('#drive-queue p')?.textContent",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(
+        position.as_str().unwrap().starts_with("Position "),
+        "{position}"
+    );
+    assert!(
+        text_of(&driver, "#drive-transcript")
+            .await
+            .contains("How can we help"),
+        "the bot greeted the visitor"
+    );
+    shot(&driver, &screenshots, "test-drive-waiting").await;
+    http.post(&traffic)
+        .json(&json!({"onQueueAgents": 8, "arrivalsPerHour": 0, "handleTimeSeconds": 20}))
+        .send()
+        .await
+        .unwrap();
+    let result = wait_js(
+        &driver,
+        "document.querySelector('#drive-result.ok')?.textContent",
+        Duration::from_secs(60),
+    )
+    .await;
+    assert!(
+        result.as_str().unwrap().contains("an agent joined")
+            && result.as_str().unwrap().contains("Support"),
+        "{result}"
+    );
+    assert!(
+        wait_js(
+            &driver,
+            "document.querySelectorAll('#drive-transcript .bubble.agent').length",
+            Duration::from_secs(10)
+        )
+        .await
+        .as_u64()
+        .unwrap()
+            >= 1
+    );
+    assert!(text_of(&driver, "#drive-timings")
+        .await
+        .contains("Agent joined"));
+    shot(&driver, &screenshots, "test-drive").await;
+
+    // Live & embed: the served version, the snippet and the CSP for this Sandbox.
+    nav(&driver, "live").await;
+    choose(&driver, "#live-channel", "Support Site").await;
+    wait_js(
+        &driver,
+        "document.querySelector('#live-versions')?.textContent.includes('Served to visitors')",
+        Duration::from_secs(15),
+    )
+    .await;
+    assert!(text_of(&driver, "#live-snippet")
+        .await
+        .contains("genesys-bootstrap"));
+    assert!(text_of(&driver, "#live-csp").await.contains("connect-src"));
+    shot(&driver, &screenshots, "live").await;
     println!("e2e journey: {} ms", launched.elapsed().as_millis());
     driver.quit().await.unwrap();
 }

@@ -49,4 +49,8 @@ export const api = {
   chooseImport: () => call('choose_import'),
   importChannel: (path, operation, onProgress) => call('import_channel', { path, operation, onProgress }),
   diffFile: (deploymentId) => call('diff_file', { deploymentId }),
+  // The visitor's view.
+  testDrive: (setup, operation, onLine) => call('test_drive', { setup, operation, onLine }),
+  liveView: (deploymentId) => call('live_view', { deploymentId }),
+  checkPage: (deploymentId, url) => call('check_page', { deploymentId, url }),
 };
