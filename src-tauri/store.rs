@@ -68,7 +68,38 @@ const MIGRATIONS: &[&str] = &[
          smoothed_wait_s REAL
      );
      CREATE INDEX queue_samples_by_queue ON queue_samples (queue_id, at_ms);",
+    "CREATE TABLE canary_results (
+         deployment_id TEXT NOT NULL,
+         at_ms INTEGER NOT NULL,
+         scenario TEXT NOT NULL,
+         passed INTEGER NOT NULL,
+         first_reply_ms INTEGER,
+         routed_ms INTEGER,
+         agent_joined_ms INTEGER,
+         total_ms INTEGER NOT NULL,
+         failure TEXT
+     );
+     CREATE INDEX canary_results_by_deployment ON canary_results (deployment_id, at_ms);",
 ];
+
+/// Canary results older than this are deleted as new ones are recorded.
+pub const CANARY_RETENTION: std::time::Duration = std::time::Duration::from_secs(90 * 86_400);
+
+/// One scenario's result in one canary round.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryResult {
+    pub deployment_id: String,
+    pub at_ms: i64,
+    pub scenario: String,
+    pub passed: bool,
+    pub first_reply_ms: Option<u64>,
+    pub routed_ms: Option<u64>,
+    pub agent_joined_ms: Option<u64>,
+    pub total_ms: u64,
+    /// Why it did not pass.
+    pub failure: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -307,6 +338,74 @@ impl Store {
     }
 
     /// Records a status observation; consecutive equal statuses are kept as one change.
+    /// Records one canary round in one transaction and drops results past retention.
+    pub fn record_canary_round(&self, results: &[CanaryResult]) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(|e| self.fail(e))?;
+        for result in results {
+            transaction
+                .execute(
+                    "INSERT INTO canary_results (deployment_id, at_ms, scenario, passed, first_reply_ms, routed_ms, agent_joined_ms, total_ms, failure)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        result.deployment_id,
+                        result.at_ms,
+                        result.scenario,
+                        result.passed,
+                        result.first_reply_ms.map(|v| v as i64),
+                        result.routed_ms.map(|v| v as i64),
+                        result.agent_joined_ms.map(|v| v as i64),
+                        result.total_ms as i64,
+                        result.failure,
+                    ],
+                )
+                .map_err(|e| self.fail(e))?;
+        }
+        let horizon = Utc::now().timestamp_millis() - CANARY_RETENTION.as_millis() as i64;
+        transaction
+            .execute(
+                "DELETE FROM canary_results WHERE at_ms < ?1",
+                params![horizon],
+            )
+            .map_err(|e| self.fail(e))?;
+        transaction.commit().map_err(|e| self.fail(e))
+    }
+
+    /// A deployment's canary results since `since_ms`, oldest first.
+    pub fn canary_results(
+        &self,
+        deployment_id: &str,
+        since_ms: i64,
+    ) -> Result<Vec<CanaryResult>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(
+                "SELECT deployment_id, at_ms, scenario, passed, first_reply_ms, routed_ms, agent_joined_ms, total_ms, failure
+                 FROM canary_results WHERE deployment_id = ?1 AND at_ms >= ?2 ORDER BY at_ms, scenario",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = statement
+            .query_map(params![deployment_id, since_ms], |row| {
+                let optional = |index: usize| -> rusqlite::Result<Option<u64>> {
+                    Ok(row.get::<_, Option<i64>>(index)?.map(|v| v.max(0) as u64))
+                };
+                Ok(CanaryResult {
+                    deployment_id: row.get(0)?,
+                    at_ms: row.get(1)?,
+                    scenario: row.get(2)?,
+                    passed: row.get(3)?,
+                    first_reply_ms: optional(4)?,
+                    routed_ms: optional(5)?,
+                    agent_joined_ms: optional(6)?,
+                    total_ms: row.get::<_, i64>(7)?.max(0) as u64,
+                    failure: row.get(8)?,
+                })
+            })
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+
     pub fn record_status(
         &self,
         deployment_id: &str,

@@ -12,7 +12,7 @@ use crate::guest::site::{self, AllowedDomains, Difference};
 use crate::guest::{self, parse_scenario_file, DrivePlan, DriveTarget, Step};
 
 pub use crate::guest::site::PageCheck;
-pub use crate::guest::{DriveReport, Line, ScenarioResult};
+pub use crate::guest::{DriveReport, Line, ScenarioFile, ScenarioResult};
 
 use super::{AppError, ErrorCode, Result, Session};
 
@@ -174,6 +174,135 @@ pub async fn run_scenarios(
 pub fn write_junit(path: &Path, suite_name: &str, results: &[ScenarioResult]) -> Result<()> {
     crate::transfer::write_atomically(path, guest::junit_xml(suite_name, results).as_bytes())
         .map_err(|e| AppError::file(format!("cannot write {}: {e}", path.display())))
+}
+
+/// One canary round: when, how many passed, and the p50/p95 of the whole conversation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryRound {
+    pub round: u32,
+    pub at: String,
+    pub passed: usize,
+    pub total: usize,
+    pub p50_total_ms: Option<u64>,
+    pub p95_total_ms: Option<u64>,
+    pub results: Vec<ScenarioResult>,
+}
+
+/// How often a canary runs and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct CanarySchedule {
+    pub every: Duration,
+    pub run_for: Duration,
+}
+
+/// Parses `--repeat 15m --for 8h`.
+pub fn canary_schedule(every: &str, run_for: &str) -> Result<CanarySchedule> {
+    let every = crate::metrics::parse_span(every)
+        .map_err(|e| AppError::invalid(format!("--repeat: {e}")))?;
+    let run_for = crate::metrics::parse_span(run_for)
+        .map_err(|e| AppError::invalid(format!("--for: {e}")))?;
+    if run_for < every {
+        return Err(AppError::invalid(
+            "--for must be at least as long as --repeat",
+        ));
+    }
+    Ok(CanarySchedule { every, run_for })
+}
+
+fn percentile(mut values: Vec<u64>, share: f64) -> Option<u64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    values
+        .get(((values.len() as f64 - 1.0) * share).round() as usize)
+        .copied()
+}
+
+/// Runs the scenarios every `schedule.every` until `schedule.run_for` has passed or
+/// `cancel` fires, recording every result in the history database as its round ends.
+pub async fn run_canary(
+    session: &Session,
+    file: &guest::ScenarioFile,
+    request: &ScenarioRunRequest,
+    schedule: CanarySchedule,
+    cancel: &CancellationToken,
+    on_round: &(dyn Fn(&CanaryRound) + Send + Sync),
+) -> Result<Vec<CanaryRound>> {
+    let deployment_id = request
+        .deployment_id
+        .clone()
+        .or_else(|| file.deployment.clone())
+        .ok_or_else(|| {
+            AppError::invalid("no deployment: give --deployment or `deployment:` in the file")
+        })?;
+    let started = tokio::time::Instant::now();
+    let mut rounds = Vec::new();
+    let mut number = 0;
+    loop {
+        number += 1;
+        let at = chrono::Utc::now();
+        let results = run_scenarios(session, file, request, cancel, &|_| {}).await?;
+        let stored: Vec<crate::store::CanaryResult> = results
+            .iter()
+            .map(|result| crate::store::CanaryResult {
+                deployment_id: deployment_id.clone(),
+                at_ms: at.timestamp_millis(),
+                scenario: result.name.clone(),
+                passed: result.report.passed(),
+                first_reply_ms: result.report.timings.first_reply_ms,
+                routed_ms: result.report.timings.routed_ms,
+                agent_joined_ms: result.report.timings.agent_joined_ms,
+                total_ms: result.report.timings.total_ms,
+                failure: match &result.report.outcome {
+                    guest::Outcome::Passed => None,
+                    guest::Outcome::Failed {
+                        step,
+                        step_text,
+                        reason,
+                    } => Some(format!("step {step} ({step_text}): {reason}")),
+                    guest::Outcome::Error { message } => Some(message.clone()),
+                    guest::Outcome::Cancelled => Some("cancelled".into()),
+                },
+            })
+            .collect();
+        let cancelled = cancel.is_cancelled();
+        if !cancelled {
+            session.store.record_canary_round(&stored)?;
+        }
+        let totals: Vec<u64> = results.iter().map(|r| r.report.timings.total_ms).collect();
+        let round = CanaryRound {
+            round: number,
+            at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            passed: results.iter().filter(|r| r.report.passed()).count(),
+            total: results.len(),
+            p50_total_ms: percentile(totals.clone(), 0.5),
+            p95_total_ms: percentile(totals, 0.95),
+            results,
+        };
+        on_round(&round);
+        rounds.push(round);
+        let next = started + schedule.every * number;
+        if cancelled || next.duration_since(started) >= schedule.run_for {
+            return Ok(rounds);
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return Ok(rounds),
+            () = tokio::time::sleep_until(next) => {}
+        }
+    }
+}
+
+/// The recorded canary results of a deployment over the last `since`.
+pub fn canary_history(
+    session: &Session,
+    deployment_id: &str,
+    since: &str,
+) -> Result<Vec<crate::store::CanaryResult>> {
+    let span = crate::metrics::parse_span(since).map_err(AppError::invalid)?;
+    let since_ms = chrono::Utc::now().timestamp_millis() - span.as_millis() as i64;
+    Ok(session.store.canary_results(deployment_id, since_ms)?)
 }
 
 /// What visitors are served compared with what is published and drafted.

@@ -53,9 +53,20 @@ pub struct RunArgs {
     /// Scenarios run at once.
     #[arg(long, default_value_t = 4)]
     pub parallel: usize,
-    /// Write JUnit XML here.
+    /// Write JUnit XML here (of the last round, for a canary).
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Run again every SPAN (`15m`) as a canary; results go to the history database.
+    #[arg(long, value_name = "SPAN")]
+    pub repeat: Option<String>,
+    /// How long the canary runs (`8h`); Ctrl-C or SIGTERM end it after the round in flight.
+    #[arg(
+        long = "for",
+        value_name = "SPAN",
+        requires = "repeat",
+        default_value = "8h"
+    )]
+    pub run_for: String,
 }
 
 fn exit_for(failed: usize, errored: usize, total: usize) -> Result<(), CliError> {
@@ -208,10 +219,14 @@ async fn run(connected: &Connected, args: RunArgs) -> Result<(), CliError> {
     }
     warn_real_org(connected);
     let request = ScenarioRunRequest {
-        deployment_id: args.deployment,
-        origin: args.origin,
+        deployment_id: args.deployment.clone(),
+        origin: args.origin.clone(),
         parallel: args.parallel,
     };
+    if let Some(every) = &args.repeat {
+        let schedule = visitor::canary_schedule(every, &args.run_for)?;
+        return canary(connected, &args, &file, &request, schedule).await;
+    }
     let table = connected.output == OutputFormat::Table;
     let on_done = move |result: &ScenarioResult| {
         if table {
@@ -256,6 +271,54 @@ async fn run(connected: &Connected, args: RunArgs) -> Result<(), CliError> {
         .filter(|r| matches!(r.report.outcome, Outcome::Error { .. } | Outcome::Cancelled))
         .count();
     exit_for(failed, errored, results.len())
+}
+
+async fn canary(
+    connected: &Connected,
+    args: &RunArgs,
+    file: &visitor::ScenarioFile,
+    request: &ScenarioRunRequest,
+    schedule: visitor::CanarySchedule,
+) -> Result<(), CliError> {
+    let output = connected.output;
+    let on_round = move |round: &visitor::CanaryRound| match output {
+        OutputFormat::Json => outln!("{}", serde_json::to_string(round).unwrap_or_default()),
+        OutputFormat::Table => outln!(
+            "{}  round {}: {} of {} passed  total p50 {}  p95 {}",
+            round.at,
+            round.round,
+            round.passed,
+            round.total,
+            seconds(round.p50_total_ms),
+            seconds(round.p95_total_ms),
+        ),
+    };
+    let rounds = visitor::run_canary(
+        &connected.session,
+        file,
+        request,
+        schedule,
+        &stop_token(),
+        &on_round,
+    )
+    .await?;
+    let Some(last) = rounds.last() else {
+        return Ok(());
+    };
+    if let Some(path) = &args.junit {
+        visitor::write_junit(path, "canary", &last.results)?;
+    }
+    let failed = last
+        .results
+        .iter()
+        .filter(|r| matches!(r.report.outcome, Outcome::Failed { .. }))
+        .count();
+    let errored = last
+        .results
+        .iter()
+        .filter(|r| matches!(r.report.outcome, Outcome::Error { .. }))
+        .count();
+    exit_for(failed, errored, last.total)
 }
 
 pub async fn live(connected: &Connected, deployment: &str) -> Result<(), CliError> {

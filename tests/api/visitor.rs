@@ -11,17 +11,23 @@ use crate::helpers::{spawn_sandbox, TestApp};
 const BINARY: &str = env!("CARGO_BIN_EXE_webmsg-desk");
 
 async fn cli(app: &TestApp, args: &[&str]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    cli_in(app, home.path(), args).await
+}
+
+/// Runs the binary with its config and history database under `home`.
+async fn cli_in(app: &TestApp, home: &std::path::Path, args: &[&str]) -> Output {
     let base = app.sandbox.base_url();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let home = home.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let home = tempfile::tempdir().unwrap();
         Command::new(BINARY)
             .args(&args)
             .env("GENESYS_ENVIRONMENT", base)
             .env("GENESYS_CLIENT_ID", "sandbox-client")
             .env("GENESYS_CLIENT_SECRET", "sandbox-secret")
-            .env("XDG_CONFIG_HOME", home.path())
-            .env("XDG_DATA_HOME", home.path())
+            .env("XDG_CONFIG_HOME", &home)
+            .env("XDG_DATA_HOME", &home)
             .output()
             .unwrap()
     })
@@ -413,4 +419,66 @@ async fn check_page_catches_a_csp_that_blocks_messenger() {
     .await;
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stdout).contains("does not load Messenger"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_canary_runs_every_interval_and_keeps_its_results_in_the_history() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("canary.yaml");
+    std::fs::write(
+        &file,
+        "scenarios:\n  Greets:\n    - say: hi\n    - expect-reply: { contains: help, within: 10 }\n  Billing:\n    - say: hi\n    - expect-routed: { queue: Billing, within: 10 }\n",
+    )
+    .unwrap();
+    let output = cli_in(
+        &app,
+        home.path(),
+        &[
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--deployment",
+            &deployment_id,
+            "--repeat",
+            "3s",
+            "--for",
+            "5s",
+        ],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the Billing scenario fails: {text}"
+    );
+    assert!(
+        text.contains("round 1: 1 of 2 passed") && text.contains("round 2: 1 of 2 passed"),
+        "{text}"
+    );
+    assert!(!text.contains("round 3"), "{text}");
+
+    let database = crate::helpers::walk(home.path())
+        .into_iter()
+        .find(|p| {
+            p.extension()
+                .is_some_and(|e| e == "sqlite3" || e == "db" || e == "sqlite")
+        })
+        .expect("the history database exists");
+    let store = webmsg_desk::store::Store::open(&database).unwrap();
+    let results = store.canary_results(&deployment_id, 0).unwrap();
+    assert_eq!(results.len(), 4, "{results:#?}");
+    let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
+    assert_eq!(failed.len(), 2);
+    assert!(failed[0]
+        .failure
+        .as_deref()
+        .unwrap()
+        .contains("routed to Support instead of Billing"));
+    assert!(results
+        .iter()
+        .filter(|r| r.passed)
+        .all(|r| r.first_reply_ms.is_some()));
 }
