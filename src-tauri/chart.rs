@@ -376,6 +376,127 @@ where
     Ok(())
 }
 
+/// One canary round for its chart.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryPoint {
+    pub at_ms: i64,
+    pub passed: usize,
+    pub total: usize,
+    pub p50_ms: u64,
+    pub p95_ms: u64,
+}
+
+/// Canary rounds over time: p50 and p95 of the conversation time, and a mark on every
+/// round where a scenario failed, in local time, light or dark.
+pub fn render_canary_svg(points: &[CanaryPoint], theme: Theme) -> Result<String, ChartError> {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return Err(ChartError::Empty);
+    };
+    let fail = |e: &dyn std::fmt::Display| ChartError::Draw(e.to_string());
+    let colors = theme.palette();
+    let start_ms = first.at_ms;
+    let span = ((last.at_ms - start_ms) as f64 / 1000.0).max(60.0);
+    let end = span.ceil() as i64;
+    let top = points.iter().map(|p| p.p95_ms).max().unwrap_or(0) as f64 / 1000.0 * 1.15 + 1.0;
+    let (ticks, step) = time_ticks(start_ms, span);
+    let time_label = time_labels(start_ms, step, span);
+    let x = |point: &CanaryPoint| (point.at_ms - start_ms) / 1000;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 300)).into_drawing_area();
+        root.fill(&colors.background).map_err(|e| fail(&e))?;
+        let text = |size: u32| ("sans-serif", size).into_font().color(&colors.text);
+        let passed: usize = points.iter().map(|p| p.passed).sum();
+        let total: usize = points.iter().map(|p| p.total).sum();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("Canary: {passed} of {total} scenario runs passed"),
+                text(16),
+            )
+            .margin(10)
+            .x_label_area_size(32)
+            .y_label_area_size(48)
+            .build_cartesian_2d((0..end).with_key_points(ticks), 0.0..top)
+            .map_err(|e| fail(&e))?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&time_label)
+            .y_desc("conversation (s)")
+            // Whole seconds repeat on a short axis; tenths keep labels distinct there.
+            .y_label_formatter(&|value| {
+                if top < 10.0 {
+                    format!("{value:.1}")
+                } else {
+                    format!("{value:.0}")
+                }
+            })
+            .y_labels(6)
+            .max_light_lines(0)
+            .bold_line_style(colors.grid)
+            .axis_style(colors.axis)
+            .label_style(text(11))
+            .axis_desc_style(text(12))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        let series = [
+            (
+                "p50",
+                colors.estimated,
+                points
+                    .iter()
+                    .map(|p| (x(p), p.p50_ms as f64 / 1000.0))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "p95",
+                colors.longest,
+                points
+                    .iter()
+                    .map(|p| (x(p), p.p95_ms as f64 / 1000.0))
+                    .collect(),
+            ),
+        ];
+        for (label, color, data) in series {
+            // Every round is a dot, so a single round still shows.
+            chart
+                .draw_series(
+                    data.iter()
+                        .map(|point| Circle::new(*point, 3, color.filled())),
+                )
+                .map_err(|e| fail(&e))?;
+            chart
+                .draw_series(LineSeries::new(data, color.stroke_width(2)))
+                .map_err(|e| fail(&e))?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+        }
+        let failed_color = colors.threshold;
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.passed < p.total)
+                    .map(|p| Circle::new((x(p), top * 0.93), 4, failed_color.filled())),
+            )
+            .map_err(|e| fail(&e))?
+            .label("a scenario failed")
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, failed_color.filled()));
+        chart
+            .configure_series_labels()
+            .background_style(colors.background.mix(0.85))
+            .border_style(colors.grid)
+            .label_font(text(11))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))?;
+    }
+    Ok(svg)
+}
+
 /// What the drawing takes in an SVG besides the series (labels, grid, legend).
 const SVG_FIXED_BYTES: usize = 9_000;
 /// One point of a series in an SVG polyline: `1234,123 `.

@@ -396,3 +396,37 @@ pub async fn check_page(
 ) -> Result<crate::application::visitor::PageCheck> {
     Ok(state.workspace.check_page(&deployment_id, &url).await?)
 }
+
+#[tauri::command]
+pub async fn start_canary(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    file: PathBuf,
+    every_minutes: u32,
+    dark: bool,
+) -> Result<crate::workspace::CanaryView> {
+    state
+        .workspace
+        .start_canary(&deployment_id, &file, every_minutes)
+        .await?;
+    Ok(state.workspace.canary_view(&deployment_id, dark)?)
+}
+
+#[tauri::command]
+pub fn stop_canary(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    dark: bool,
+) -> Result<crate::workspace::CanaryView> {
+    state.workspace.stop_canary(&deployment_id);
+    Ok(state.workspace.canary_view(&deployment_id, dark)?)
+}
+
+#[tauri::command]
+pub fn canary_view(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    dark: bool,
+) -> Result<crate::workspace::CanaryView> {
+    Ok(state.workspace.canary_view(&deployment_id, dark)?)
+}

@@ -73,6 +73,22 @@ fn event_sink<R: Runtime>(app: tauri::AppHandle<R>) -> EventSink {
                 reason,
             );
         }
+        if let WorkspaceEvent::CanaryRound {
+            channel,
+            passed,
+            total,
+            failures,
+            ..
+        } = &event
+        {
+            if passed < total {
+                notify(
+                    &app,
+                    &format!("{channel}: canary failed ({passed} of {total} passed)"),
+                    &failures.join(", "),
+                );
+            }
+        }
         if let Err(error) = app.emit(WORKSPACE_EVENT, &event) {
             tracing::warn!(%error, "could not send an event to the window");
         }
@@ -155,6 +171,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::test_drive,
             commands::live_view,
             commands::check_page,
+            commands::start_canary,
+            commands::stop_canary,
+            commands::canary_view,
         ])
 }
 

@@ -243,7 +243,8 @@ pub async fn run_canary(
     loop {
         number += 1;
         let at = chrono::Utc::now();
-        let results = run_scenarios(session, file, request, cancel, &|_| {}).await?;
+        let results =
+            run_scenarios(session, file, request, cancel, &|_: &ScenarioResult| {}).await?;
         let stored: Vec<crate::store::CanaryResult> = results
             .iter()
             .map(|result| crate::store::CanaryResult {
@@ -303,6 +304,67 @@ pub fn canary_history(
     let span = crate::metrics::parse_span(since).map_err(AppError::invalid)?;
     let since_ms = chrono::Utc::now().timestamp_millis() - span.as_millis() as i64;
     Ok(session.store.canary_results(deployment_id, since_ms)?)
+}
+
+/// A channel's canary over a period: one point per round and the chart of them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanarySummary {
+    pub points: Vec<crate::chart::CanaryPoint>,
+    pub pass_rate: Option<f64>,
+    /// The last failures, newest first, as "scenario: why".
+    pub recent_failures: Vec<String>,
+    pub chart_svg: Option<String>,
+}
+
+pub fn canary_summary(
+    session: &Session,
+    deployment_id: &str,
+    since: &str,
+    dark: bool,
+) -> Result<CanarySummary> {
+    let results = canary_history(session, deployment_id, since)?;
+    let mut points: Vec<crate::chart::CanaryPoint> = Vec::new();
+    for round in results.chunk_by(|a, b| a.at_ms == b.at_ms) {
+        let totals: Vec<u64> = round.iter().map(|r| r.total_ms).collect();
+        points.push(crate::chart::CanaryPoint {
+            at_ms: round[0].at_ms,
+            passed: round.iter().filter(|r| r.passed).count(),
+            total: round.len(),
+            p50_ms: percentile(totals.clone(), 0.5).unwrap_or(0),
+            p95_ms: percentile(totals, 0.95).unwrap_or(0),
+        });
+    }
+    let runs: usize = points.iter().map(|p| p.total).sum();
+    let passed: usize = points.iter().map(|p| p.passed).sum();
+    let theme = if dark {
+        crate::chart::Theme::Dark
+    } else {
+        crate::chart::Theme::Light
+    };
+    let chart_svg = match crate::chart::render_canary_svg(&points, theme) {
+        Ok(svg) => Some(svg),
+        Err(crate::chart::ChartError::Empty) => None,
+        Err(error) => return Err(AppError::new(ErrorCode::Chart, error.to_string())),
+    };
+    Ok(CanarySummary {
+        pass_rate: (runs > 0).then(|| passed as f64 / runs as f64),
+        recent_failures: results
+            .iter()
+            .rev()
+            .filter(|r| !r.passed)
+            .take(5)
+            .map(|r| {
+                format!(
+                    "{}: {}",
+                    r.scenario,
+                    r.failure.as_deref().unwrap_or("failed")
+                )
+            })
+            .collect(),
+        points,
+        chart_svg,
+    })
 }
 
 /// What visitors are served compared with what is published and drafted.

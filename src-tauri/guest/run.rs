@@ -50,37 +50,42 @@ pub async fn run_scenarios(
     } = *visit;
     let parallel = parallel.clamp(1, MAX_PARALLEL);
     let quiet = |_: &Line| {};
-    let mut results: Vec<(usize, ScenarioResult)> =
-        futures::stream::iter(scenarios.iter().enumerate())
-            .map(|(index, scenario)| {
-                let plan = DrivePlan {
-                    deployment_id: deployment_id.to_string(),
-                    origin: origin.map(str::to_string),
-                    steps: scenario.steps.clone(),
-                    timeout: Step::budget(&scenario.steps),
-                    attributes: Default::default(),
-                    linger: Duration::ZERO,
-                    follow_queue: false,
-                };
-                let target = DriveTarget {
-                    socket_url: socket_url.clone(),
-                    client,
-                };
-                let cancel = cancel.child_token();
-                let quiet = &quiet;
-                async move {
-                    let report = drive(target, &plan, cancel, quiet).await;
-                    let result = ScenarioResult {
-                        name: scenario.name.clone(),
-                        report,
-                    };
-                    on_done(&result);
-                    (index, result)
-                }
-            })
-            .buffer_unordered(parallel)
-            .collect()
-            .await;
+    // Owned jobs: a stream whose closure borrowed each scenario would not be `Send` for
+    // every lifetime, and the window runs canaries on spawned tasks.
+    let jobs: Vec<(usize, String, DrivePlan)> = scenarios
+        .iter()
+        .enumerate()
+        .map(|(index, scenario)| {
+            let plan = DrivePlan {
+                deployment_id: deployment_id.to_string(),
+                origin: origin.map(str::to_string),
+                steps: scenario.steps.clone(),
+                timeout: Step::budget(&scenario.steps),
+                attributes: Default::default(),
+                linger: Duration::ZERO,
+                follow_queue: false,
+            };
+            (index, scenario.name.clone(), plan)
+        })
+        .collect();
+    let quiet = &quiet;
+    let mut results: Vec<(usize, ScenarioResult)> = futures::stream::iter(jobs)
+        .map(|(index, name, plan)| {
+            let target = DriveTarget {
+                socket_url: socket_url.clone(),
+                client,
+            };
+            let cancel = cancel.child_token();
+            async move {
+                let report = drive(target, &plan, cancel, quiet).await;
+                let result = ScenarioResult { name, report };
+                on_done(&result);
+                (index, result)
+            }
+        })
+        .buffer_unordered(parallel)
+        .collect()
+        .await;
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
 }

@@ -36,16 +36,21 @@ pub use channels::{
 };
 pub use monitoring::{MonitorView, QueueStatus};
 pub use settings::{Settings, SettingsStore, DEFAULT_THRESHOLDS};
-pub use visitor::{LiveView, TestDriveSetup};
+pub use visitor::{CanaryView, LiveView, TestDriveSetup};
 pub use watch::{FallbackSetup, FallbackView};
 
 pub use crate::application::profiles::{ProfileForm, SANDBOX_PROFILE};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
-/// What happens in the background, for the window to show and notify.
+/// What happens in the background, for the window to show and notify. Fields are
+/// camelCase like every other payload the window reads.
 #[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
 pub enum WorkspaceEvent {
     MonitorCycle {
         profile: String,
@@ -58,6 +63,14 @@ pub enum WorkspaceEvent {
         profile: String,
         deployment_id: String,
         event: RunnerEvent,
+    },
+    /// A canary round ended; `failures` lists the scenarios that did not pass.
+    CanaryRound {
+        deployment_id: String,
+        channel: String,
+        passed: usize,
+        total: usize,
+        failures: Vec<String>,
     },
     /// A fallback watch moved a channel's route (not a dry run).
     RouteSwitched {
@@ -106,6 +119,7 @@ pub struct ProfileSession {
     tasks: CancellationToken,
     monitor: Mutex<monitoring::MonitorState>,
     watches: Mutex<HashMap<String, watch::Watch>>,
+    canaries: Mutex<HashMap<String, visitor::Canary>>,
 }
 
 impl ProfileSession {
@@ -115,6 +129,7 @@ impl ProfileSession {
             tasks: CancellationToken::new(),
             monitor: Mutex::default(),
             watches: Mutex::default(),
+            canaries: Mutex::default(),
         }
     }
 
@@ -436,5 +451,24 @@ impl Drop for OperationGuard<'_> {
 impl Drop for Workspace {
     fn drop(&mut self) {
         self.session().shutdown();
+    }
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    #[test]
+    fn events_reach_the_window_with_camel_case_fields() {
+        let event = WorkspaceEvent::CanaryRound {
+            deployment_id: "d".into(),
+            channel: "c".into(),
+            passed: 1,
+            total: 2,
+            failures: vec![],
+        };
+        let json = serde_json::to_value(&event).unwrap_or_default();
+        assert_eq!(json["kind"], "canaryRound");
+        assert_eq!(json["deploymentId"], "d");
     }
 }

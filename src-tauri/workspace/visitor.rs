@@ -1,15 +1,41 @@
 //! The visitor's view as the window drives it: a test drive streamed line by line and
 //! cancellable, and a channel's Live panel (served version, snippet, CSP, page check).
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
 
-use crate::application::visitor::{self, DriveRequest, EmbedInfo, LiveReport};
+use crate::application::visitor::{
+    self, CanaryRound, CanarySchedule, CanarySummary, DriveRequest, EmbedInfo, LiveReport,
+    ScenarioRunRequest,
+};
+use crate::application::AppError;
 
 pub use crate::application::visitor::{DriveReport, Line, PageCheck};
 
-use super::{Result, Workspace};
+use super::{lock, Result, Workspace, WorkspaceEvent};
+
+/// A canary running in the background for one channel.
+pub(super) struct Canary {
+    cancel: CancellationToken,
+    file: PathBuf,
+    every_minutes: u32,
+}
+
+/// Bounds on a window canary's interval.
+const CANARY_MINUTES: std::ops::RangeInclusive<u32> = 1..=1_440;
+
+/// A channel's canary: whether it runs, and its rounds over the last week.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryView {
+    pub running: bool,
+    pub file: Option<String>,
+    pub every_minutes: Option<u32>,
+    pub summary: CanarySummary,
+}
 
 /// What the Test drive screen asks for.
 #[derive(Debug, Clone, Deserialize)]
@@ -64,5 +90,114 @@ impl Workspace {
 
     pub async fn check_page(&self, deployment_id: &str, url: &str) -> Result<PageCheck> {
         visitor::check_page(&self.session().app, deployment_id, url).await
+    }
+}
+
+impl Workspace {
+    /// Runs `file`'s scenarios against the channel every `every_minutes` until stopped or
+    /// another profile opens; each round is recorded and sent as an event (the window
+    /// notifies on a failure).
+    pub async fn start_canary(
+        &self,
+        deployment_id: &str,
+        file: &Path,
+        every_minutes: u32,
+    ) -> Result<()> {
+        if !CANARY_MINUTES.contains(&every_minutes) {
+            return Err(AppError::invalid(format!(
+                "run the canary every {} to {} minutes",
+                CANARY_MINUTES.start(),
+                CANARY_MINUTES.end()
+            )));
+        }
+        let scenarios = visitor::read_scenario_file(file)?;
+        let session = self.session();
+        let channel = session
+            .app
+            .client
+            .deployments()
+            .get(deployment_id)
+            .await?
+            .name;
+        let cancel = session.tasks.child_token();
+        if let Some(previous) = lock(&session.canaries).insert(
+            deployment_id.to_string(),
+            Canary {
+                cancel: cancel.clone(),
+                file: file.to_path_buf(),
+                every_minutes,
+            },
+        ) {
+            previous.cancel.cancel();
+        }
+        let events = self.events.clone();
+        let deployment_id = deployment_id.to_string();
+        let app_session = session.app.clone();
+        tokio::spawn(async move {
+            let request = ScenarioRunRequest {
+                deployment_id: Some(deployment_id.clone()),
+                origin: None,
+                parallel: 4,
+            };
+            let schedule = CanarySchedule {
+                every: Duration::from_secs(u64::from(every_minutes) * 60),
+                run_for: Duration::from_secs(366 * 86_400),
+            };
+            let on_round = |round: &CanaryRound| {
+                events(WorkspaceEvent::CanaryRound {
+                    deployment_id: deployment_id.clone(),
+                    channel: channel.clone(),
+                    passed: round.passed,
+                    total: round.total,
+                    failures: round
+                        .results
+                        .iter()
+                        .filter(|r| !r.report.passed())
+                        .map(|r| r.name.clone())
+                        .collect(),
+                });
+            };
+            if let Err(error) = visitor::run_canary(
+                &app_session,
+                &scenarios,
+                &request,
+                schedule,
+                &cancel,
+                &on_round,
+            )
+            .await
+            {
+                tracing::warn!(%error, "the canary stopped");
+            }
+        });
+        Ok(())
+    }
+
+    pub fn stop_canary(&self, deployment_id: &str) -> bool {
+        match lock(&self.session().canaries).remove(deployment_id) {
+            Some(canary) => {
+                canary.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn canary_view(&self, deployment_id: &str, dark: bool) -> Result<CanaryView> {
+        let session = self.session();
+        let (running, file, every_minutes) = match lock(&session.canaries).get(deployment_id) {
+            Some(canary) => (
+                !canary.cancel.is_cancelled(),
+                Some(canary.file.display().to_string()),
+                Some(canary.every_minutes),
+            ),
+            None => (false, None, None),
+        };
+        Ok(CanaryView {
+            running,
+            file,
+            every_minutes,
+            summary: visitor::canary_summary(&session.app, deployment_id, "7d", dark)?,
+        })
     }
 }

@@ -568,3 +568,59 @@ async fn a_corrupt_profiles_file_and_database_are_set_aside_and_the_sandbox_open
         .unwrap();
     SecretStore::new(&service).delete("Auditor").unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_window_canary_runs_its_first_round_at_once_records_it_and_reports_failures() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (workspace, events) = open(dir.path(), &app.sandbox.base_url(), &unique("svc"));
+    let channels = workspace.channels().await.unwrap();
+    let deployment = channels.channels[0].deployment_id.clone();
+    let file = dir.path().join("canary.yaml");
+    std::fs::write(
+        &file,
+        "scenarios:\n  Greets:\n    - say: hi\n    - expect-reply: { contains: help, within: 10 }\n  Billing:\n    - say: hi\n    - expect-routed: { queue: Billing, within: 10 }\n",
+    )
+    .unwrap();
+    assert!(workspace.start_canary(&deployment, &file, 0).await.is_err());
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "scenarios: {}\n").unwrap();
+    let refused = workspace
+        .start_canary(&deployment, &broken, 15)
+        .await
+        .unwrap_err();
+    assert!(refused.message.contains("empty"), "{}", refused.message);
+
+    workspace
+        .start_canary(&deployment, &file, 15)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let round = loop {
+        let found = events.lock().unwrap().iter().find_map(|event| match event {
+            WorkspaceEvent::CanaryRound {
+                passed,
+                total,
+                failures,
+                ..
+            } => Some((*passed, *total, failures.clone())),
+            _ => None,
+        });
+        if let Some(round) = found {
+            break round;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no canary round");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(round, (1, 2, vec!["Billing".to_string()]));
+    let view = workspace.canary_view(&deployment, false).unwrap();
+    assert!(view.running);
+    assert_eq!(view.every_minutes, Some(15));
+    assert_eq!(view.summary.points.len(), 1);
+    assert_eq!(view.summary.pass_rate, Some(0.5));
+    assert!(view.summary.recent_failures[0].starts_with("Billing: step 2"));
+    let svg = view.summary.chart_svg.unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("1 of 2 scenario runs passed"));
+    assert!(workspace.stop_canary(&deployment));
+    assert!(!workspace.canary_view(&deployment, true).unwrap().running);
+}

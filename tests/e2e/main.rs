@@ -668,6 +668,45 @@ async fn first_start_create_publish_monitor_export() {
         .contains("genesys-bootstrap"));
     assert!(text_of(&driver, "#live-csp").await.contains("connect-src"));
     shot(&driver, &screenshots, "live").await;
+
+    // A canary on the channel: its first round runs at once and is charted.
+    let canary_file = scratch.path().join("canary.yaml");
+    std::fs::write(
+        &canary_file,
+        "scenarios:\n  Greets:\n    - say: hi\n    - expect-reply: { contains: help, within: 10 }\n",
+    )
+    .unwrap();
+    type_into(&driver, "#canary-file", canary_file.to_str().unwrap()).await;
+    click(&driver, "#canary-start").await;
+    let status = wait_js(
+        &driver,
+        "(() => { const t = document.querySelector('#canary-status').textContent; return t.includes('% of scenario runs passed') && t; })()",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(status.as_str().unwrap().contains("100.0 %"), "{status}");
+    assert!(wait_js(
+        &driver,
+        "!document.querySelector('#canary-chart').hidden",
+        Duration::from_secs(5)
+    )
+    .await
+    .as_bool()
+    .unwrap());
+    let chart = wait_js(
+        &driver,
+        "decodeURIComponent(document.querySelector('#canary-chart').src.split(',')[1])",
+        Duration::from_secs(5),
+    )
+    .await;
+    let chart = chart.as_str().unwrap();
+    assert!(chart.contains("1 of 1 scenario runs passed"), "{chart}");
+    driver
+        .execute("document.querySelector('main').scrollTop = 1e6;", vec![])
+        .await
+        .unwrap();
+    shot(&driver, &screenshots, "canary").await;
+    click(&driver, "#canary-stop").await;
     println!("e2e journey: {} ms", launched.elapsed().as_millis());
     driver.quit().await.unwrap();
 }

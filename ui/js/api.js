@@ -53,4 +53,8 @@ export const api = {
   testDrive: (setup, operation, onLine) => call('test_drive', { setup, operation, onLine }),
   liveView: (deploymentId) => call('live_view', { deploymentId }),
   checkPage: (deploymentId, url) => call('check_page', { deploymentId, url }),
+  startCanary: (deploymentId, file, everyMinutes, dark) =>
+    call('start_canary', { deploymentId, file, everyMinutes, dark }),
+  stopCanary: (deploymentId, dark) => call('stop_canary', { deploymentId, dark }),
+  canaryView: (deploymentId, dark) => call('canary_view', { deploymentId, dark }),
 };

@@ -16,6 +16,46 @@ export function init(shell) {
     event.preventDefault();
     checkPage();
   });
+  $('#canary-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const deploymentId = $('#live-channel').value;
+    const file = $('#canary-file').value.trim();
+    if (!deploymentId || !file) return;
+    busy($('#canary-start'), async () => showCanary(await api.startCanary(deploymentId, file, Number($('#canary-every').value), dark())));
+  });
+  $('#canary-stop').addEventListener('click', () => {
+    const deploymentId = $('#live-channel').value;
+    busy($('#canary-stop'), async () => showCanary(await api.stopCanary(deploymentId, dark())));
+  });
+}
+
+const dark = () => window.matchMedia('(prefers-color-scheme: dark)').matches;
+
+/** A canary round ended in the background: redraw if it is this channel's. */
+export function onEvent(event) {
+  if (event.kind !== 'canaryRound' || app.current !== 'live') return;
+  if (event.deploymentId !== $('#live-channel').value) return;
+  api.canaryView(event.deploymentId, dark()).then(showCanary, showError);
+}
+
+function showCanary(view) {
+  if (!view) return;
+  $('#canary-start').hidden = view.running;
+  $('#canary-stop').hidden = !view.running;
+  if (view.file) $('#canary-file').value = view.file;
+  if (view.everyMinutes) $('#canary-every').value = String(view.everyMinutes);
+  const summary = view.summary;
+  const rate = summary.passRate === null || summary.passRate === undefined ? null : `${(summary.passRate * 100).toFixed(1)} % of scenario runs passed over 7 days`;
+  $('#canary-status').textContent = [view.running ? `Running every ${view.everyMinutes} min.` : 'Not running.', rate ?? 'No rounds yet.'].join(' ');
+  const chart = $('#canary-chart');
+  if (summary.chartSvg) {
+    chart.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(summary.chartSvg)}`;
+    chart.alt = `Canary rounds: conversation time p50 and p95, failed rounds marked. ${rate ?? ''}`;
+    chart.hidden = false;
+  } else {
+    chart.hidden = true;
+  }
+  fill($('#canary-failures'), summary.recentFailures.map((f) => h('li', { class: 'fail' }, f)));
 }
 
 async function copy(text, button) {
@@ -72,7 +112,11 @@ export async function show(params = {}) {
   if (first && !$('#live-check-url').value) {
     $('#live-check-url').value = first.includes('://') ? first : `https://${first}/`;
   }
-  void app;
+  try {
+    showCanary(await api.canaryView(deploymentId, dark()));
+  } catch (error) {
+    showError(error);
+  }
 }
 
 async function checkPage() {
