@@ -189,10 +189,11 @@ async fn a_guest_is_greeted_routed_and_answered_by_an_agent() {
 
     app.control(
         &format!("/sandbox/queues/{support}/traffic"),
-        json!({"onQueueAgents": 3}),
+        json!({"onQueueAgents": 8, "handleTimeSeconds": 20}),
     )
     .await;
-    let joined = until(&mut socket, 10, |f| {
+    // Conversations that queued before the guest are answered first (FIFO).
+    let joined = until(&mut socket, 45, |f| {
         f["body"]["events"][0]["presence"]["type"] == "Join" && f["body"]["direction"] == "Outbound"
     })
     .await;
