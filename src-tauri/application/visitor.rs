@@ -138,6 +138,17 @@ pub fn read_scenario_file(path: &Path) -> Result<guest::ScenarioFile> {
     parse_scenario_file(&text).map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))
 }
 
+/// The deployment a run visits: `--deployment`, else the file's.
+fn deployment_of(file: &guest::ScenarioFile, request: &ScenarioRunRequest) -> Result<String> {
+    request
+        .deployment_id
+        .clone()
+        .or_else(|| file.deployment.clone())
+        .ok_or_else(|| {
+            AppError::invalid("no deployment: give --deployment or `deployment:` in the file")
+        })
+}
+
 /// Runs every scenario of `file`, `parallel` at a time.
 pub async fn run_scenarios(
     session: &Session,
@@ -146,13 +157,7 @@ pub async fn run_scenarios(
     cancel: &CancellationToken,
     on_done: &(dyn Fn(&ScenarioResult) + Send + Sync),
 ) -> Result<Vec<ScenarioResult>> {
-    let deployment_id = request
-        .deployment_id
-        .clone()
-        .or_else(|| file.deployment.clone())
-        .ok_or_else(|| {
-            AppError::invalid("no deployment: give --deployment or `deployment:` in the file")
-        })?;
+    let deployment_id = deployment_of(file, request)?;
     check_deployment_id(&deployment_id)?;
     let given_origin = request.origin.as_deref().or(file.origin.as_deref());
     let origin = origin_for(session, &deployment_id, given_origin).await?;
@@ -230,13 +235,7 @@ pub async fn run_canary(
     cancel: &CancellationToken,
     on_round: &(dyn Fn(&CanaryRound) + Send + Sync),
 ) -> Result<Vec<CanaryRound>> {
-    let deployment_id = request
-        .deployment_id
-        .clone()
-        .or_else(|| file.deployment.clone())
-        .ok_or_else(|| {
-            AppError::invalid("no deployment: give --deployment or `deployment:` in the file")
-        })?;
+    let deployment_id = deployment_of(file, request)?;
     let started = tokio::time::Instant::now();
     let mut rounds = Vec::new();
     let mut number = 0;
