@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use tauri::{Emitter, Manager, Runtime};
 
 use crate::application::profiles::{SecretStore, APP_IDENTIFIER};
-use crate::sandbox::{RunningSandbox, SandboxOptions};
+use crate::sandbox::{check_control_token, RunningSandbox, SandboxOptions, CONTROL_TOKEN_VARIABLE};
 use crate::workspace::{EventSink, Locations, Workspace, WorkspaceEvent};
 
 pub use error::CommandError;
@@ -28,6 +28,9 @@ pub struct AppOptions {
     pub locations: Option<Locations>,
     pub keychain_service: String,
     pub files: FilePicker,
+    /// The embedded Sandbox's control token; random per run unless
+    /// `WEBMSG_DESK_SANDBOX_CONTROL_TOKEN` names one (to drive its faults from outside).
+    pub sandbox_control_token: Option<String>,
 }
 
 impl AppOptions {
@@ -46,6 +49,15 @@ impl AppOptions {
                 }
                 _ => FilePicker::Native,
             },
+            sandbox_control_token: std::env::var(CONTROL_TOKEN_VARIABLE)
+                .ok()
+                .and_then(|token| match check_control_token(&token) {
+                    Ok(()) => Some(token),
+                    Err(problem) => {
+                        tracing::warn!("{CONTROL_TOKEN_VARIABLE} ignored: {problem}");
+                        None
+                    }
+                }),
         }
     }
 }
@@ -119,7 +131,15 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             };
             let events = event_sink(app.handle().clone());
             let (sandbox, workspace) = tauri::async_runtime::block_on(async {
-                let sandbox = RunningSandbox::start(SandboxOptions::default(), 0).await?;
+                let defaults = SandboxOptions::default();
+                let sandbox_options = SandboxOptions {
+                    control_token: options
+                        .sandbox_control_token
+                        .clone()
+                        .unwrap_or(defaults.control_token.clone()),
+                    ..defaults
+                };
+                let sandbox = RunningSandbox::start(sandbox_options, 0).await?;
                 let workspace = Workspace::open(
                     &locations,
                     &sandbox.base_url(),

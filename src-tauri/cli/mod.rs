@@ -37,7 +37,8 @@ use secrecy::ExposeSecret;
 use crate::application::profiles::{Profile, ProfileForm, ProfileStore, Profiles, SecretStore};
 use crate::application::{self, catalog, connection, AppError, ErrorCode, Session};
 use crate::sandbox::{
-    RunningSandbox, SandboxOptions, MAX_SPEED, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
+    check_control_token, RunningSandbox, SandboxOptions, CONTROL_TOKEN_HEADER, MAX_SPEED,
+    READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
 };
 
 fn write_stdout(text: std::fmt::Arguments<'_>) {
@@ -163,6 +164,14 @@ pub struct SandboxArgs {
     /// Extra message queues to seed (for many-queue monitoring).
     #[arg(long, default_value_t = 0)]
     pub queues: usize,
+    /// Token the `/sandbox/*` controls require (16 to 128 visible characters); a random
+    /// one is made and printed when none is given.
+    #[arg(
+        long = "control-token",
+        env = "WEBMSG_DESK_SANDBOX_CONTROL_TOKEN",
+        hide_env_values = true
+    )]
+    pub control_token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -461,8 +470,13 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
             "--token-lifetime must be at least 1 second",
         ));
     }
+    if let Some(token) = &args.control_token {
+        check_control_token(token)
+            .map_err(|problem| CliError::invalid(format!("--control-token: {problem}")))?;
+    }
     let defaults = SandboxOptions::default();
     let options = SandboxOptions {
+        control_token: args.control_token.unwrap_or(defaults.control_token.clone()),
         client_id: args.client_id.unwrap_or(defaults.client_id),
         client_secret: args.client_secret.unwrap_or(defaults.client_secret),
         token_lifetime: Duration::from_secs(args.token_lifetime),
@@ -475,6 +489,7 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
         ..defaults
     };
     let (client_id, client_secret) = (options.client_id.clone(), options.client_secret.clone());
+    let control_token = options.control_token.clone();
     let sandbox = RunningSandbox::start(options, args.port)
         .await
         .map_err(|error| {
@@ -488,13 +503,17 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
         OutputFormat::Json => outln!(
             "{}",
             json!({"baseUrl": base_url, "clientId": client_id, "clientSecret": client_secret,
-                   "readOnlyClientId": READONLY_CLIENT_ID, "readOnlyClientSecret": READONLY_CLIENT_SECRET})
+                   "readOnlyClientId": READONLY_CLIENT_ID, "readOnlyClientSecret": READONLY_CLIENT_SECRET,
+                   "controlToken": control_token, "controlTokenHeader": CONTROL_TOKEN_HEADER})
         ),
         OutputFormat::Table => {
             outln!("Sandbox listening on {base_url}");
             outln!("  client id:     {client_id}");
             outln!("  client secret: {client_secret}");
             outln!("  read-only client: {READONLY_CLIENT_ID} / {READONLY_CLIENT_SECRET}");
+            outln!(
+                "  controls (/sandbox/*) need the header {CONTROL_TOKEN_HEADER}: {control_token}"
+            );
             outln!("  try: GENESYS_ENVIRONMENT={base_url} GENESYS_CLIENT_ID={client_id} GENESYS_CLIENT_SECRET={client_secret} webmsg-desk queues list");
         }
     }

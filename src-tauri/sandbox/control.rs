@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::faults::Fault;
-use super::state::{SandboxState, SettleOutcome};
+use super::state::{SandboxState, SettleOutcome, CONTROL_TOKEN_HEADER};
 
 fn bad(message: impl Into<String>) -> Response {
     (
@@ -20,6 +20,89 @@ fn bad(message: impl Into<String>) -> Response {
         Json(json!({"message": message.into(), "code": "bad.request", "status": 400})),
     )
         .into_response()
+}
+
+fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"message": message, "code": code, "status": status.as_u16()})),
+    )
+        .into_response()
+}
+
+/// In front of every control: a loopback `Host` (so a DNS-rebound page cannot reach
+/// it), the run's control token (so a page's simple request or another local process
+/// cannot), and a JSON body for POSTs (so a form post cannot either).
+pub async fn guard(
+    State(state): State<SandboxState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !is_loopback_host(host) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "sandbox.host.refused",
+            "Sandbox controls answer only requests addressed to a loopback host (127.0.0.1, localhost or [::1]).",
+        );
+    }
+    let token = headers
+        .get(CONTROL_TOKEN_HEADER)
+        .map(|value| value.as_bytes())
+        .unwrap_or_default();
+    if !same_bytes(token, state.options().control_token.as_bytes()) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "sandbox.control.token.required",
+            "Sandbox controls need the X-Sandbox-Control-Token header with the token `webmsg-desk sandbox` printed.",
+        );
+    }
+    if request.method() == axum::http::Method::POST {
+        let json = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "sandbox.control.json.required",
+                "Sandbox controls take a JSON body: send Content-Type: application/json.",
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// `host[:port]` names this machine's loopback interface.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((address, rest)) if rest.is_empty() || rest.starts_with(':') => address,
+            _ => return false,
+        },
+        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    name.parse::<std::net::IpAddr>()
+        .is_ok_and(|address| address.is_loopback())
+}
+
+/// Equal without an early exit, so response time says nothing about how much of a
+/// guessed token was right.
+fn same_bytes(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
@@ -312,4 +395,44 @@ pub async fn push_guest_fault(State(state): State<SandboxState>, body: Bytes) ->
 pub async fn clear_guest_faults(State(state): State<SandboxState>) -> StatusCode {
     state.org().guests.clear_faults();
     StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_hosts_pass() {
+        for host in [
+            "127.0.0.1:8089",
+            "127.0.0.1",
+            "localhost:1",
+            "LOCALHOST",
+            "[::1]:8089",
+            "[::1]",
+            "127.5.0.1:80",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example:8089",
+            "192.168.1.5:8089",
+            "localhost.evil.example",
+            "[::1]x",
+            "0.0.0.0:8089",
+            "[fe80::1]:80",
+            "127.0.0.1.nip.io",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same_bytes(b"abc", b"abc"));
+        assert!(!same_bytes(b"abd", b"abc"));
+        assert!(!same_bytes(b"ab", b"abc"));
+        assert!(!same_bytes(b"", b"abc"));
+    }
 }

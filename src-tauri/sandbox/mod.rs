@@ -45,8 +45,9 @@ use tokio::task::JoinHandle;
 pub use faults::Fault;
 pub use seed::{BLENDED_QUEUE_NAME, FALLBACK_FLOW_NAME, PRIMARY_FLOW_NAME};
 pub use state::{
-    SandboxOptions, SandboxState, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MAX_SPEED,
-    READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
+    check_control_token, new_control_token, SandboxOptions, SandboxState, CONTROL_TOKEN_HEADER,
+    CONTROL_TOKEN_VARIABLE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MAX_SPEED, READONLY_CLIENT_ID,
+    READONLY_CLIENT_SECRET,
 };
 
 use error::ApiError;
@@ -76,7 +77,7 @@ pub fn router(state: SandboxState) -> Router {
     );
     api.merge(login)
         .merge(visitor_routes())
-        .merge(control_routes())
+        .merge(control_routes(&state))
         .with_state(state)
 }
 
@@ -193,7 +194,7 @@ fn visitor_routes() -> Router<SandboxState> {
 }
 
 /// Controls outside the Genesys API: faults, latency, outcomes, traffic, speed, status.
-fn control_routes() -> Router<SandboxState> {
+fn control_routes(state: &SandboxState) -> Router<SandboxState> {
     Router::new()
         .route("/sandbox/status", get(control::status))
         .route(
@@ -215,6 +216,10 @@ fn control_routes() -> Router<SandboxState> {
             "/sandbox/guest/faults",
             post(control::push_guest_fault).delete(control::clear_guest_faults),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            control::guard,
+        ))
 }
 
 /// A Sandbox serving on a loopback port until shut down.
@@ -267,6 +272,11 @@ impl RunningSandbox {
 
     pub fn state(&self) -> &SandboxState {
         &self.state
+    }
+
+    /// What `/sandbox/*` controls require in [`CONTROL_TOKEN_HEADER`].
+    pub fn control_token(&self) -> &str {
+        &self.state.options().control_token
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server.

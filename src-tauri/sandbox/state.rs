@@ -49,6 +49,36 @@ pub struct SandboxOptions {
     pub cdn_delay: Duration,
     /// Idle time after which a guest session expires.
     pub guest_session_idle: Duration,
+    /// What every `/sandbox/*` control request must carry in [`CONTROL_TOKEN_HEADER`]:
+    /// fresh and random per run unless given, so a web page or another local user
+    /// cannot drive the Sandbox a production session shares a process with.
+    pub control_token: String,
+}
+
+/// The header that carries [`SandboxOptions::control_token`].
+pub const CONTROL_TOKEN_HEADER: &str = "X-Sandbox-Control-Token";
+
+/// The environment variable that fixes the control token of a Sandbox the app or the
+/// `sandbox` command starts.
+pub const CONTROL_TOKEN_VARIABLE: &str = "WEBMSG_DESK_SANDBOX_CONTROL_TOKEN";
+
+/// A chosen control token is long enough not to be guessed and fits in a header.
+pub fn check_control_token(token: &str) -> Result<(), String> {
+    if token.len() < 16 || token.len() > 128 {
+        return Err(format!(
+            "a Sandbox control token has 16 to 128 characters, this one has {}",
+            token.len()
+        ));
+    }
+    if !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+        return Err("a Sandbox control token has only visible ASCII characters (no spaces)".into());
+    }
+    Ok(())
+}
+
+/// A new random control token: 128 bits, as 32 hex digits.
+pub fn new_control_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 impl Default for SandboxOptions {
@@ -67,6 +97,7 @@ impl Default for SandboxOptions {
             record_requests: false,
             cdn_delay: Duration::from_secs(30),
             guest_session_idle: Duration::from_secs(1_800),
+            control_token: new_control_token(),
         }
     }
 }

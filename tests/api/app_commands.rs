@@ -22,6 +22,7 @@ fn mock_app() -> MockApp {
         locations: Some(Locations::under(dir.path())),
         keychain_service: format!("webmsg-desk-mock-{}", uuid::Uuid::new_v4().simple()),
         files: FilePicker::Directory(files),
+        sandbox_control_token: None,
     };
     let mut app = build(mock_builder(), options)
         .build(mock_context(noop_assets()))

@@ -164,6 +164,28 @@ fn sandbox_command_prints_its_url_and_credentials_and_stops_on_sigterm() {
     assert_eq!(printed["clientSecret"], "ci-secret");
     let base_url = printed["baseUrl"].as_str().unwrap().to_string();
     assert!(base_url.starts_with("http://127.0.0.1:") && !base_url.ends_with(":0"));
+    let control_token = printed["controlToken"].as_str().unwrap().to_string();
+    assert_eq!(
+        control_token.len(),
+        32,
+        "a fresh random token: {control_token}"
+    );
+    let header = printed["controlTokenHeader"].as_str().unwrap().to_string();
+    let status_url = format!("{base_url}/sandbox/status");
+    let (without, with) = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let http = reqwest::Client::new();
+        let without = http.get(&status_url).send().await.unwrap().status();
+        let with = http
+            .get(&status_url)
+            .header(header, &control_token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        (without, with)
+    });
+    assert_eq!(without, 401);
+    assert_eq!(with, 200);
 
     let listing = run(&base_url, "sandbox-secret", &["flows", "list"]);
     assert_eq!(

@@ -5,7 +5,9 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::Value;
 use webmsg_desk::genesys::{Client, ConnectionConfig, Environment};
-use webmsg_desk::sandbox::{RunningSandbox, SandboxOptions, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use webmsg_desk::sandbox::{
+    RunningSandbox, SandboxOptions, CONTROL_TOKEN_HEADER, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+};
 
 /// A pipeline context for calling the channel functions directly; each gets its own
 /// in-flight set, as each session does.
@@ -90,10 +92,16 @@ impl TestApp {
             .to_string()
     }
 
+    /// A request to a `/sandbox/*` control, with the run's control token.
+    pub fn control_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .header(CONTROL_TOKEN_HEADER, self.sandbox.control_token())
+    }
+
     pub async fn control(&self, path: &str, body: Value) -> Value {
         let response = self
-            .http
-            .post(self.url(path))
+            .control_request(reqwest::Method::POST, path)
             .json(&body)
             .send()
             .await
@@ -111,8 +119,7 @@ impl TestApp {
     }
 
     pub async fn status(&self) -> Value {
-        self.http
-            .get(self.url("/sandbox/status"))
+        self.control_request(reqwest::Method::GET, "/sandbox/status")
             .send()
             .await
             .unwrap()

@@ -443,8 +443,7 @@ async fn controls_refuse_values_that_would_stall_or_break_the_sandbox() {
     ];
     for (path, body) in &refused {
         let response = app
-            .http
-            .post(app.url(path))
+            .control_request(reqwest::Method::POST, path)
             .json(body)
             .send()
             .await
@@ -454,11 +453,82 @@ async fn controls_refuse_values_that_would_stall_or_break_the_sandbox() {
     // The Sandbox still serves, at the speed it had.
     assert_eq!(app.status().await["speed"], 1.0);
     let speed = app
-        .http
-        .post(app.url("/sandbox/speed"))
+        .control_request(reqwest::Method::POST, "/sandbox/speed")
         .json(&serde_json::json!({"speed": 1440}))
         .send()
         .await
         .unwrap();
     assert_eq!(speed.status(), 204);
+}
+
+#[tokio::test]
+async fn controls_need_the_run_token_a_json_body_and_a_loopback_host() {
+    let app = crate::helpers::spawn_sandbox().await;
+    let speed_before = app.status().await["speed"].clone();
+    let plain = reqwest::Client::new();
+    let speed = app.url("/sandbox/speed");
+
+    // A page's simple request: no token, a form body.
+    let response = plain
+        .post(&speed)
+        .header("Content-Type", "text/plain")
+        .body(r#"{"speed": 10000}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "sandbox.control.token.required");
+
+    let wrong = plain
+        .post(&speed)
+        .header(webmsg_desk::sandbox::CONTROL_TOKEN_HEADER, "0".repeat(32))
+        .json(&serde_json::json!({"speed": 10000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let status = plain.get(app.url("/sandbox/status")).send().await.unwrap();
+    assert_eq!(status.status(), 401, "status needs the token as well");
+
+    // The right token with a body that is not declared JSON.
+    let form = app
+        .control_request(reqwest::Method::POST, "/sandbox/speed")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(r#"{"speed": 10000}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+
+    // A DNS-rebound page: the right token would not help it, but its Host is foreign.
+    let rebound = app
+        .control_request(reqwest::Method::POST, "/sandbox/speed")
+        .header(
+            "Host",
+            format!("attacker.example:{}", app.sandbox.address().port()),
+        )
+        .json(&serde_json::json!({"speed": 10000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+
+    assert_eq!(
+        app.status().await["speed"],
+        speed_before,
+        "no refused request changed the Sandbox"
+    );
+    let accepted = app
+        .control_request(reqwest::Method::POST, "/sandbox/speed")
+        .header(
+            "Host",
+            format!("localhost:{}", app.sandbox.address().port()),
+        )
+        .json(&serde_json::json!({"speed": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 204);
+    assert_eq!(app.status().await["speed"], 2.0);
 }

@@ -57,12 +57,13 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
     )
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let control = app.http.clone();
-    let staff_url = app.url(&format!("/sandbox/queues/{support}/traffic"));
+    let staff = app.control_request(
+        reqwest::Method::POST,
+        &format!("/sandbox/queues/{support}/traffic"),
+    );
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(6)).await;
-        control
-            .post(staff_url)
+        staff
             .json(&json!({"onQueueAgents": 8, "arrivalsPerHour": 0, "handleTimeSeconds": 20}))
             .send()
             .await

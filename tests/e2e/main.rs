@@ -16,6 +16,8 @@ use thirtyfour::prelude::*;
 
 const DRIVER_PORT: u16 = 4444;
 const NATIVE_PORT: u16 = 4445;
+/// The embedded Sandbox's control token, fixed for this run so the test can drive its traffic.
+const SANDBOX_CONTROL_TOKEN: &str = "e2e-control-token-3f9a1c";
 
 /// tauri-driver, stopped with SIGTERM so it also stops WebKitWebDriver.
 struct Driver(Child);
@@ -154,6 +156,10 @@ async fn first_start_create_publish_monitor_export() {
         .env("XDG_CONFIG_HOME", scratch.path().join("config"))
         .env("XDG_DATA_HOME", scratch.path().join("data"))
         .env("WEBMSG_DESK_FILE_DIR", &files)
+        .env(
+            webmsg_desk::sandbox::CONTROL_TOKEN_VARIABLE,
+            SANDBOX_CONTROL_TOKEN,
+        )
         .spawn()
         .expect(
             "tauri-driver must be installed: cargo install tauri-driver --locked --version '^2'",
@@ -341,7 +347,17 @@ async fn first_start_create_publish_monitor_export() {
         ),
         json!({"onQueueAgents": 1, "arrivalsPerHour": 3600, "patienceSeconds": 3600, "dailyCurve": false}),
     )] {
-        let status = http.post(&path).json(&body).send().await.unwrap().status();
+        let status = http
+            .post(&path)
+            .header(
+                webmsg_desk::sandbox::CONTROL_TOKEN_HEADER,
+                SANDBOX_CONTROL_TOKEN,
+            )
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert!(status.is_success(), "{path}: {status}");
     }
     assert!(
@@ -598,6 +614,7 @@ async fn first_start_create_publish_monitor_export() {
         .to_string();
     let traffic = format!("{sandbox_url}/sandbox/queues/{support}/traffic");
     http.post(&traffic)
+        .header(webmsg_desk::sandbox::CONTROL_TOKEN_HEADER, SANDBOX_CONTROL_TOKEN)
         .json(&json!({"onQueueAgents": 0, "arrivalsPerHour": 2400, "patienceSeconds": 36000, "dailyCurve": false}))
         .send()
         .await
@@ -623,6 +640,10 @@ async fn first_start_create_publish_monitor_export() {
     );
     shot(&driver, &screenshots, "test-drive-waiting").await;
     http.post(&traffic)
+        .header(
+            webmsg_desk::sandbox::CONTROL_TOKEN_HEADER,
+            SANDBOX_CONTROL_TOKEN,
+        )
         .json(&json!({"onQueueAgents": 8, "arrivalsPerHour": 0, "handleTimeSeconds": 20}))
         .send()
         .await
