@@ -15,7 +15,7 @@ use super::{AppError, ErrorCode, Result};
 pub fn for_profile(profiles: &ProfileStore, secrets: &SecretStore, name: &str) -> Result<Client> {
     let profile = profiles.get(name)?;
     let environment = profile.validate()?;
-    let secret = secrets.get(name)?.ok_or_else(|| {
+    let secret = secrets.get(name, environment.secret_destination())?.ok_or_else(|| {
         AppError::new(
             ErrorCode::KeychainMissing,
             format!("no client secret is stored in the OS keychain for `{name}`; enter it again (in the window: edit the profile; on the command line: `webmsg-desk profile add {name} ...`)"),

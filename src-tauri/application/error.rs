@@ -171,7 +171,12 @@ impl From<ProfileError> for AppError {
 
 impl From<SecretError> for AppError {
     fn from(error: SecretError) -> Self {
-        AppError::new(ErrorCode::Keychain, error.to_string())
+        let code = match error {
+            // The way out is the same as for a missing secret: enter it again.
+            SecretError::OtherEnvironment { .. } => ErrorCode::KeychainMissing,
+            _ => ErrorCode::Keychain,
+        };
+        AppError::new(code, error.to_string())
     }
 }
 

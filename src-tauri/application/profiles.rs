@@ -64,7 +64,8 @@ impl Profiles<'_> {
             environment: form.environment.trim().to_string(),
             client_id: form.client_id.trim().to_string(),
         };
-        profile.validate()?;
+        let environment = profile.validate()?;
+        let destination = environment.secret_destination();
         let original = form.original_name.clone().filter(|o| !o.is_empty());
         let renaming = original.as_ref().filter(|o| **o != name);
         if (original.is_none() || renaming.is_some()) && self.store.get(&name).is_ok() {
@@ -88,11 +89,11 @@ impl Profiles<'_> {
         }
         if secret.is_empty() {
             let kept = match &original {
-                Some(original) => self.secrets.get(original)?,
+                Some(original) => self.secrets.get(original, destination)?,
                 None => None,
             };
             match kept {
-                Some(kept) if renaming.is_some() => self.secrets.set(&name, &kept)?,
+                Some(kept) if renaming.is_some() => self.secrets.set(&name, destination, &kept)?,
                 Some(_) => {}
                 None => {
                     return Err(AppError::new(
@@ -103,7 +104,7 @@ impl Profiles<'_> {
             }
         } else {
             self.secrets
-                .set(&name, &SecretString::from(secret.to_string()))?;
+                .set(&name, destination, &SecretString::from(secret.to_string()))?;
         }
         self.store.upsert(profile.clone())?;
         if let Some(old) = renaming {

@@ -5,11 +5,13 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use secrecy::{ExposeSecret, SecretString};
-use webmsg_desk::secrets::SecretStore;
+use webmsg_desk::secrets::{Destination, SecretStore};
 
 use crate::helpers::{spawn_sandbox, unique, walk};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_webmsg-desk");
+
+const EU: Destination<'static> = Destination::Region("eu-west-1");
 
 #[test]
 fn a_secret_is_stored_read_and_deleted_in_the_secret_service() {
@@ -17,17 +19,123 @@ fn a_secret_is_stored_read_and_deleted_in_the_secret_service() {
     let profile = unique("profile");
     let secret = SecretString::from("s3cr3t-value-for-the-keychain".to_string());
     assert!(store
-        .get(&profile)
+        .get(&profile, EU)
         .expect("the Secret Service answers (run under scripts/headless.sh)")
         .is_none());
-    store.set(&profile, &secret).unwrap();
+    store.set(&profile, EU, &secret).unwrap();
     assert_eq!(
-        store.get(&profile).unwrap().unwrap().expose_secret(),
+        store.get(&profile, EU).unwrap().unwrap().expose_secret(),
         "s3cr3t-value-for-the-keychain"
     );
     store.delete(&profile).unwrap();
-    assert!(store.get(&profile).unwrap().is_none());
+    assert!(store.get(&profile, EU).unwrap().is_none());
     store.delete(&profile).unwrap();
+}
+
+#[test]
+fn a_kept_secret_is_handed_out_only_for_the_environment_it_was_entered_for() {
+    let store = SecretStore::new(unique("webmsg-desk-test"));
+    let profile = unique("profile");
+    let secret = SecretString::from("production-secret-1234".to_string());
+    store.set(&profile, EU, &secret).unwrap();
+    for elsewhere in [
+        Destination::Region("us-east-1"),
+        Destination::Local("http://127.0.0.1:9999/"),
+        Destination::Local("eu-west-1"),
+    ] {
+        let refused = store.get(&profile, elsewhere).unwrap_err();
+        let message = refused.to_string();
+        assert!(
+            message.contains("entered for eu-west-1") && message.contains("enter it again"),
+            "{message}"
+        );
+        assert!(!message.contains("production-secret-1234"));
+    }
+
+    // An entry from before environments were recorded goes to an official region only,
+    // and is then tied to it.
+    let legacy = unique("profile");
+    store.set_unbound(&legacy, &secret).unwrap();
+    assert!(store
+        .get(&legacy, Destination::Local("http://127.0.0.1:9999/"))
+        .is_err());
+    assert_eq!(
+        store.get(&legacy, EU).unwrap().unwrap().expose_secret(),
+        "production-secret-1234"
+    );
+    assert!(store
+        .get(&legacy, Destination::Region("us-east-1"))
+        .is_err());
+    store.delete(&profile).unwrap();
+    store.delete(&legacy).unwrap();
+}
+
+/// A process that can write the profiles file points a production profile at a port it
+/// listens on: the app asks for the secret again and nothing reaches the port.
+#[test]
+fn an_edited_profiles_file_cannot_send_a_kept_secret_to_a_local_port() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config_home = tempfile::tempdir().unwrap();
+    let name = unique("Production");
+    let cli = |args: &[&str], stdin: Option<&str>| {
+        let mut child = Command::new(BINARY)
+            .args(args)
+            .env("XDG_CONFIG_HOME", config_home.path())
+            .env_remove("GENESYS_CLIENT_SECRET")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            let mut input = child.stdin.take().unwrap();
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let added = cli(
+        &[
+            "profile",
+            "add",
+            &name,
+            "--environment",
+            "eu-west-1",
+            "--client-id",
+            "prod-client",
+        ],
+        Some("production-secret-5678\n"),
+    );
+    assert_eq!(
+        added.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let file = config_home.path().join("com.webmsgdesk.app/profiles.json");
+    let edited = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("eu-west-1", &format!("http://127.0.0.1:{port}"));
+    std::fs::write(&file, edited).unwrap();
+
+    let listed = cli(&["--profile", &name, "queues", "list"], None);
+    assert_eq!(
+        listed.status.code(),
+        Some(2),
+        "refused like a missing secret"
+    );
+    let message = String::from_utf8_lossy(&listed.stderr);
+    assert!(
+        message.contains("entered for eu-west-1") && message.contains("enter it again"),
+        "{message}"
+    );
+    assert!(!message.contains("production-secret-5678"));
+    match listener.accept() {
+        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("something connected to the listening port: {other:?}"),
+    }
+    SecretStore::default().delete(&name).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -106,8 +214,13 @@ async fn profile_add_keeps_the_secret_in_the_keychain_and_out_of_every_file() {
     assert!(String::from_utf8_lossy(&profiles.stdout).contains(&name));
 
     let store = SecretStore::default();
+    let sandbox = webmsg_desk::genesys::Environment::parse(&app.sandbox.base_url()).unwrap();
     assert_eq!(
-        store.get(&name).unwrap().unwrap().expose_secret(),
+        store
+            .get(&name, sandbox.secret_destination())
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
         "sandbox-secret"
     );
     for entry in walk(config_home.path()) {
@@ -131,7 +244,7 @@ async fn profile_add_keeps_the_secret_in_the_keychain_and_out_of_every_file() {
         .unwrap();
     assert_eq!(removed.status.code(), Some(0));
     assert!(
-        store.get(&name).unwrap().is_none(),
+        !store.holds(&name).unwrap(),
         "removing the profile removes its keychain entry"
     );
 }
@@ -168,7 +281,7 @@ async fn a_wrong_secret_is_not_saved_when_verifying() {
     .await
     .unwrap();
     assert_eq!(output.status.code(), Some(3));
-    assert!(SecretStore::default().get(&name).unwrap().is_none());
+    assert!(!SecretStore::default().holds(&name).unwrap());
     assert!(!config_home
         .path()
         .join("com.webmsgdesk.app/profiles.json")

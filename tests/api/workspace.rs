@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
+use webmsg_desk::genesys::Environment;
 use webmsg_desk::sandbox::{READONLY_CLIENT_ID, READONLY_CLIENT_SECRET};
 use webmsg_desk::secrets::SecretStore;
 use webmsg_desk::workspace::access::Access;
@@ -56,7 +57,11 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
         })
         .unwrap();
     assert_eq!(saved.profiles.len(), 2);
-    let stored = SecretStore::new(&service).get("Auditor").unwrap().unwrap();
+    let sandbox = Environment::parse(&app.sandbox.base_url()).unwrap();
+    let stored = SecretStore::new(&service)
+        .get("Auditor", sandbox.secret_destination())
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.expose_secret(), secret);
     for path in walk(dir.path()) {
         let bytes = std::fs::read(&path).unwrap();
@@ -101,10 +106,10 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
             ..Default::default()
         })
         .unwrap();
-    assert!(SecretStore::new(&service).get("Auditor").unwrap().is_none());
+    assert!(!SecretStore::new(&service).holds("Auditor").unwrap());
     assert_eq!(
         SecretStore::new(&service)
-            .get("Read only")
+            .get("Read only", sandbox.secret_destination())
             .unwrap()
             .unwrap()
             .expose_secret(),
@@ -164,10 +169,7 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
     // Removing it deletes the keychain entry and falls back to the Sandbox.
     let after = reopened.remove_profile("Read only").unwrap();
     assert_eq!(after.active, SANDBOX_PROFILE);
-    assert!(SecretStore::new(&service)
-        .get("Read only")
-        .unwrap()
-        .is_none());
+    assert!(!SecretStore::new(&service).holds("Read only").unwrap());
     assert!(reopened.remove_profile(SANDBOX_PROFILE).is_err());
 }
 
