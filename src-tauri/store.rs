@@ -80,7 +80,25 @@ const MIGRATIONS: &[&str] = &[
          failure TEXT
      );
      CREATE INDEX canary_results_by_deployment ON canary_results (deployment_id, at_ms);",
+    // For pruning by age (see `Store::prune_history`).
+    "CREATE INDEX status_history_by_time ON status_history (observed_at);
+     CREATE INDEX action_log_by_time ON action_log (at);
+     CREATE INDEX fallback_switches_by_time ON fallback_switches (at);",
 ];
+
+/// Status changes, the local action log and fallback switches older than this are
+/// deleted when the database opens: over a year, so a yearly uptime or audit review still
+/// finds them, and bounded, so years of use do not fill the disk.
+pub const HISTORY_RETENTION: std::time::Duration = std::time::Duration::from_secs(400 * 86_400);
+
+/// Rows [`Store::prune_history`] deleted, per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub status_changes: usize,
+    pub actions: usize,
+    pub switches: usize,
+    pub canary_results: usize,
+}
 
 /// Canary results older than this are deleted as new ones are recorded.
 pub const CANARY_RETENTION: std::time::Duration = std::time::Duration::from_secs(90 * 86_400);
@@ -309,9 +327,57 @@ impl Store {
             .map_err(fail)?;
         let mut connection = connection;
         migrate(&mut connection, MIGRATIONS).map_err(fail)?;
-        Ok(Store {
+        let store = Store {
             connection: Arc::new(Mutex::new(connection)),
             path,
+        };
+        match store.prune_history(Utc::now()) {
+            Ok(pruned) if pruned != Pruned::default() => {
+                tracing::info!(?pruned, "old history deleted past its retention")
+            }
+            Ok(_) => {}
+            // Keeping too much is no reason not to start.
+            Err(error) => tracing::warn!(%error, "could not prune old history"),
+        }
+        Ok(store)
+    }
+
+    /// Deletes what is past [`HISTORY_RETENTION`] (canary results past
+    /// [`CANARY_RETENTION`]) before `now`, in one transaction. Each deployment keeps its
+    /// last status change before the horizon, so its uptime from then on stays known.
+    /// Queue samples have their own, configurable retention (`monitor::history`).
+    pub fn prune_history(&self, now: DateTime<Utc>) -> Result<Pruned, StoreError> {
+        let horizon = |keep: std::time::Duration| {
+            chrono::Duration::from_std(keep)
+                .ok()
+                .and_then(|keep| now.checked_sub_signed(keep))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        };
+        let history = timestamp(horizon(HISTORY_RETENTION));
+        let canary = horizon(CANARY_RETENTION).timestamp_millis();
+        self.with_connection(|connection| {
+            let transaction = connection.transaction()?;
+            let pruned = Pruned {
+                status_changes: transaction.execute(
+                    "DELETE FROM status_history WHERE observed_at < ?1 AND rowid NOT IN (
+                         SELECT rowid FROM (
+                             SELECT rowid, MAX(observed_at) FROM status_history
+                             WHERE observed_at < ?1 GROUP BY deployment_id))",
+                    params![history],
+                )?,
+                actions: transaction
+                    .execute("DELETE FROM action_log WHERE at < ?1", params![history])?,
+                switches: transaction.execute(
+                    "DELETE FROM fallback_switches WHERE at < ?1",
+                    params![history],
+                )?,
+                canary_results: transaction.execute(
+                    "DELETE FROM canary_results WHERE at_ms < ?1",
+                    params![canary],
+                )?,
+            };
+            transaction.commit()?;
+            Ok(pruned)
         })
     }
 
@@ -584,6 +650,65 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn history_past_retention_is_pruned_but_each_deployment_keeps_its_last_status() {
+        let store = Store::in_memory().unwrap();
+        let now = Utc::now();
+        let days = |n: i64| now - chrono::Duration::days(n);
+        store.record_status("d1", days(500), "Pending").unwrap();
+        store.record_status("d1", days(450), "Active").unwrap();
+        store.record_status("d1", days(10), "Error").unwrap();
+        store.record_status("d2", days(420), "Active").unwrap();
+        for (at, id) in [(days(401), "old"), (days(399), "kept")] {
+            store
+                .log_action(&LocalAction {
+                    at: timestamp(at),
+                    profile: "p".into(),
+                    action: "Publish".into(),
+                    entity_type: "deployment".into(),
+                    entity_id: id.into(),
+                    entity_name: None,
+                    details: serde_json::json!({}),
+                })
+                .unwrap();
+            store
+                .record_switch(&SwitchRecord {
+                    at: timestamp(at),
+                    deployment_id: id.into(),
+                    to_route: "fallback".into(),
+                    reason: "overloaded".into(),
+                    sample: serde_json::json!({}),
+                    dry_run: false,
+                })
+                .unwrap();
+        }
+        let pruned = store.prune_history(now).unwrap();
+        assert_eq!(
+            pruned,
+            Pruned {
+                status_changes: 1,
+                actions: 1,
+                switches: 1,
+                canary_results: 0
+            }
+        );
+        let d1 = store.status_changes("d1", days(30)).unwrap();
+        assert_eq!(
+            d1.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>(),
+            ["Active", "Error"],
+            "the status in force at the horizon is kept"
+        );
+        assert_eq!(store.status_changes("d2", days(30)).unwrap().len(), 1);
+        let ids = ["old".to_string(), "kept".to_string()];
+        let actions = store.actions(&ids, days(1000)).unwrap();
+        assert_eq!(actions.len(), 1);
+        assert_eq!(actions[0].entity_id, "kept");
+        assert!(store.switches("old").unwrap().is_empty());
+        assert_eq!(store.switches("kept").unwrap().len(), 1);
+        assert_eq!(store.prune_history(now).unwrap(), Pruned::default());
+    }
+
     use super::*;
 
     #[test]
