@@ -23,6 +23,13 @@ pub struct Profile {
     /// A region name (`eu-west-1`) or a loopback Sandbox URL.
     pub environment: String,
     pub client_id: String,
+    /// A production org: its banner stands out, and publish, rollback, delete and live
+    /// fallback need the channel's name typed (or `--yes` on the command line).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub production: bool,
+    /// `#rrggbb`, to tell profiles apart at a glance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +47,8 @@ pub enum ProfileError {
     InvalidEnvironment { name: String, reason: String },
     #[error("profile `{0}`: the client id is empty")]
     EmptyClientId(String),
+    #[error("profile `{name}`: the colour must be #rrggbb, got {colour:?}")]
+    InvalidColour { name: String, colour: String },
     #[error("no profile named `{name}`; known profiles: {known}")]
     NotFound { name: String, known: String },
     #[error("could not read or write the profile file {path}: {reason}")]
@@ -59,6 +68,15 @@ impl Profile {
         }
         if self.client_id.trim().is_empty() {
             return Err(ProfileError::EmptyClientId(self.name.clone()));
+        }
+        if let Some(colour) = &self.colour {
+            let hex = colour.strip_prefix('#').unwrap_or_default();
+            if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ProfileError::InvalidColour {
+                    name: self.name.clone(),
+                    colour: colour.clone(),
+                });
+            }
         }
         Environment::parse(&self.environment).map_err(|error| ProfileError::InvalidEnvironment {
             name: self.name.clone(),
@@ -199,6 +217,31 @@ mod tests {
             name: name.into(),
             environment: environment.into(),
             client_id: "abc".into(),
+            production: false,
+            colour: None,
+        }
+    }
+
+    #[test]
+    fn a_production_flag_and_colour_round_trip_and_a_bad_colour_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(dir.path());
+        let prod = Profile {
+            production: true,
+            colour: Some("#c0392b".into()),
+            ..profile("Prod", "eu-west-1")
+        };
+        store.upsert(prod.clone()).unwrap();
+        store.upsert(profile("Dev", "eu-west-1")).unwrap();
+        assert_eq!(store.get("Prod").unwrap(), prod);
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        assert_eq!(text.matches("production").count(), 1, "{text}");
+        for colour in ["red", "#12345", "#1234567", "#gg0000", "c0392b"] {
+            let wrong = Profile {
+                colour: Some(colour.into()),
+                ..profile("Prod", "eu-west-1")
+            };
+            assert!(wrong.validate().is_err(), "{colour}");
         }
     }
 

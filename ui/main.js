@@ -45,8 +45,16 @@ export const app = {
   async refreshProfiles(view) {
     const profilesView = view ?? await api.profilesView();
     this.profile = profilesView.profiles.find((p) => p.active);
-    fill($('#profile-select'), profilesView.profiles.map((p) => h('option', { value: p.name, selected: p.active }, p.isSandbox ? `${p.name} (built in)` : p.name)));
+    fill($('#profile-select'), profilesView.profiles.map((p) => h('option', { value: p.name, selected: p.active },
+      p.isSandbox ? `${p.name} (built in)` : `${p.name}${p.production ? ' · production' : ''}${p.active && profilesView.readOnly ? ' · read-only' : ''}`)));
     $('#sandbox-banner').hidden = !this.profile?.isSandbox;
+    const production = $('#production-banner');
+    production.hidden = !this.profile?.production;
+    production.style.setProperty('--profile-colour', this.profile?.colour ?? '#b3261e');
+    $('#production-name').textContent = this.profile?.name ?? '';
+    $('#read-only-badge').hidden = !profilesView.readOnly;
+    document.body.dataset.production = String(Boolean(this.profile?.production));
+    document.body.dataset.readOnly = String(Boolean(profilesView.readOnly));
     const notice = $('#notice');
     notice.hidden = !profilesView.notice;
     notice.textContent = profilesView.notice ?? '';

@@ -10,9 +10,10 @@ use tauri::{AppHandle, Runtime, State};
 
 use super::{AppState, CommandError};
 use crate::application::channels::{
-    ChannelInput, CreatedChannel, DeletedChannel, Difference, ImportReport, Overview, Progress,
-    PublishOutcome, VersionDiffs,
+    ChannelInput, Confirmation, CreatedChannel, DeletedChannel, Difference, ImportReport, Overview,
+    Progress, PublishOutcome, VersionDiffs,
 };
+use crate::application::connection::OpenMode;
 use crate::application::monitoring::{Directives, ExportFormat, Theme};
 use crate::application::ErrorCode;
 use crate::workspace::access::ConnectionReport;
@@ -65,8 +66,17 @@ pub fn profiles_view(state: State<'_, AppState>) -> Result<ProfilesView> {
 }
 
 #[tauri::command]
-pub async fn activate_profile(state: State<'_, AppState>, name: String) -> Result<ProfilesView> {
-    Ok(state.workspace.activate(&name)?)
+pub async fn activate_profile(
+    state: State<'_, AppState>,
+    name: String,
+    read_only: Option<bool>,
+) -> Result<ProfilesView> {
+    let mode = if read_only == Some(true) {
+        OpenMode::ReadOnly
+    } else {
+        OpenMode::ReadWrite
+    };
+    Ok(state.workspace.activate_as(&name, mode)?)
 }
 
 #[tauri::command]
@@ -143,15 +153,18 @@ pub async fn publish_channel(
     state: State<'_, AppState>,
     deployment_id: String,
     input: Option<ChannelInput>,
+    confirmation: Option<String>,
     operation: String,
     on_progress: Channel<Progress>,
 ) -> Result<PublishOutcome> {
     let report = reporter(on_progress);
-    Ok(Box::pin(
-        state
-            .workspace
-            .publish(&deployment_id, input.as_ref(), &operation, &report),
-    )
+    Ok(Box::pin(state.workspace.publish(
+        &deployment_id,
+        input.as_ref(),
+        Confirmation::typed(confirmation),
+        &operation,
+        &report,
+    ))
     .await?)
 }
 
@@ -160,15 +173,18 @@ pub async fn rollback_channel(
     state: State<'_, AppState>,
     deployment_id: String,
     version: String,
+    confirmation: Option<String>,
     operation: String,
     on_progress: Channel<Progress>,
 ) -> Result<PublishOutcome> {
     let report = reporter(on_progress);
-    Ok(Box::pin(
-        state
-            .workspace
-            .rollback(&deployment_id, &version, &operation, &report),
-    )
+    Ok(Box::pin(state.workspace.rollback(
+        &deployment_id,
+        &version,
+        Confirmation::typed(confirmation),
+        &operation,
+        &report,
+    ))
     .await?)
 }
 
@@ -176,8 +192,12 @@ pub async fn rollback_channel(
 pub async fn delete_channel(
     state: State<'_, AppState>,
     deployment_id: String,
+    confirmation: Option<String>,
 ) -> Result<DeletedChannel> {
-    Ok(state.workspace.delete_channel(&deployment_id).await?)
+    Ok(state
+        .workspace
+        .delete_channel(&deployment_id, Confirmation::typed(confirmation))
+        .await?)
 }
 
 #[tauri::command]

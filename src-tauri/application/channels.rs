@@ -14,6 +14,8 @@ use crate::store::ChannelRouting;
 use crate::transfer;
 use crate::validate::{check_configuration, check_deployment, SUPPORTED_LANGUAGES};
 
+pub use super::safety::Confirmation;
+use super::safety::{self, GuardedChange};
 use super::{AppError, ErrorCode, Operation, Result, Session};
 
 pub use crate::channel::{
@@ -133,6 +135,7 @@ pub struct PublishChannel {
     pub deployment_id: String,
     pub edits: Option<ChannelInput>,
     pub options: PublishOptions,
+    pub confirmation: Confirmation,
 }
 
 pub async fn publish(
@@ -145,6 +148,14 @@ pub async fn publish(
         .deployments()
         .get(&request.deployment_id)
         .await?;
+    if session.production {
+        safety::check_name(
+            &session.profile,
+            &deployment.name,
+            GuardedChange::Publish,
+            &request.confirmation,
+        )?;
+    }
     let configuration_id = deployment.configuration_id();
     let mut options = request.options.clone();
     if let Some(input) = &request.edits {
@@ -176,9 +187,17 @@ pub struct Rollback {
     pub deployment_id: String,
     pub to_version: String,
     pub options: PublishOptions,
+    pub confirmation: Confirmation,
 }
 
 pub async fn rollback(operation: &Operation<'_>, request: &Rollback) -> Result<PublishOutcome> {
+    safety::check(
+        operation.session,
+        &request.deployment_id,
+        GuardedChange::Rollback,
+        &request.confirmation,
+    )
+    .await?;
     Ok(channel::rollback(
         &operation.pipeline(),
         &request.deployment_id,
@@ -219,6 +238,7 @@ pub struct DeleteChannel {
     pub snapshot_dir: PathBuf,
     /// How long the deployment may stay `Deleting` before the configuration is left.
     pub wait: Duration,
+    pub confirmation: Confirmation,
 }
 
 pub async fn delete(
@@ -226,6 +246,13 @@ pub async fn delete(
     request: &DeleteChannel,
     report: &(dyn Fn(DeleteProgress) + Send + Sync),
 ) -> Result<DeletedChannel> {
+    safety::check(
+        session,
+        &request.deployment_id,
+        GuardedChange::Delete,
+        &request.confirmation,
+    )
+    .await?;
     let document =
         transfer::export_channel(&session.client, &session.store, &request.deployment_id).await?;
     let snapshot = request.snapshot_dir.join(format!(

@@ -11,8 +11,30 @@ use crate::secrets::SecretStore;
 
 use super::{AppError, ErrorCode, Result};
 
+/// A saved profile, connected.
+pub struct OpenedProfile {
+    pub client: Client,
+    /// The profile is marked production (see [`super::safety`]).
+    pub production: bool,
+}
+
+/// How a profile is opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OpenMode {
+    #[default]
+    ReadWrite,
+    /// Nothing that changes the org is sent (see `ConnectionConfig::read_only`).
+    ReadOnly,
+}
+
 /// A client for a saved profile.
-pub fn for_profile(profiles: &ProfileStore, secrets: &SecretStore, name: &str) -> Result<Client> {
+pub fn for_profile(
+    profiles: &ProfileStore,
+    secrets: &SecretStore,
+    name: &str,
+    mode: OpenMode,
+) -> Result<OpenedProfile> {
     let profile = profiles.get(name)?;
     let environment = profile.validate()?;
     let secret = secrets.get(name, environment.secret_destination())?.ok_or_else(|| {
@@ -21,11 +43,14 @@ pub fn for_profile(profiles: &ProfileStore, secrets: &SecretStore, name: &str) -
             format!("no client secret is stored in the OS keychain for `{name}`; enter it again (in the window: edit the profile; on the command line: `webmsg-desk profile add {name} ...`)"),
         )
     })?;
-    Ok(Client::new(ConnectionConfig::new(
-        environment,
-        &profile.client_id,
-        secret,
-    ))?)
+    let config = ConnectionConfig {
+        read_only: mode == OpenMode::ReadOnly,
+        ..ConnectionConfig::new(environment, &profile.client_id, secret)
+    };
+    Ok(OpenedProfile {
+        client: Client::new(config)?,
+        production: profile.production,
+    })
 }
 
 /// A client from `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` and `GENESYS_ENVIRONMENT`

@@ -53,6 +53,8 @@ error_codes! {
     ResponseMalformed => "response.malformed", "Genesys Cloud answered with a body that could not be read.";
     TransportTimeout => "transport.timeout", "A request timed out.";
     TransportFailed => "transport.failed", "A request could not be sent or its answer not received.";
+    ConfirmationRequired => "confirmation.required", "A change to a production profile's channel needs the channel's name typed (or --yes).";
+    ReadOnly => "profile.read.only", "The profile is open read-only; nothing that changes the org is sent.";
     DeleteIncomplete => "delete.incomplete", "A deployment was still being deleted when the wait ran out.";
     Internal => "internal", "The app failed in a way it did not expect; the message says where.";
 }
@@ -124,6 +126,7 @@ impl From<crate::genesys::Error> for AppError {
                 timed_out: true, ..
             } => ErrorCode::TransportTimeout,
             Error::Transport { .. } => ErrorCode::TransportFailed,
+            Error::ReadOnly { .. } => ErrorCode::ReadOnly,
         };
         AppError {
             code,

@@ -102,6 +102,8 @@ pub struct WatchSettings {
     pub interval: Duration,
     pub mode: RunnerMode,
     pub use_estimated_wait: bool,
+    /// For a live watch on a production profile (see [`super::safety`]).
+    pub confirmation: super::safety::Confirmation,
 }
 
 /// The runner for a watch of a resolved target.
@@ -114,6 +116,14 @@ pub fn runner(
         return Err(AppError::invalid(
             "the interval must be at least 5 seconds, to stay inside the rate budget",
         ));
+    }
+    if session.production && settings.mode == RunnerMode::Run {
+        super::safety::check_name(
+            &session.profile,
+            &target.deployment.name,
+            super::safety::GuardedChange::LiveFallback,
+            &settings.confirmation,
+        )?;
     }
     Ok(FallbackRunner::new(
         session.client.clone(),

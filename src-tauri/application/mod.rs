@@ -17,6 +17,7 @@ pub mod fallback;
 pub mod insight;
 pub mod monitoring;
 pub mod profiles;
+pub mod safety;
 pub mod visitor;
 
 use tokio_util::sync::CancellationToken;
@@ -38,6 +39,10 @@ pub struct Session {
     pub profile: String,
     /// Publishes running in this session, which its fallback watches keep off.
     pub in_flight: InFlight,
+    /// A production profile: see [`safety`].
+    pub production: bool,
+    /// Opened read-only: the client sends nothing that changes the org.
+    pub read_only: bool,
 }
 
 impl Session {
@@ -47,6 +52,21 @@ impl Session {
             store,
             profile: profile.into(),
             in_flight: InFlight::default(),
+            production: false,
+            read_only: false,
+        }
+    }
+
+    /// A session of a saved profile, as [`connection::for_profile`] opened it.
+    pub fn of_profile(
+        opened: connection::OpenedProfile,
+        store: Store,
+        profile: impl Into<String>,
+    ) -> Session {
+        Session {
+            read_only: opened.client.is_read_only(),
+            production: opened.production,
+            ..Session::new(opened.client, store, profile)
         }
     }
 }

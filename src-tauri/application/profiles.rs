@@ -30,6 +30,27 @@ pub struct ProfileForm {
     pub environment: String,
     pub client_id: String,
     pub client_secret: String,
+    pub production: bool,
+    /// `#rrggbb`, or empty for none.
+    pub colour: Option<String>,
+}
+
+impl ProfileForm {
+    /// The profile the form describes, trimmed; not yet validated.
+    pub fn profile(&self) -> Profile {
+        Profile {
+            name: self.name.trim().to_string(),
+            environment: self.environment.trim().to_string(),
+            client_id: self.client_id.trim().to_string(),
+            production: self.production,
+            colour: self
+                .colour
+                .as_deref()
+                .map(str::trim)
+                .filter(|colour| !colour.is_empty())
+                .map(str::to_ascii_lowercase),
+        }
+    }
 }
 
 // The secret must never reach a log through a debug print of the form.
@@ -41,6 +62,8 @@ impl std::fmt::Debug for ProfileForm {
             .field("environment", &self.environment)
             .field("client_id", &self.client_id)
             .field("client_secret", &"[redacted]")
+            .field("production", &self.production)
+            .field("colour", &self.colour)
             .finish()
     }
 }
@@ -59,11 +82,7 @@ impl Profiles<'_> {
                 "`Sandbox` is the built-in profile; choose another name",
             ));
         }
-        let profile = Profile {
-            name: name.clone(),
-            environment: form.environment.trim().to_string(),
-            client_id: form.client_id.trim().to_string(),
-        };
+        let profile = form.profile();
         let environment = profile.validate()?;
         let destination = environment.secret_destination();
         let original = form.original_name.clone().filter(|o| !o.is_empty());

@@ -58,6 +58,21 @@ async fn origin_for(
     Ok(allowed_domains(&deployment).first_origin())
 }
 
+/// A visitor's conversation reaches the org's queue and its agents: a change the
+/// read-only promise covers, though it goes through the Guest API, not the client.
+fn check_writable(session: &Session) -> Result<()> {
+    if session.read_only {
+        return Err(AppError::new(
+            super::ErrorCode::ReadOnly,
+            format!(
+                "`{}` is open read-only: a visitor's conversation would reach its queue and agents; open it without read-only to test-drive",
+                session.profile
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn check_deployment_id(deployment_id: &str) -> Result<()> {
     uuid::Uuid::parse_str(deployment_id).map(|_| ()).map_err(|_| {
         AppError::invalid(format!(
@@ -74,6 +89,7 @@ pub async fn drive(
     cancel: CancellationToken,
     on_line: &(dyn Fn(&Line) + Send + Sync),
 ) -> Result<DriveReport> {
+    check_writable(session)?;
     check_deployment_id(&request.deployment_id)?;
     if request.timeout.is_zero() || request.timeout > MAX_DRIVE_TIMEOUT {
         return Err(AppError::invalid(format!(
@@ -157,6 +173,7 @@ pub async fn run_scenarios(
     cancel: &CancellationToken,
     on_done: &(dyn Fn(&ScenarioResult) + Send + Sync),
 ) -> Result<Vec<ScenarioResult>> {
+    check_writable(session)?;
     let deployment_id = deployment_of(file, request)?;
     check_deployment_id(&deployment_id)?;
     let given_origin = request.origin.as_deref().or(file.origin.as_deref());
@@ -235,6 +252,7 @@ pub async fn run_canary(
     cancel: &CancellationToken,
     on_round: &(dyn Fn(&CanaryRound) + Send + Sync),
 ) -> Result<Vec<CanaryRound>> {
+    check_writable(session)?;
     let deployment_id = deployment_of(file, request)?;
     let started = tokio::time::Instant::now();
     let mut rounds = Vec::new();

@@ -9,9 +9,9 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::channels::{
-    self as use_case, ChannelInput, CheckReport, CreateChannel, DeleteChannel, Difference,
-    ExportAllOptions, ImportChannel, Progress, PublishChannel, PublishOptions, PublishOutcome,
-    Rollback,
+    self as use_case, ChannelInput, CheckReport, Confirmation, CreateChannel, DeleteChannel,
+    Difference, ExportAllOptions, ImportChannel, Progress, PublishChannel, PublishOptions,
+    PublishOutcome, Rollback,
 };
 use crate::application::fallback::{
     self as fallback, Decision, FallbackRules, FallbackTarget, RunnerEvent, RunnerMode,
@@ -273,6 +273,35 @@ fn cancel_on_interrupt() -> CancellationToken {
     token
 }
 
+/// How a change to a channel is confirmed: `--yes`; or, on a production profile and a
+/// terminal, the channel's name typed at a prompt; otherwise nothing, which the use case
+/// refuses on a production profile with what to do instead.
+async fn confirmation(
+    connected: &Connected,
+    deployment_id: &str,
+    change: &str,
+) -> Result<Confirmation, CliError> {
+    use std::io::{BufRead, IsTerminal};
+    if connected.assume_yes {
+        return Ok(Confirmation::Unattended);
+    }
+    let session = &connected.session;
+    if !session.production || !std::io::stdin().is_terminal() {
+        return Ok(Confirmation::None);
+    }
+    let channel = use_case::status(session, deployment_id).await?.name;
+    eprint!(
+        "`{}` is a production profile. Type the channel's name, {channel}, to confirm {change}: ",
+        session.profile
+    );
+    let mut typed = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut typed)
+        .map_err(|error| CliError::invalid(format!("could not read the confirmation: {error}")))?;
+    Ok(Confirmation::Typed(typed.trim().to_string()))
+}
+
 /// An operation on the command's session: cancelled by Ctrl-C, progress to stderr.
 fn operation(connected: &Connected) -> Operation<'_> {
     Operation::new(&connected.session, cancel_on_interrupt(), &print_progress)
@@ -377,6 +406,7 @@ pub async fn channel_command(
         ChannelCommand::Create { channel, wait } => create(connected, &channel, wait).await,
         ChannelCommand::Publish { deployment, wait } => {
             let request = PublishChannel {
+                confirmation: confirmation(connected, &deployment, "publishing it").await?,
                 deployment_id: deployment,
                 edits: None,
                 options: options(wait),
@@ -393,6 +423,7 @@ pub async fn channel_command(
             wait,
         } => {
             let request = Rollback {
+                confirmation: confirmation(connected, &deployment, "rolling it back").await?,
                 deployment_id: deployment,
                 to_version,
                 options: options(wait),
@@ -507,6 +538,7 @@ async fn delete(
         None => super::data_dir()?.join("snapshots"),
     };
     let request = DeleteChannel {
+        confirmation: confirmation(connected, &deployment, "deleting it").await?,
         deployment_id: deployment,
         snapshot_dir,
         wait: Duration::from_secs(wait),
@@ -686,11 +718,22 @@ pub async fn fallback_command(
         FallbackCommand::Run(args) => (RunnerMode::Run, args, false),
         FallbackCommand::DryRun(args) => (RunnerMode::DryRun, args, false),
     };
+    let confirmation = if mode == RunnerMode::Run && !evaluate_only {
+        confirmation(
+            connected,
+            &args.deployment,
+            "letting the fallback switch its route",
+        )
+        .await?
+    } else {
+        Confirmation::None
+    };
     let settings = WatchSettings {
         rules: rules_from(&args),
         interval: Duration::from_secs(args.interval),
         mode,
         use_estimated_wait: args.estimated_wait,
+        confirmation,
     };
     if settings.interval < Duration::from_secs(5) {
         return Err(CliError::invalid(

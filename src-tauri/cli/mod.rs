@@ -34,7 +34,8 @@ use serde_json::json;
 
 use secrecy::ExposeSecret;
 
-use crate::application::profiles::{Profile, ProfileForm, ProfileStore, Profiles, SecretStore};
+use crate::application::connection::OpenMode;
+use crate::application::profiles::{ProfileForm, ProfileStore, Profiles, SecretStore};
 use crate::application::{self, catalog, connection, AppError, ErrorCode, Session};
 use crate::sandbox::{
     check_control_token, RunningSandbox, SandboxOptions, CONTROL_TOKEN_HEADER, MAX_SPEED,
@@ -67,6 +68,15 @@ pub struct Cli {
     /// GENESYS_CLIENT_SECRET and GENESYS_ENVIRONMENT are read.
     #[arg(long, global = true)]
     pub profile: Option<String>,
+
+    /// Open the profile read-only: nothing that changes the org is sent.
+    #[arg(long = "read-only", global = true, requires = "profile")]
+    pub read_only: bool,
+
+    /// Confirm changes to a production profile's channels without typing their name
+    /// (for scripts; on a terminal the name is asked for instead).
+    #[arg(long, global = true)]
+    pub yes: bool,
 
     /// Output format of results.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
@@ -201,6 +211,13 @@ pub enum ProfileAction {
         /// Test the credentials before saving.
         #[arg(long)]
         verify: bool,
+        /// A production org: publish, rollback, delete and live fallback ask for the
+        /// channel's name (or `--yes`).
+        #[arg(long)]
+        production: bool,
+        /// `#rrggbb`, shown beside the profile's name.
+        #[arg(long)]
+        colour: Option<String>,
     },
     List,
     Remove {
@@ -212,6 +229,8 @@ pub enum ProfileAction {
 pub struct Connected {
     pub session: crate::application::Session,
     pub output: OutputFormat,
+    /// `--yes`: changes to a production profile's channels are confirmed up front.
+    pub assume_yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -264,7 +283,9 @@ impl From<AppError> for CliError {
             | ErrorCode::ProfileNotFound
             | ErrorCode::ProfileFile
             | ErrorCode::ProfileInvalid
-            | ErrorCode::ProfileExists => ExitKind::InvalidInput,
+            | ErrorCode::ProfileExists
+            | ErrorCode::ConfirmationRequired
+            | ErrorCode::ReadOnly => ExitKind::InvalidInput,
             ErrorCode::DeleteIncomplete | ErrorCode::TransportTimeout => ExitKind::TimedOut,
             ErrorCode::LocalStore
             | ErrorCode::AuthenticationFailed
@@ -291,6 +312,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     let context = Context {
         profile: cli.profile,
         output: cli.output,
+        read_only: cli.read_only,
+        yes: cli.yes,
     };
     match Box::pin(execute(&context, command)).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -304,6 +327,8 @@ pub async fn run(cli: Cli) -> ExitCode {
 struct Context {
     profile: Option<String>,
     output: OutputFormat,
+    read_only: bool,
+    yes: bool,
 }
 
 async fn execute(context: &Context, command: Command) -> Result<(), CliError> {
@@ -360,21 +385,28 @@ pub(crate) fn data_dir() -> Result<std::path::PathBuf, CliError> {
 /// A session from `--profile` or the `GENESYS_*` environment variables, with the local
 /// database.
 fn connect(context: &Context) -> Result<Connected, CliError> {
-    let client = match &context.profile {
+    let store = connection::open_store()?;
+    let session = match &context.profile {
         Some(name) => {
             let profiles = ProfileStore::default_location().map_err(AppError::from)?;
-            connection::for_profile(&profiles, &SecretStore::default(), name)?
+            let mode = if context.read_only {
+                OpenMode::ReadOnly
+            } else {
+                OpenMode::ReadWrite
+            };
+            let opened = connection::for_profile(&profiles, &SecretStore::default(), name, mode)?;
+            Session::of_profile(opened, store, name.clone())
         }
-        None => connection::from_environment(|key| std::env::var(key).ok())?,
+        None => Session::new(
+            connection::from_environment(|key| std::env::var(key).ok())?,
+            store,
+            "environment",
+        ),
     };
-    let store = connection::open_store()?;
-    let profile = context
-        .profile
-        .clone()
-        .unwrap_or_else(|| "environment".into());
     Ok(Connected {
-        session: Session::new(client, store, profile),
+        session,
         output: context.output,
+        assume_yes: context.yes,
     })
 }
 
@@ -391,6 +423,8 @@ async fn profile_command(context: &Context, action: ProfileAction) -> Result<(),
             environment,
             client_id,
             verify,
+            production,
+            colour,
         } => {
             let secret = read_secret()?;
             let form = ProfileForm {
@@ -400,13 +434,11 @@ async fn profile_command(context: &Context, action: ProfileAction) -> Result<(),
                 environment,
                 client_id,
                 client_secret: secret.expose_secret().to_string(),
+                production,
+                colour,
             };
             if verify {
-                let candidate = Profile {
-                    name: form.name.clone(),
-                    environment: form.environment.clone(),
-                    client_id: form.client_id.clone(),
-                };
+                let candidate = form.profile();
                 application::profiles::verify(&candidate, &secret).await?;
             }
             profiles.save(&form)?;

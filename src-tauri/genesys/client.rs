@@ -42,6 +42,9 @@ pub struct ConnectionConfig {
     pub user_agent: String,
     /// How background work spends the rate window (the reserve it leaves).
     pub pacing: PacerSettings,
+    /// Refuse, before sending, every call that could change the org: anything but GETs
+    /// and the query POSTs of analytics and audits.
+    pub read_only: bool,
 }
 
 impl ConnectionConfig {
@@ -58,6 +61,7 @@ impl ConnectionConfig {
             request_timeout: Duration::from_secs(30),
             user_agent: format!("webmsg-desk/{}", env!("CARGO_PKG_VERSION")),
             pacing: PacerSettings::default(),
+            read_only: false,
         }
     }
 }
@@ -174,6 +178,11 @@ impl ApiRequest {
             Some(value) => self.param(key, value),
             None => self,
         }
+    }
+
+    fn only_reads(&self) -> bool {
+        self.method == Method::GET
+            || (self.method == Method::POST && self.idempotency == Idempotency::Safe)
     }
 
     fn label(&self) -> RequestLabel {
@@ -472,9 +481,19 @@ impl Client {
             .send_modify(|budget| budget.record_rate_limit_wait(wait));
     }
 
+    /// Opened read-only: calls that would change the org are refused unsent.
+    pub fn is_read_only(&self) -> bool {
+        self.inner.config.read_only
+    }
+
     /// Runs one API call through the retry policy and returns the accepted response.
     pub(crate) async fn execute(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
         let config = &self.inner.config;
+        if config.read_only && !request.only_reads() {
+            return Err(Error::ReadOnly {
+                request: request.label(),
+            });
+        }
         let mut url = join(
             &config.environment.api_base(),
             request.path.trim_start_matches('/'),

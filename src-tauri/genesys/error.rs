@@ -173,6 +173,11 @@ pub enum Error {
         attempts: u32,
         timed_out: bool,
     },
+
+    /// The connection was opened read-only and this call would change the org; it was
+    /// not sent.
+    #[error("{request} was not sent: this profile is open read-only (open it again without read-only to change the org)")]
+    ReadOnly { request: RequestLabel },
 }
 
 impl Error {
@@ -182,7 +187,7 @@ impl Error {
             Error::Authentication { status, .. }
             | Error::Api { status, .. }
             | Error::Decode { status, .. } => Some(*status),
-            Error::Environment(_) | Error::Transport { .. } => None,
+            Error::Environment(_) | Error::Transport { .. } | Error::ReadOnly { .. } => None,
         }
     }
 
@@ -191,7 +196,7 @@ impl Error {
             Error::Authentication { correlation_id, .. }
             | Error::Api { correlation_id, .. }
             | Error::Decode { correlation_id, .. } => correlation_id.as_deref(),
-            Error::Environment(_) | Error::Transport { .. } => None,
+            Error::Environment(_) | Error::Transport { .. } | Error::ReadOnly { .. } => None,
         }
     }
 
@@ -218,6 +223,7 @@ impl Error {
                 timed_out: true, ..
             } => "transport.timeout".into(),
             Error::Transport { .. } => "transport.failed".into(),
+            Error::ReadOnly { .. } => "profile.read.only".into(),
         }
     }
 

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use crate::application::channels::{
-    self as use_case, CreateChannel, DeleteChannel, ImportChannel, PublishChannel, Rollback,
+    self as use_case, Confirmation, CreateChannel, DeleteChannel, ImportChannel, PublishChannel,
+    Rollback,
 };
 use crate::application::{insight, Operation};
 use crate::channel::{
@@ -82,6 +83,7 @@ impl Workspace {
         &self,
         deployment_id: &str,
         input: Option<&ChannelInput>,
+        confirmation: Confirmation,
         operation: &str,
         report: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<PublishOutcome> {
@@ -91,6 +93,7 @@ impl Workspace {
             deployment_id: deployment_id.to_string(),
             edits: input.cloned(),
             options: PublishOptions::default(),
+            confirmation,
         };
         let run = Operation::new(&session.app, guard.token.clone(), report);
         use_case::publish(&run, &request).await
@@ -100,6 +103,7 @@ impl Workspace {
         &self,
         deployment_id: &str,
         to_version: &str,
+        confirmation: Confirmation,
         operation: &str,
         report: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<PublishOutcome> {
@@ -109,17 +113,23 @@ impl Workspace {
             deployment_id: deployment_id.to_string(),
             to_version: to_version.to_string(),
             options: PublishOptions::default(),
+            confirmation,
         };
         let run = Operation::new(&session.app, guard.token.clone(), report);
         use_case::rollback(&run, &request).await
     }
 
     /// Deletes a channel after saving a snapshot of it next to the history database.
-    pub async fn delete_channel(&self, deployment_id: &str) -> Result<DeletedChannel> {
+    pub async fn delete_channel(
+        &self,
+        deployment_id: &str,
+        confirmation: Confirmation,
+    ) -> Result<DeletedChannel> {
         let request = DeleteChannel {
             deployment_id: deployment_id.to_string(),
             snapshot_dir: self.snapshot_dir.clone(),
             wait: std::time::Duration::from_secs(60),
+            confirmation,
         };
         use_case::delete(&self.session().app, &request, &|step| {
             tracing::info!(stage = step.stage, "{}", step.message)

@@ -21,10 +21,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use crate::application::connection::OpenMode;
 use crate::application::profiles::Profiles;
 use crate::application::{self, connection, AppError, ErrorCode};
 use crate::fallback::{Route, RunnerEvent};
-use crate::genesys::{Client, RateBudget, REGIONS};
+use crate::genesys::{RateBudget, REGIONS};
 use crate::monitor::QueueSample;
 use crate::profiles::ProfileStore;
 use crate::sandbox::DEMO_CLIENT_ID;
@@ -92,6 +93,8 @@ pub struct ProfileView {
     pub client_id: String,
     pub is_sandbox: bool,
     pub active: bool,
+    pub production: bool,
+    pub colour: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -110,6 +113,8 @@ pub struct ProfilesView {
     pub regions: Vec<RegionOption>,
     /// Why the app opened on another profile than the last one, if it did.
     pub notice: Option<String>,
+    /// The open profile was opened read-only.
+    pub read_only: bool,
 }
 
 /// The open profile: its application session and the background work that belongs to
@@ -310,21 +315,30 @@ impl Workspace {
         &self.settings
     }
 
-    fn client_for(&self, name: &str) -> Result<Client> {
+    fn session_for(&self, name: &str, mode: OpenMode) -> Result<application::Session> {
         if name == SANDBOX_PROFILE {
-            return connection::sandbox(&self.sandbox_url);
+            return Ok(application::Session::new(
+                connection::sandbox(&self.sandbox_url)?,
+                self.store.clone(),
+                name,
+            ));
         }
-        connection::for_profile(&self.profiles, &self.secrets, name)
+        let opened = connection::for_profile(&self.profiles, &self.secrets, name, mode)?;
+        Ok(application::Session::of_profile(
+            opened,
+            self.store.clone(),
+            name,
+        ))
     }
 
     /// Opens a profile: stops the previous profile's background work, starts the monitor.
     pub fn activate(&self, name: &str) -> Result<ProfilesView> {
-        let client = self.client_for(name)?;
-        let session = Arc::new(ProfileSession::new(application::Session::new(
-            client,
-            self.store.clone(),
-            name,
-        )));
+        self.activate_as(name, OpenMode::ReadWrite)
+    }
+
+    /// Opens a profile read-only or not.
+    pub fn activate_as(&self, name: &str, mode: OpenMode) -> Result<ProfilesView> {
+        let session = Arc::new(ProfileSession::new(self.session_for(name, mode)?));
         let previous = std::mem::replace(
             &mut *self
                 .session
@@ -353,6 +367,8 @@ impl Workspace {
             client_id: DEMO_CLIENT_ID.into(),
             is_sandbox: true,
             active: active == SANDBOX_PROFILE,
+            production: false,
+            colour: None,
         }];
         profiles.extend(self.profiles().list()?.into_iter().map(|p| ProfileView {
             region_label: crate::genesys::Region::find(&p.environment).map(|r| r.label.to_string()),
@@ -361,6 +377,8 @@ impl Workspace {
             name: p.name,
             environment: p.environment,
             client_id: p.client_id,
+            production: p.production,
+            colour: p.colour,
         }));
         Ok(ProfilesView {
             active,
@@ -374,6 +392,7 @@ impl Workspace {
                 })
                 .collect(),
             notice: lock(&self.notice).clone(),
+            read_only: self.session().app.read_only,
         })
     }
 
@@ -405,9 +424,14 @@ impl Workspace {
 
     /// Logs in with a profile (the open one when `None`) and probes its permissions.
     pub async fn test_connection(&self, name: Option<&str>) -> Result<access::ConnectionReport> {
-        let client = match name {
-            Some(name) if name != self.session().profile => self.client_for(name)?,
-            _ => self.session().client.clone(),
+        let open = self.session();
+        let name = name.unwrap_or(&open.profile);
+        // The write probes are built so that they cannot write (see `access`), so they
+        // run on a read-write client even when the profile is open read-only.
+        let client = if name == open.profile && !open.read_only {
+            open.client.clone()
+        } else {
+            self.session_for(name, OpenMode::ReadWrite)?.client
         };
         Ok(access::test_connection(&client).await?)
     }

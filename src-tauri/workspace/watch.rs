@@ -16,6 +16,7 @@ use crate::overview::NamedItem;
 use crate::store::{ChannelRouting, SwitchRecord};
 
 use super::{lock, Result, Workspace, WorkspaceEvent};
+use crate::application::safety::Confirmation;
 use crate::application::{AppError, ErrorCode};
 
 pub(super) struct Watch {
@@ -48,6 +49,9 @@ pub struct FallbackSetup {
     pub mode: RunnerMode,
     pub primary_queue_id: String,
     pub fallback_flow_id: String,
+    /// The channel's name as typed, on a production profile.
+    #[serde(default)]
+    pub confirmation: Option<String>,
 }
 
 impl Workspace {
@@ -116,6 +120,7 @@ impl Workspace {
             }),
             mode: setup.mode,
             use_estimated_wait: false,
+            confirmation: Confirmation::typed(setup.confirmation.clone()),
         };
         let runner = application::fallback::runner(&session.app, &resolved, &settings)?;
         let deployment = resolved.deployment;

@@ -679,6 +679,7 @@ async fn delete_takes_a_snapshot_first_that_can_be_imported_back() {
     let folder = tempfile::tempdir().unwrap();
     let session = webmsg_desk::application::Session::new(app.client.clone(), store.clone(), "t");
     let request = webmsg_desk::application::channels::DeleteChannel {
+        confirmation: Default::default(),
         deployment_id: deployment_id.clone(),
         snapshot_dir: folder.path().to_path_buf(),
         wait: Duration::from_secs(60),

@@ -287,3 +287,152 @@ async fn a_wrong_secret_is_not_saved_when_verifying() {
         .join("com.webmsgdesk.app/profiles.json")
         .exists());
 }
+
+/// A production profile on the command line: without a terminal to type the channel's
+/// name, changes need `--yes`; `--read-only` sends nothing that writes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_production_profile_needs_yes_off_a_terminal_and_read_only_writes_nothing() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let base_url = app.sandbox.base_url();
+    let home = tempfile::tempdir().unwrap();
+    let home_path = home.path().to_path_buf();
+    let name = unique("Prod");
+    let profile = name.clone();
+    let deployment_id = deployment.clone();
+    let (added, listed, unconfirmed, read_only, read_only_view, confirmed) =
+        tokio::task::spawn_blocking(move || {
+            let cli = |args: &[&str], stdin: Option<&str>| {
+                let mut child = Command::new(BINARY)
+                    .args(args)
+                    .env("XDG_CONFIG_HOME", home_path.join("config"))
+                    .env("XDG_DATA_HOME", home_path.join("data"))
+                    .env_remove("GENESYS_CLIENT_SECRET")
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                let mut input = child.stdin.take().unwrap();
+                if let Some(text) = stdin {
+                    input.write_all(text.as_bytes()).unwrap();
+                }
+                drop(input);
+                child.wait_with_output().unwrap()
+            };
+            let added = cli(
+                &[
+                    "profile",
+                    "add",
+                    &profile,
+                    "--environment",
+                    &base_url,
+                    "--client-id",
+                    "sandbox-client",
+                    "--production",
+                    "--colour",
+                    "#C0392B",
+                ],
+                Some("sandbox-secret\n"),
+            );
+            let listed = cli(&["profile", "list", "--output", "json"], None);
+            let with = |extra: &[&str]| {
+                let mut args = vec!["--profile", &profile];
+                args.extend_from_slice(extra);
+                cli(&args, None)
+            };
+            let unconfirmed = with(&["channel", "delete", "--deployment", &deployment_id]);
+            let read_only = with(&[
+                "--read-only",
+                "--yes",
+                "channel",
+                "publish",
+                "--deployment",
+                &deployment_id,
+            ]);
+            let read_only_view = with(&[
+                "--read-only",
+                "channel",
+                "status",
+                "--deployment",
+                &deployment_id,
+            ]);
+            let confirmed = with(&[
+                "--yes",
+                "channel",
+                "publish",
+                "--deployment",
+                &deployment_id,
+                "--wait",
+                "30",
+            ]);
+            (
+                added,
+                listed,
+                unconfirmed,
+                read_only,
+                read_only_view,
+                confirmed,
+            )
+        })
+        .await
+        .unwrap();
+    let stderr =
+        |output: &std::process::Output| String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(added.status.code(), Some(0), "{}", stderr(&added));
+    let profiles: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let saved = profiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name.as_str())
+        .unwrap();
+    assert_eq!(saved["production"], true);
+    assert_eq!(saved["colour"], "#c0392b");
+
+    assert_eq!(
+        unconfirmed.status.code(),
+        Some(2),
+        "{}",
+        stderr(&unconfirmed)
+    );
+    let message = stderr(&unconfirmed);
+    assert!(
+        message.contains("is a production profile") && message.contains("--yes"),
+        "{message}"
+    );
+    assert_eq!(
+        app.client
+            .deployments()
+            .get(&deployment)
+            .await
+            .unwrap()
+            .name,
+        "Support Site",
+        "the unconfirmed delete left the channel"
+    );
+
+    assert_eq!(read_only.status.code(), Some(2), "{}", stderr(&read_only));
+    assert!(
+        stderr(&read_only).contains("read-only"),
+        "{}",
+        stderr(&read_only)
+    );
+    assert_eq!(
+        read_only_view.status.code(),
+        Some(0),
+        "{}",
+        stderr(&read_only_view)
+    );
+
+    assert_eq!(confirmed.status.code(), Some(0), "{}", stderr(&confirmed));
+    assert_eq!(
+        app.served(
+            "POST /api/v2/webdeployments/configurations/{configuration_id}/versions/draft/publish"
+        )
+        .await,
+        1,
+        "the read-only publish never reached the org; the confirmed one did"
+    );
+    SecretStore::default().delete(&name).unwrap();
+}

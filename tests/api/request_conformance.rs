@@ -204,6 +204,7 @@ async fn app_workload(app: &TestApp) {
     let folder = tempfile::tempdir().unwrap();
     let session = webmsg_desk::application::Session::new(app.client.clone(), store.clone(), "t");
     let request = webmsg_desk::application::channels::DeleteChannel {
+        confirmation: Default::default(),
         deployment_id: imported.deployment_id.unwrap(),
         snapshot_dir: folder.path().to_path_buf(),
         wait: Duration::from_secs(60),

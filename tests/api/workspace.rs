@@ -333,6 +333,7 @@ async fn a_fallback_watch_switches_the_route_logs_it_and_raises_a_notification()
         .start_fallback(
             &deployment,
             webmsg_desk::workspace::FallbackSetup {
+                confirmation: None,
                 rules: rules.clone(),
                 mode: webmsg_desk::fallback::RunnerMode::Run,
                 primary_queue_id: queue.clone(),
@@ -346,6 +347,7 @@ async fn a_fallback_watch_switches_the_route_logs_it_and_raises_a_notification()
         .start_fallback(
             &deployment,
             webmsg_desk::workspace::FallbackSetup {
+                confirmation: None,
                 rules,
                 mode: webmsg_desk::fallback::RunnerMode::Run,
                 primary_queue_id: queue,
@@ -407,7 +409,7 @@ async fn a_publish_started_by_the_window_is_cancelled_by_its_operation_id() {
                 stages.lock().unwrap().push(progress.stage)
             };
             workspace
-                .publish(&deployment, None, "op-1", &report)
+                .publish(&deployment, None, Default::default(), "op-1", &report)
                 .await
                 .unwrap()
         })
@@ -482,7 +484,13 @@ async fn an_edit_is_saved_as_the_draft_shown_as_a_diff_and_published_with_its_do
     assert_eq!(colour.left, Some(serde_json::json!("#8a1538")));
 
     let outcome = workspace
-        .publish(&deployment, Some(&input), "op-edit", &|_| {})
+        .publish(
+            &deployment,
+            Some(&input),
+            Default::default(),
+            "op-edit",
+            &|_| {},
+        )
         .await
         .unwrap();
     let webmsg_desk::channel::PublishOutcome::Active { version } = outcome else {
@@ -625,4 +633,75 @@ async fn a_window_canary_runs_its_first_round_at_once_records_it_and_reports_fai
     assert!(svg.starts_with("<svg") && svg.contains("1 of 2 scenario runs passed"));
     assert!(workspace.stop_canary(&deployment));
     assert!(!workspace.canary_view(&deployment, true).unwrap().running);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_production_profile_asks_for_the_channel_name_and_opens_read_only_on_request() {
+    use webmsg_desk::application::channels::Confirmation;
+    use webmsg_desk::application::connection::OpenMode;
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("webmsg-desk-workspace-test");
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    workspace
+        .save_profile(ProfileForm {
+            name: "Prod".into(),
+            environment: app.sandbox.base_url(),
+            client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
+            client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
+            production: true,
+            colour: Some("#c0392b".into()),
+            ..Default::default()
+        })
+        .unwrap();
+
+    let read_only = workspace.activate_as("Prod", OpenMode::ReadOnly).unwrap();
+    assert!(read_only.read_only);
+    let prod = read_only
+        .profiles
+        .iter()
+        .find(|p| p.name == "Prod")
+        .unwrap();
+    assert!(prod.production && prod.active);
+    assert_eq!(prod.colour.as_deref(), Some("#c0392b"));
+    assert!(
+        workspace.channel_detail(&deployment).await.is_ok(),
+        "reads work"
+    );
+    let refused = workspace
+        .delete_channel(&deployment, Confirmation::Typed("Support Site".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "profile.read.only", "{}", refused.message);
+
+    let writable = workspace.activate("Prod").unwrap();
+    assert!(!writable.read_only);
+    for (typed, expected) in [
+        (None, "is a production profile"),
+        (Some("Support"), "is not the channel's name"),
+    ] {
+        let refused = workspace
+            .delete_channel(&deployment, Confirmation::typed(typed.map(String::from)))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, "confirmation.required");
+        assert!(refused.message.contains(expected), "{}", refused.message);
+    }
+    assert_eq!(
+        app.client
+            .deployments()
+            .get(&deployment)
+            .await
+            .unwrap()
+            .name,
+        "Support Site",
+        "nothing was deleted"
+    );
+    let deleted = workspace
+        .delete_channel(&deployment, Confirmation::Typed("Support Site".into()))
+        .await
+        .unwrap();
+    assert_eq!(deleted.deployment_id, deployment);
+    SecretStore::new(&service).delete("Prod").unwrap();
 }

@@ -728,6 +728,107 @@ async fn first_start_create_publish_monitor_export() {
         .unwrap();
     shot(&driver, &screenshots, "canary").await;
     click(&driver, "#canary-stop").await;
+
+    // A production profile (on the same Sandbox): its banner, and a delete that goes
+    // ahead only once the channel's name is typed exactly.
+    let production = format!(
+        "Production e2e {}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let form = json!({"name": production, "environment": sandbox_url, "clientId": "sandbox-client",
+                      "clientSecret": "sandbox-secret", "production": true, "colour": "#8e44ad"});
+    wait_js(
+        &driver,
+        &format!("window.__TAURI__.core.invoke('save_profile', {{form: {form}}}).then(() => true)"),
+        Duration::from_secs(10),
+    )
+    .await;
+    // The profiles screen reads the list again, as after saving in its form.
+    nav(&driver, "profiles").await;
+    wait_js(
+        &driver,
+        &format!(
+            "[...document.querySelectorAll('#profile-select option')].some(o => o.textContent === {})",
+            json!(format!("{production} · production"))
+        ),
+        Duration::from_secs(10),
+    )
+    .await;
+    choose(
+        &driver,
+        "#profile-select",
+        &format!("{production} · production"),
+    )
+    .await;
+    wait_js(
+        &driver,
+        "!document.querySelector('#production-banner').hidden && document.body.dataset.production === 'true' && getComputedStyle(document.querySelector('#read-only-badge')).display === 'none'",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(text_of(&driver, "#production-banner")
+        .await
+        .contains(&production));
+    nav(&driver, "channels").await;
+    wait_js(
+        &driver,
+        "document.querySelector(\"button[aria-label='Delete Support Site']\")",
+        Duration::from_secs(10),
+    )
+    .await;
+    click(&driver, "button[aria-label='Delete Support Site']").await;
+    wait_js(
+        &driver,
+        "document.querySelector('#confirm-dialog').open",
+        Duration::from_secs(5),
+    )
+    .await;
+    type_into(&driver, "#confirm-typed", "Support").await;
+    assert_eq!(
+        wait_js(
+            &driver,
+            "String(document.querySelector('#confirm-ok').disabled)",
+            Duration::from_secs(2)
+        )
+        .await,
+        "true",
+        "a partial name does not confirm"
+    );
+    type_into(&driver, "#confirm-typed", "Support Site").await;
+    assert_eq!(
+        wait_js(
+            &driver,
+            "String(document.querySelector('#confirm-ok').disabled)",
+            Duration::from_secs(2)
+        )
+        .await,
+        "false"
+    );
+    shot(&driver, &screenshots, "production-confirm").await;
+    click(&driver, "#confirm-ok").await;
+    let deleted = wait_js(
+        &driver,
+        "document.querySelector('#screen-channels p.ok')?.textContent",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(
+        deleted.as_str().unwrap().contains("Snapshot saved"),
+        "{deleted}"
+    );
+    assert!(!text_of(&driver, "#channels-table")
+        .await
+        .contains("Support Site"));
+    shot(&driver, &screenshots, "production").await;
+    wait_js(
+        &driver,
+        &format!(
+            "window.__TAURI__.core.invoke('remove_profile', {{name: {}}}).then(() => true)",
+            json!(production)
+        ),
+        Duration::from_secs(10),
+    )
+    .await;
     println!("e2e journey: {} ms", launched.elapsed().as_millis());
     driver.quit().await.unwrap();
 }

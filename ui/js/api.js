@@ -10,13 +10,13 @@ export const ERROR_CODES = [
   'keychain.missing', 'invalid.environment', 'profile.not.found', 'profile.file',
   'profile.invalid', 'profile.exists', 'authentication.failed', 'api',
   'missing.permissions', 'too.many.requests', 'response.malformed', 'transport.timeout',
-  'transport.failed', 'delete.incomplete', 'internal',
+  'transport.failed', 'confirmation.required', 'profile.read.only', 'delete.incomplete', 'internal',
 ];
 
 export const api = {
   // Profiles.
   profilesView: () => call('profiles_view'),
-  activateProfile: (name) => call('activate_profile', { name }),
+  activateProfile: (name, readOnly = false) => call('activate_profile', { name, readOnly }),
   saveProfile: (form) => call('save_profile', { form }),
   removeProfile: (name) => call('remove_profile', { name }),
   testConnection: (name) => call('test_connection', { name }),
@@ -28,11 +28,11 @@ export const api = {
   createChannel: (input, operation, onProgress) => call('create_channel', { input, operation, onProgress }),
   saveDraft: (deploymentId, input) => call('save_draft', { deploymentId, input }),
   publishPreview: (deploymentId) => call('publish_preview', { deploymentId }),
-  publishChannel: (deploymentId, input, operation, onProgress) =>
-    call('publish_channel', { deploymentId, input, operation, onProgress }),
-  rollbackChannel: (deploymentId, version, operation, onProgress) =>
-    call('rollback_channel', { deploymentId, version, operation, onProgress }),
-  deleteChannel: (deploymentId) => call('delete_channel', { deploymentId }),
+  publishChannel: (deploymentId, input, confirmation, operation, onProgress) =>
+    call('publish_channel', { deploymentId, input, confirmation, operation, onProgress }),
+  rollbackChannel: (deploymentId, version, confirmation, operation, onProgress) =>
+    call('rollback_channel', { deploymentId, version, confirmation, operation, onProgress }),
+  deleteChannel: (deploymentId, confirmation) => call('delete_channel', { deploymentId, confirmation }),
   cancelOperation: (operation) => call('cancel_operation', { operation }),
   // Fallback.
   fallbackView: (deploymentId) => call('fallback_view', { deploymentId }),

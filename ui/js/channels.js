@@ -1,5 +1,5 @@
 // Channels: every deployment with its status, live version and last publish.
-import { $, busy, fill, h, showError, statusBadge, when } from './core.js';
+import { $, busy, fill, h, showError, statusBadge, typedConfirmation, when } from './core.js';
 import { api } from './api.js';
 
 let app;
@@ -21,9 +21,11 @@ function actions(channel) {
 }
 
 async function remove(button, channel) {
-  if (!window.confirm(`Delete “${channel.name}”? A snapshot is saved first; its configuration goes too when nothing else uses it.`)) return;
+  const typed = await typedConfirmation(app.profile, channel.name, 'deleting it (a snapshot is saved first)');
+  if (typed === null) return;
+  if (typed === undefined && !window.confirm(`Delete “${channel.name}”? A snapshot is saved first; its configuration goes too when nothing else uses it.`)) return;
   await busy(button, async () => {
-    const deleted = await api.deleteChannel(channel.deploymentId);
+    const deleted = await api.deleteChannel(channel.deploymentId, typed ?? null);
     await show();
     $('#channels-empty').insertAdjacentElement('beforebegin', h('p', { class: 'ok', role: 'status' }, `Deleted. Snapshot saved to ${deleted.snapshot}`));
   });

@@ -110,3 +110,25 @@ export function differenceRows(tbody, differences, left, right) {
       h('td', {}, d.right === undefined || d.right === null ? '–' : JSON.stringify(d.right)))),
   ]);
 }
+
+/**
+ * On a production profile, asks for the channel's name before a change: resolves to what
+ * was typed, or null when cancelled. On any other profile resolves to undefined at once,
+ * and the caller asks as it always did.
+ */
+export function typedConfirmation(profile, channelName, change) {
+  if (!profile?.production) return Promise.resolve(undefined);
+  const dialog = $('#confirm-dialog');
+  const input = $('#confirm-typed');
+  const ok = $('#confirm-ok');
+  $('#confirm-text').textContent = `“${profile.name}” is a production org. Type the channel's name, ${channelName}, to confirm ${change}.`;
+  input.value = '';
+  ok.disabled = true;
+  input.oninput = () => { ok.disabled = input.value.trim() !== channelName; };
+  return new Promise((resolve) => {
+    dialog.onclose = () => resolve(dialog.returnValue === 'confirm' ? input.value.trim() : null);
+    dialog.returnValue = '';
+    dialog.showModal();
+    input.focus();
+  });
+}

@@ -1,6 +1,6 @@
 // Fallback: rules per channel, the current decision with the numbers behind it, and
 // every switch. The backend notifies the OS when a watch switches a route.
-import { $, busy, fill, h, seconds, showError, when } from './core.js';
+import { $, busy, fill, h, seconds, showError, typedConfirmation, when } from './core.js';
 import { api } from './api.js';
 
 let app;
@@ -36,6 +36,12 @@ async function start() {
     primaryQueueId: $('#fb-queue').value,
     fallbackFlowId: $('#fb-flow').value,
   };
+  if (setup.mode === 'run') {
+    const name = app.channels.find((c) => c.deploymentId === deploymentId)?.name ?? 'channel';
+    const typed = await typedConfirmation(app.profile, name, 'letting the fallback switch its route');
+    if (typed === null) return;
+    setup.confirmation = typed ?? null;
+  }
   render(await api.startFallback(deploymentId, setup));
 }
 

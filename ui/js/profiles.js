@@ -27,11 +27,17 @@ function render(view) {
   regions = view.regions;
   fill($('#p-region'), regions.map((r) => h('option', { value: r.name }, `${r.label} · ${r.name}`)));
   fill($('#profiles-table tbody'), view.profiles.map((p) => h('tr', { dataset: { profile: p.name } },
-    h('th', { scope: 'row' }, p.name, p.active ? h('span', { class: 'badge status-active' }, 'open') : ''),
+    h('th', { scope: 'row' },
+      p.colour ? h('span', { class: 'swatch', style: `--profile-colour: ${p.colour}`, 'aria-hidden': 'true' }) : '',
+      p.name,
+      p.production ? h('span', { class: 'badge status-error' }, 'production') : '',
+      p.active ? h('span', { class: 'badge status-active' }, view.readOnly ? 'open read-only' : 'open') : ''),
     h('td', {}, p.isSandbox ? 'Sandbox on this computer' : (p.regionLabel ? `${p.regionLabel} (${p.environment})` : p.environment)),
     h('td', { class: 'id' }, p.clientId),
     h('td', { class: 'row-actions' },
       p.active ? null : h('button', { type: 'button', onclick: (e) => busy(e.target, () => open(p.name)) }, 'Open'),
+      p.isSandbox || (p.active && view.readOnly) ? null
+        : h('button', { type: 'button', 'aria-label': `Open ${p.name} read-only`, onclick: (e) => busy(e.target, () => open(p.name, true)) }, 'Open read-only'),
       h('button', { type: 'button', onclick: (e) => busy(e.target, () => test(p.name)) }, 'Test connection'),
       p.isSandbox ? null : h('button', { type: 'button', onclick: () => edit(p) }, 'Edit'),
       p.isSandbox ? null : h('button', { type: 'button', class: 'danger', onclick: (e) => busy(e.target, () => remove(p.name)) }, 'Remove')))));
@@ -43,6 +49,9 @@ function edit(profile) {
   $('#p-name').value = profile?.name ?? '';
   $('#p-region').value = profile?.environment ?? regions[0]?.name ?? '';
   $('#p-client-id').value = profile?.clientId ?? '';
+  $('#p-production').checked = profile?.production ?? false;
+  $('#p-use-colour').checked = Boolean(profile?.colour);
+  $('#p-colour').value = profile?.colour ?? '#c0392b';
   $('#p-secret').value = '';
   $('#p-secret').placeholder = profile ? 'Stored in the keychain; leave empty to keep it' : '';
   $('#profile-status').textContent = '';
@@ -56,6 +65,8 @@ async function save() {
     environment: $('#p-region').value,
     clientId: $('#p-client-id').value,
     clientSecret: $('#p-secret').value,
+    production: $('#p-production').checked,
+    colour: $('#p-use-colour').checked ? $('#p-colour').value : null,
   };
   try {
     const view = await api.saveProfile(form);
@@ -69,8 +80,8 @@ async function save() {
   }
 }
 
-async function open(name) {
-  const view = await api.activateProfile(name);
+async function open(name, readOnly = false) {
+  const view = await api.activateProfile(name, readOnly);
   await app.refreshProfiles(view);
   render(view);
   await app.refreshChannels();

@@ -1,6 +1,6 @@
 // Publish: the diff of draft ↔ published ↔ live, then a run streamed from the backend
 // with a cancel button and one clear end; versions with rollback.
-import { $, Channel, busy, differenceRows, fill, h, operationId, showError, statusBadge, when } from './core.js';
+import { $, Channel, busy, differenceRows, fill, h, operationId, showError, statusBadge, typedConfirmation, when } from './core.js';
 import { api } from './api.js';
 
 const STAGES = ['validating', 'writingDraft', 'waitingForDraft', 'publishing', 'updatingDeployment', 'waitingForDeployment', 'verifying'];
@@ -141,9 +141,11 @@ async function runCreate(input) {
 
 async function publish() {
   const name = app.channels.find((c) => c.deploymentId === deploymentId)?.name ?? 'channel';
+  const typed = await typedConfirmation(app.profile, name, 'publishing it');
+  if (typed === null) return;
   const { operation, onProgress } = startRun(`Publishing ${name}`);
   try {
-    const outcome = await api.publishChannel(deploymentId, pendingInput, operation, onProgress);
+    const outcome = await api.publishChannel(deploymentId, pendingInput, typed ?? null, operation, onProgress);
     finish(outcome);
     pendingInput = null;
     await app.refreshChannels();
@@ -154,10 +156,13 @@ async function publish() {
 }
 
 async function rollback(version) {
-  if (!window.confirm(`Publish the content of version ${version} as a new version and move the site to it?`)) return;
+  const name = app.channels.find((c) => c.deploymentId === deploymentId)?.name ?? 'channel';
+  const typed = await typedConfirmation(app.profile, name, `rolling it back to version ${version}`);
+  if (typed === null) return;
+  if (typed === undefined && !window.confirm(`Publish the content of version ${version} as a new version and move the site to it?`)) return;
   const { operation, onProgress } = startRun(`Rolling back to version ${version}`);
   try {
-    finish(await api.rollbackChannel(deploymentId, version, operation, onProgress));
+    finish(await api.rollbackChannel(deploymentId, version, typed ?? null, operation, onProgress));
     await show({ deploymentId, keepRun: true });
   } catch (error) {
     finish(null, error);
