@@ -11,6 +11,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::genesys::Environment;
 use crate::profiles::APP_IDENTIFIER;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,15 @@ pub enum Destination<'a> {
     Region(&'a str),
     /// Anything else (a Sandbox on a local port), by its URL.
     Local(&'a str),
+}
+
+impl<'a> From<&'a Environment> for Destination<'a> {
+    fn from(environment: &'a Environment) -> Self {
+        match environment {
+            Environment::Region(region) => Destination::Region(region.name),
+            Environment::Loopback(url) => Destination::Local(url.as_str()),
+        }
+    }
 }
 
 impl Destination<'_> {

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use crate::genesys::{Client, ConnectionConfig, Environment};
 use crate::profiles::ProfileStore;
 use crate::sandbox::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
-use crate::secrets::SecretStore;
+use crate::secrets::{Destination, SecretStore};
 
 use super::{AppError, ErrorCode, Result};
 
@@ -37,7 +37,7 @@ pub fn for_profile(
 ) -> Result<OpenedProfile> {
     let profile = profiles.get(name)?;
     let environment = profile.validate()?;
-    let secret = secrets.get(name, environment.secret_destination())?.ok_or_else(|| {
+    let secret = secrets.get(name, Destination::from(&environment))?.ok_or_else(|| {
         AppError::new(
             ErrorCode::KeychainMissing,
             format!("no client secret is stored in the OS keychain for `{name}`; enter it again (in the window: edit the profile; on the command line: `webmsg-desk profile add {name} ...`)"),

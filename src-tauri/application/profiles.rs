@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::genesys::{Client, ConnectionConfig};
 pub use crate::profiles::{Profile, ProfileStore, APP_IDENTIFIER};
+use crate::secrets::Destination;
 pub use crate::secrets::SecretStore;
 
 use super::{AppError, ErrorCode, Result};
@@ -84,7 +85,7 @@ impl Profiles<'_> {
         }
         let profile = form.profile();
         let environment = profile.validate()?;
-        let destination = environment.secret_destination();
+        let destination = Destination::from(&environment);
         let original = form.original_name.clone().filter(|o| !o.is_empty());
         let renaming = original.as_ref().filter(|o| **o != name);
         if (original.is_none() || renaming.is_some()) && self.store.get(&name).is_ok() {

@@ -257,14 +257,6 @@ impl Environment {
         }
     }
 
-    /// Where a kept client secret for this environment may go (see [`crate::secrets`]).
-    pub fn secret_destination(&self) -> crate::secrets::Destination<'_> {
-        match self {
-            Environment::Region(region) => crate::secrets::Destination::Region(region.name),
-            Environment::Loopback(url) => crate::secrets::Destination::Local(url.as_str()),
-        }
-    }
-
     pub fn api_base(&self) -> Url {
         match self {
             Environment::Region(region) => region.api_base(),

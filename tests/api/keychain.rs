@@ -217,7 +217,7 @@ async fn profile_add_keeps_the_secret_in_the_keychain_and_out_of_every_file() {
     let sandbox = webmsg_desk::genesys::Environment::parse(&app.sandbox.base_url()).unwrap();
     assert_eq!(
         store
-            .get(&name, sandbox.secret_destination())
+            .get(&name, Destination::from(&sandbox))
             .unwrap()
             .unwrap()
             .expose_secret(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use webmsg_desk::genesys::Environment;
 use webmsg_desk::sandbox::{READONLY_CLIENT_ID, READONLY_CLIENT_SECRET};
-use webmsg_desk::secrets::SecretStore;
+use webmsg_desk::secrets::{Destination, SecretStore};
 use webmsg_desk::workspace::access::Access;
 use webmsg_desk::workspace::{Locations, ProfileForm, Workspace, WorkspaceEvent, SANDBOX_PROFILE};
 
@@ -59,7 +59,7 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
     assert_eq!(saved.profiles.len(), 2);
     let sandbox = Environment::parse(&app.sandbox.base_url()).unwrap();
     let stored = SecretStore::new(&service)
-        .get("Auditor", sandbox.secret_destination())
+        .get("Auditor", Destination::from(&sandbox))
         .unwrap()
         .unwrap();
     assert_eq!(stored.expose_secret(), secret);
@@ -109,7 +109,7 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
     assert!(!SecretStore::new(&service).holds("Auditor").unwrap());
     assert_eq!(
         SecretStore::new(&service)
-            .get("Read only", sandbox.secret_destination())
+            .get("Read only", Destination::from(&sandbox))
             .unwrap()
             .unwrap()
             .expose_secret(),
