@@ -24,7 +24,8 @@ pub use crate::channel::{
 };
 pub use crate::overview::Overview;
 pub use crate::transfer::{
-    Difference, ExportAllOptions, ExportSummary, ImportReport, Mapping, VersionDiffs,
+    CarriedSetting, Difference, ExportAllOptions, ExportSummary, ImportReport, Mapping,
+    VersionDiffs,
 };
 pub use crate::validate::{parse_uuid, CheckReport};
 
@@ -425,7 +426,8 @@ pub async fn export_all(
     Ok(transfer::export_all(&session.client, &session.store, folder, options, progress).await?)
 }
 
-/// What an import would do, before it writes anything.
+/// What an import would do, before it writes anything. It holds the document it was
+/// made from, and [`import`] creates exactly that: the file is read once.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportPlan {
@@ -433,8 +435,17 @@ pub struct ImportPlan {
     pub channel: String,
     pub exported_at: Option<String>,
     pub exported_from: Option<String>,
+    /// The profile whose org the mapping was made against.
+    pub profile: String,
     pub mapping: Vec<Mapping>,
     pub warnings: Vec<String>,
+    /// Which sites may load the channel: every site, or these domains.
+    pub allow_all_domains: bool,
+    pub domains: Vec<String>,
+    /// Every setting the file carries that the channel editor does not show.
+    pub carried: Vec<CarriedSetting>,
+    #[serde(skip)]
+    pub document: transfer::ChannelDocument,
 }
 
 /// Reads a file and maps its queues and flows onto the session's org, writing nothing.
@@ -452,21 +463,37 @@ pub async fn plan_import(session: &Session, path: &Path) -> Result<ImportPlan> {
                 .clone()
                 .unwrap_or_else(|| document.source.environment.clone()),
         ),
+        profile: session.profile.clone(),
         mapping,
         warnings,
+        allow_all_domains: document.deployment.allow_all_domains.unwrap_or(false),
+        domains: document
+            .deployment
+            .allowed_domains
+            .clone()
+            .unwrap_or_default(),
+        carried: transfer::carried_settings(&document),
+        document,
     })
 }
 
 #[derive(Debug, Clone)]
 pub struct ImportChannel {
-    pub path: PathBuf,
+    /// The plan the person saw; its document is what is created.
+    pub plan: ImportPlan,
     pub options: PublishOptions,
 }
 
 /// Creates the file's channel in the session's org, flows and queues matched by name.
 pub async fn import(operation: &Operation<'_>, request: &ImportChannel) -> Result<ImportReport> {
-    let document = transfer::read_document(&request.path).map_err(AppError::file)?;
-    Ok(transfer::import_channel(&operation.pipeline(), &document, &request.options).await?)
+    let plan = &request.plan;
+    if plan.profile != operation.session.profile {
+        return Err(AppError::invalid(format!(
+            "the import plan was made for the profile `{}`, not `{}`; plan it again for this org",
+            plan.profile, operation.session.profile
+        )));
+    }
+    Ok(transfer::import_channel(&operation.pipeline(), &plan.document, &request.options).await?)
 }
 
 /// Field-by-field differences between a file and what is live.

@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::application::channels::{
     self as use_case, ChannelInput, CheckReport, Confirmation, CreateChannel, DeleteChannel,
-    Difference, ExportAllOptions, ImportChannel, Progress, PublishChannel, PublishOptions,
-    PublishOutcome, Rollback,
+    Difference, ExportAllOptions, ImportChannel, ImportPlan, Progress, PublishChannel,
+    PublishOptions, PublishOutcome, Rollback,
 };
 use crate::application::fallback::{
     self as fallback, Decision, FallbackRules, FallbackTarget, RunnerEvent, RunnerMode,
@@ -183,10 +183,16 @@ pub enum ChannelCommand {
         concurrency: usize,
     },
     /// Create an exported channel in this profile's org, mapping flows and queues by name.
+    ///
+    /// The plan (mapping, domains, every setting the editor does not show) is printed
+    /// first; what it shows is exactly what is created.
     Import {
         file: PathBuf,
         #[arg(long, default_value_t = 120, value_name = "SECONDS")]
         wait: u64,
+        /// Print the plan and stop, writing nothing.
+        #[arg(long)]
+        plan_only: bool,
     },
     /// Field-by-field differences: a file against what is live, or draft ↔ published ↔ live.
     Diff {
@@ -449,7 +455,11 @@ pub async fn channel_command(
             ..
         } => export_all(connected, &out, concurrency).await,
         ChannelCommand::Export { .. } => Err(CliError::invalid("give --deployment ID or --all")),
-        ChannelCommand::Import { file, wait } => import(connected, file, wait).await,
+        ChannelCommand::Import {
+            file,
+            wait,
+            plan_only,
+        } => import(connected, file, wait, plan_only).await,
         ChannelCommand::Diff { deployment, file } => diff(connected, &deployment, file).await,
     }
 }
@@ -619,9 +629,21 @@ async fn export_all(
     })
 }
 
-async fn import(connected: &Connected, file: PathBuf, wait: u64) -> Result<(), CliError> {
+async fn import(
+    connected: &Connected,
+    file: PathBuf,
+    wait: u64,
+    plan_only: bool,
+) -> Result<(), CliError> {
+    let plan = use_case::plan_import(&connected.session, &file).await?;
+    if plan_only {
+        print(connected.output, &plan, || plan_text(&plan));
+        return Ok(());
+    }
+    // On stderr, so `--output json` keeps stdout to the report.
+    eprintln!("{}", plan_text(&plan));
     let request = ImportChannel {
-        path: file,
+        plan,
         options: options(wait),
     };
     let report = use_case::import(&operation(connected), &request).await?;
@@ -647,6 +669,47 @@ async fn import(connected: &Connected, file: PathBuf, wait: u64) -> Result<(), C
         lines.join("\n")
     });
     outcome_result(&report.outcome)
+}
+
+fn plan_text(plan: &ImportPlan) -> String {
+    let mut lines = vec![format!(
+        "import `{}` from {} (exported {}) into profile `{}`",
+        plan.channel,
+        plan.exported_from.as_deref().unwrap_or("?"),
+        plan.exported_at.as_deref().unwrap_or("?"),
+        plan.profile
+    )];
+    lines.push(if plan.allow_all_domains {
+        "domains   every site may load this channel (allowAllDomains)".into()
+    } else if plan.domains.is_empty() {
+        "domains   none: no site may load this channel".into()
+    } else {
+        format!("domains   {}", plan.domains.join(", "))
+    });
+    lines.extend(plan.mapping.iter().map(|m| {
+        format!(
+            "map       {} {} `{}`: {} -> {}",
+            m.role,
+            m.kind,
+            m.name,
+            m.from_id.as_deref().unwrap_or("?"),
+            m.to_id
+        )
+    }));
+    lines.extend(plan.carried.iter().map(|setting| {
+        format!(
+            "{} {} = {}",
+            if setting.unknown {
+                "unknown  "
+            } else {
+                "carried  "
+            },
+            setting.path,
+            setting.value
+        )
+    }));
+    lines.extend(plan.warnings.iter().map(|w| format!("warning   {w}")));
+    lines.join("\n")
 }
 
 async fn diff(

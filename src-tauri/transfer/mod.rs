@@ -5,6 +5,7 @@
 //! routing (queues and flows, by id and name). Files are written atomically: the target
 //! holds either its old content or the complete new document, never a part.
 
+mod carried;
 mod diff;
 mod export_all;
 mod import;
@@ -19,6 +20,7 @@ use crate::genesys::models::{WebDeployment, WebDeploymentConfigurationVersion};
 use crate::genesys::Client;
 use crate::store::{ChannelRouting, Store};
 
+pub use carried::{carried_settings, CarriedSetting};
 pub use diff::{diff_values, file_vs_live, portable_view, version_diffs, Difference, VersionDiffs};
 pub use export_all::{export_all, ExportAllOptions, ExportSummary};
 pub use import::{import_channel, plan_import, ImportReport, Mapping};

@@ -7,7 +7,7 @@ use crate::application::channels::{
     self as use_case, Confirmation, CreateChannel, DeleteChannel, ImportChannel, PublishChannel,
     Rollback,
 };
-use crate::application::{insight, Operation};
+use crate::application::{insight, AppError, Operation};
 use crate::channel::{
     ChannelInput, CreatedChannel, DeletedChannel, Progress, PublishOptions, PublishOutcome,
 };
@@ -20,7 +20,7 @@ pub use crate::application::channels::{
 pub use crate::application::insight::MetricsView;
 pub use crate::validate::CheckReport as CheckView;
 
-use super::{Result, Workspace};
+use super::{lock, Result, Workspace};
 
 impl Workspace {
     pub async fn channels(&self) -> Result<Overview> {
@@ -143,7 +143,10 @@ impl Workspace {
 
     /// Reads a file and maps its queues and flows onto the open org, writing nothing.
     pub async fn plan_import(&self, path: &Path) -> Result<ImportPlan> {
-        use_case::plan_import(&self.session().app, path).await
+        let session = self.session();
+        let plan = use_case::plan_import(&session.app, path).await?;
+        *lock(&session.import_plan) = Some(plan.clone());
+        Ok(plan)
     }
 
     pub async fn import_channel(
@@ -153,9 +156,18 @@ impl Workspace {
         report: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<ImportReport> {
         let session = self.session();
+        // The file may have changed since it was previewed; what was shown is imported.
+        let plan = lock(&session.import_plan)
+            .take_if(|plan| Path::new(&plan.path) == path)
+            .ok_or_else(|| {
+                AppError::invalid(format!(
+                    "{} has not been previewed in this profile; choose the file again to see its plan",
+                    path.display()
+                ))
+            })?;
         let guard = self.begin_operation(operation);
         let request = ImportChannel {
-            path: path.to_path_buf(),
+            plan,
             options: PublishOptions::default(),
         };
         let run = Operation::new(&session.app, guard.token.clone(), report);

@@ -125,6 +125,8 @@ pub struct ProfileSession {
     monitor: Mutex<monitoring::MonitorState>,
     watches: Mutex<HashMap<String, watch::Watch>>,
     canaries: Mutex<HashMap<String, visitor::Canary>>,
+    /// The import plan last shown; an import creates exactly its document.
+    import_plan: Mutex<Option<ImportPlan>>,
 }
 
 impl ProfileSession {
@@ -135,6 +137,7 @@ impl ProfileSession {
             monitor: Mutex::default(),
             watches: Mutex::default(),
             canaries: Mutex::default(),
+            import_plan: Mutex::default(),
         }
     }
 

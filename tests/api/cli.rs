@@ -345,6 +345,11 @@ async fn channel_create_export_and_import_through_the_cli() {
                 &file_arg,
             ],
         );
+        let planned = run(
+            &base,
+            "sandbox-secret",
+            &["channel", "import", &file_arg, "--plan-only"],
+        );
         let imported = run(
             &base,
             "sandbox-secret",
@@ -362,11 +367,11 @@ async fn channel_create_export_and_import_through_the_cli() {
                 "json",
             ],
         );
-        (created, body, exported, imported, diff)
+        (created, body, exported, planned, imported, diff)
     })
     .await
     .unwrap();
-    let (created, body, exported, imported, diff) = outputs;
+    let (created, body, exported, planned, imported, diff) = outputs;
     assert_eq!(
         created.status.code(),
         Some(0),
@@ -390,6 +395,17 @@ async fn channel_create_export_and_import_through_the_cli() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&imported.stderr)
+    );
+    let plan = String::from_utf8_lossy(&planned.stdout);
+    assert_eq!(planned.status.code(), Some(0), "{plan}");
+    assert!(plan.contains("domains   shop.example.com"), "{plan}");
+    assert!(
+        plan.contains("map       primary flow `Web Messaging Inbound`"),
+        "{plan}"
+    );
+    assert!(
+        String::from_utf8_lossy(&imported.stderr).contains("domains   shop.example.com"),
+        "the plan is shown before an import writes"
     );
     let report: Value = serde_json::from_slice(&imported.stdout).unwrap();
     assert_eq!(

@@ -705,3 +705,92 @@ async fn a_production_profile_asks_for_the_channel_name_and_opens_read_only_on_r
     assert_eq!(deleted.deployment_id, deployment);
     SecretStore::new(&service).delete("Prod").unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_shows_domains_and_hidden_settings_and_creates_exactly_what_was_previewed() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &unique("svc"));
+    let deployment = workspace.channels().await.unwrap().channels[0]
+        .deployment_id
+        .clone();
+    let file = dir.path().join("channel.json");
+    workspace.export_channel(&deployment, &file).await.unwrap();
+
+    // A file edited by hand: a name, open to every site, a setting this app has never heard of.
+    let mut document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    document["deployment"]["name"] = "Previewed".into();
+    document["deployment"]["allowAllDomains"] = true.into();
+    document["deployment"]
+        .as_object_mut()
+        .unwrap()
+        .remove("allowedDomains");
+    document["configuration"]["messenger"]["styles"]["launcherFont"] = "Comic Sans MS".into();
+    std::fs::write(&file, serde_json::to_vec(&document).unwrap()).unwrap();
+
+    let error = workspace
+        .import_channel(&file, "op-unplanned", &|_| {})
+        .await
+        .unwrap_err();
+    assert!(error.message.contains("choose the file again"), "{error:?}");
+
+    let plan = workspace.plan_import(&file).await.unwrap();
+    assert_eq!(plan.channel, "Previewed");
+    assert!(plan.allow_all_domains);
+    assert!(plan.domains.is_empty());
+    let unknown = plan
+        .carried
+        .iter()
+        .find(|s| s.path == "configuration.messenger.styles.launcherFont")
+        .expect("the unknown setting is listed");
+    assert!(unknown.unknown);
+    assert_eq!(unknown.value, "\"Comic Sans MS\"");
+    assert!(
+        plan.carried
+            .iter()
+            .all(|s| !s.path.ends_with("primaryColor")),
+        "settings the editor shows are not repeated: {:?}",
+        plan.carried
+    );
+
+    // The file changes after the preview: the import still creates what was shown.
+    document["deployment"]["name"] = "Swapped after preview".into();
+    document["deployment"]["allowAllDomains"] = false.into();
+    document["deployment"]["allowedDomains"] = serde_json::json!(["swapped.example.com"]);
+    std::fs::write(&file, serde_json::to_vec(&document).unwrap()).unwrap();
+    let report = workspace
+        .import_channel(&file, "op-import", &|_| {})
+        .await
+        .unwrap();
+    assert!(report.outcome.is_active(), "{:?}", report.outcome);
+    let created = app
+        .client
+        .deployments()
+        .get(report.deployment_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(created.name, "Previewed");
+    assert_eq!(created.allow_all_domains, Some(true));
+    let names: Vec<String> = workspace
+        .channels()
+        .await
+        .unwrap()
+        .channels
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert!(
+        !names.iter().any(|n| n == "Swapped after preview"),
+        "{names:?}"
+    );
+
+    let again = workspace
+        .import_channel(&file, "op-twice", &|_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        again.message.contains("choose the file again"),
+        "a plan is used once: {again:?}"
+    );
+}

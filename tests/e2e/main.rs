@@ -398,7 +398,15 @@ async fn first_start_create_publish_monitor_export() {
     );
     assert_eq!(document["routing"]["queues"][0]["name"], "Support");
 
-    // Import shows how the file maps onto the org before it writes, then creates it.
+    // Import shows how the file maps onto the org, its domains and every setting the
+    // editor does not show before it writes, then creates it.
+    let mut edited = document.clone();
+    edited["configuration"]["messenger"]["styles"]["launcherFont"] = json!("Comic Sans MS");
+    std::fs::write(
+        path.as_str().unwrap(),
+        serde_json::to_vec_pretty(&edited).unwrap(),
+    )
+    .unwrap();
     click(&driver, "#import-choose").await;
     wait_js(
         &driver,
@@ -410,6 +418,14 @@ async fn first_start_create_publish_monitor_export() {
     assert!(
         mapping.contains("Support") && mapping.contains("Web Messaging Inbound"),
         "{mapping}"
+    );
+    let domains = text_of(&driver, "#import-domains").await;
+    assert!(domains.contains("www.example.com"), "{domains}");
+    let carried = text_of(&driver, "#import-carried").await;
+    assert!(
+        carried.contains("configuration.messenger.styles.launcherFont")
+            && carried.contains("Not known to this app"),
+        "{carried}"
     );
     shot(&driver, &screenshots, "export").await;
     click(&driver, "#import-go").await;

@@ -62,6 +62,16 @@ async function choose() {
   fill($('#import-mapping tbody'), plan.mapping.map((m) => h('tr', {},
     h('td', {}, m.kind), h('td', {}, m.role), h('th', { scope: 'row' }, m.name),
     h('td', { class: 'id' }, m.fromId ?? '–'), h('td', { class: 'id' }, m.toId))));
+  $('#import-domains').className = plan.allowAllDomains ? 'error' : '';
+  $('#import-domains').textContent = plan.allowAllDomains
+    ? 'Every website may load this channel (allow all domains).'
+    : plan.domains.length
+      ? `Websites allowed to load it: ${plan.domains.join(', ')}.`
+      : 'No website is allowed to load it yet.';
+  $('#import-carried').hidden = plan.carried.length === 0;
+  fill($('#import-carried tbody'), plan.carried.map((setting) => h('tr', { class: setting.unknown ? 'unknown' : '' },
+    h('th', { scope: 'row' }, h('code', {}, setting.path)), h('td', {}, h('code', {}, setting.value)),
+    h('td', {}, setting.unknown ? 'Not known to this app: sent unchanged' : 'Known, not in the editor'))));
   fill($('#import-warnings'), plan.warnings.map((w) => h('li', {}, w)));
 }
 

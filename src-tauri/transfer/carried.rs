@@ -1,0 +1,266 @@
+//! What an export file carries besides what the channel editor shows: the import plan
+//! lists it so nothing reaches an org unseen (a hidden `authenticationSettings`, a
+//! `supportedContent` profile, a field this version does not know at all).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::ChannelDocument;
+
+/// One setting the file carries that the editor does not show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CarriedSetting {
+    /// `configuration.` or `deployment.` then the JSON path, e.g.
+    /// `configuration.authenticationSettings.enabled`.
+    pub path: String,
+    /// The value as compact JSON, cut at [`MAX_VALUE_CHARS`].
+    pub value: String,
+    /// No field of this name is known to this version of the app: it is sent as it is.
+    pub unknown: bool,
+}
+
+/// Long values (a CSS blob, a big list) are cut so the plan stays readable.
+pub const MAX_VALUE_CHARS: usize = 120;
+
+/// Configuration paths the editor shows; anything under them is seen when editing.
+const EDITOR_CONFIGURATION: &[&str] = &[
+    "name",
+    "description",
+    "languages",
+    "defaultLanguage",
+    "customI18nLabels",
+    "messenger.enabled",
+    "messenger.styles.primaryColor",
+    "messenger.launcherButton.visibility",
+    "messenger.launcherButton.displayType",
+    "messenger.homeScreen.enabled",
+    "messenger.homeScreen.logoUrl",
+    "messenger.fileUpload",
+    "messenger.apps.conversations.enabled",
+    "messenger.apps.conversations.showAgentTypingIndicator",
+    "messenger.apps.conversations.showUserTypingIndicator",
+    "messenger.apps.conversations.notifications",
+    "position.alignment",
+];
+
+/// Deployment fields the plan shows on their own (domains) or maps (configuration, flow).
+const PLANNED_DEPLOYMENT: &[&str] = &[
+    "name",
+    "description",
+    "allowAllDomains",
+    "allowedDomains",
+    "configuration",
+    "flow",
+];
+
+/// Every setting of `document` outside the editor's fields and the plan's own, in
+/// document order; fields the models do not know are marked.
+pub fn carried_settings(document: &ChannelDocument) -> Vec<CarriedSetting> {
+    let unknown = unknown_paths(document);
+    let mut settings = Vec::new();
+    let sections = [
+        (
+            "configuration",
+            serde_json::to_value(document.configuration.writable()),
+            EDITOR_CONFIGURATION,
+        ),
+        (
+            "deployment",
+            serde_json::to_value(document.deployment.writable()),
+            PLANNED_DEPLOYMENT,
+        ),
+    ];
+    for (section, value, shown) in sections {
+        let Ok(value) = value else { continue };
+        let mut leaves = Vec::new();
+        leaves_of(&value, String::new(), &mut leaves);
+        for (path, leaf) in leaves {
+            let covered = shown.iter().any(|prefix| {
+                path == *prefix
+                    || path.starts_with(&format!("{prefix}."))
+                    || path.starts_with(&format!("{prefix}["))
+            });
+            if covered {
+                continue;
+            }
+            let full = format!("{section}.{path}");
+            let is_unknown = unknown.iter().any(|root| {
+                full == *root
+                    || full.starts_with(&format!("{root}."))
+                    || full.starts_with(&format!("{root}["))
+            });
+            settings.push(CarriedSetting {
+                path: full,
+                value: shortened(&leaf),
+                unknown: is_unknown,
+            });
+        }
+    }
+    settings
+}
+
+/// Objects are walked into; arrays of objects by index; anything else is a leaf (an
+/// array of strings is one setting, not many).
+fn leaves_of(value: &Value, path: String, leaves: &mut Vec<(String, Value)>) {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, inner) in map {
+                leaves_of(inner, join(key), leaves);
+            }
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            for (index, item) in items.iter().enumerate() {
+                leaves_of(item, format!("{path}[{index}]"), leaves);
+            }
+        }
+        _ if path.is_empty() => {}
+        other => leaves.push((path, other.clone())),
+    }
+}
+
+fn shortened(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= MAX_VALUE_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX_VALUE_CHARS - 1).collect();
+    format!("{cut}…")
+}
+
+/// Paths of the fields the models kept in their `extra` maps: unknown to this version.
+fn unknown_paths(document: &ChannelDocument) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut add = |prefix: &str, extra: &crate::genesys::models::Extra| {
+        paths.extend(extra.keys().map(|key| format!("{prefix}.{key}")));
+    };
+    let configuration = &document.configuration;
+    add("configuration", &configuration.extra);
+    if let Some(messenger) = &configuration.messenger {
+        add("configuration.messenger", &messenger.extra);
+        if let Some(styles) = &messenger.styles {
+            add("configuration.messenger.styles", &styles.extra);
+        }
+        if let Some(launcher) = &messenger.launcher_button {
+            add("configuration.messenger.launcherButton", &launcher.extra);
+        }
+        if let Some(home) = &messenger.home_screen {
+            add("configuration.messenger.homeScreen", &home.extra);
+        }
+        if let Some(upload) = &messenger.file_upload {
+            add("configuration.messenger.fileUpload", &upload.extra);
+        }
+        if let Some(apps) = &messenger.apps {
+            add("configuration.messenger.apps", &apps.extra);
+        }
+    }
+    if let Some(position) = &configuration.position {
+        add("configuration.position", &position.extra);
+    }
+    add("deployment", &document.deployment.extra);
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(configuration: Value, deployment: Value) -> ChannelDocument {
+        serde_json::from_value(serde_json::json!({
+            "schemaVersion": 1,
+            "exportedAt": "2026-12-01T10:00:00.000Z",
+            "source": {"environment": "eu-west-1"},
+            "configuration": configuration,
+            "deployment": deployment,
+            "routing": {"queues": [], "flows": []}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn hidden_and_unknown_settings_are_listed_and_editor_fields_are_not() {
+        let document = document(
+            serde_json::json!({
+                "name": "Shop", "languages": ["en-us"], "version": "3",
+                "messenger": {"enabled": true, "styles": {"primaryColor": "#1f5fa8"},
+                              "launcherButton": {"visibility": "On", "icon": {"url": "https://cdn.example/i.png"}},
+                              "fileUpload": {"enableAttachments": false},
+                              "secretTheme": {"css": "x"}},
+                "authenticationSettings": {"enabled": true, "integrationId": "abc"},
+                "cobrowse": {"enabled": true, "allowAgentControl": true, "maskSelectors": ["#card"]},
+                "futureSetting": 42
+            }),
+            serde_json::json!({
+                "name": "Shop", "allowAllDomains": true, "allowedDomains": [],
+                "status": "Active", "supportedContent": {"id": "s1"}, "hiddenToggle": "on"
+            }),
+        );
+        let settings = carried_settings(&document);
+        let listed: Vec<(&str, &str, bool)> = settings
+            .iter()
+            .map(|s| (s.path.as_str(), s.value.as_str(), s.unknown))
+            .collect();
+        for expected in [
+            (
+                "configuration.messenger.launcherButton.icon.url",
+                "\"https://cdn.example/i.png\"",
+                false,
+            ),
+            ("configuration.messenger.secretTheme.css", "\"x\"", true),
+            (
+                "configuration.authenticationSettings.enabled",
+                "true",
+                false,
+            ),
+            (
+                "configuration.authenticationSettings.integrationId",
+                "\"abc\"",
+                false,
+            ),
+            ("configuration.cobrowse.maskSelectors", "[\"#card\"]", false),
+            ("configuration.futureSetting", "42", true),
+            ("deployment.supportedContent.id", "\"s1\"", false),
+            ("deployment.hiddenToggle", "\"on\"", true),
+        ] {
+            assert!(
+                listed.contains(&expected),
+                "{expected:?} missing from {listed:#?}"
+            );
+        }
+        for shown in [
+            "name",
+            "languages",
+            "primaryColor",
+            "visibility",
+            "enableAttachments",
+            "allowAllDomains",
+            "status",
+            "version",
+        ] {
+            assert!(
+                !listed.iter().any(|(path, _, _)| path.ends_with(shown)),
+                "{shown} is shown elsewhere or set by the server: {listed:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_values_are_cut() {
+        let long = "x".repeat(500);
+        let document = document(
+            serde_json::json!({"name": "Shop", "headlessMode": {"note": long}}),
+            serde_json::json!({"name": "Shop"}),
+        );
+        let settings = carried_settings(&document);
+        assert_eq!(settings.len(), 1);
+        assert_eq!(settings[0].value.chars().count(), MAX_VALUE_CHARS);
+        assert!(settings[0].value.ends_with('…'));
+    }
+}
