@@ -1,6 +1,6 @@
 // The window's shell: navigation, the profile picker, the Sandbox banner, the rate-budget
 // meter and background events. Each screen lives in its own module under js/.
-import { $, $$, fill, h, listen, showError, fillChannelSelects } from './js/core.js';
+import { $, $$, closeWindow, fill, h, listen, showError, fillChannelSelects } from './js/core.js';
 import { api } from './js/api.js';
 import * as channels from './js/channels.js';
 import * as editor from './js/editor.js';
@@ -19,6 +19,20 @@ export const app = {
   channels: [],
   current: 'channels',
   profile: null,
+
+  /** Starts the fallback watches the open profile had running when it was last left. */
+  async resumeWatches() {
+    const banner = $('#watch-resumed');
+    banner.hidden = true;
+    const events = await api.resumeWatches();
+    if (!events.length) return;
+    const mode = (event) => (event.mode === 'run' ? 'live fallback watch' : 'fallback dry run');
+    banner.textContent = events.map((event) => (event.error
+      ? `The ${mode(event)} on ${event.channel} did not resume: ${event.error}.`
+      : `Resumed the ${mode(event)} on ${event.channel}, as it was when the app last closed.`)).join(' ');
+    banner.className = events.some((event) => event.error) ? 'banner warn' : 'banner';
+    banner.hidden = false;
+  },
 
   /** Shows a screen; `params` tell it what to open (a channel id, a mode). */
   async show(name, params = {}) {
@@ -83,6 +97,7 @@ async function switchProfile(name) {
   try {
     await app.refreshProfiles(await api.activateProfile(name));
     await app.refreshChannels();
+    await app.resumeWatches();
     await app.show(app.current === 'editor' || app.current === 'publish' ? 'channels' : app.current);
   } catch (error) {
     showError(error);
@@ -103,8 +118,16 @@ async function start() {
     event.preventDefault();
     buttons[(index + (event.key === 'ArrowDown' ? 1 : buttons.length - 1)) % buttons.length].focus();
   });
+  // Ctrl+Q (⌘Q) quits, through the same question as the close button.
+  document.addEventListener('keydown', (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'q') {
+      event.preventDefault();
+      closeWindow().catch(showError);
+    }
+  });
   $('#profile-select').addEventListener('change', (event) => switchProfile(event.target.value));
   for (const screen of Object.values(screens)) screen.init?.(app);
+  await listen('close-requested', askBeforeQuitting);
   await listen('workspace', (event) => {
     if (event.kind === 'monitorCycle') updateBudget(event.rateBudget);
     for (const screen of Object.values(screens)) screen.onEvent?.(event);
@@ -112,11 +135,33 @@ async function start() {
   try {
     await app.refreshProfiles();
     await app.refreshChannels();
+    // In the background: the first screen does not wait for watches to start.
+    app.resumeWatches().catch(showError);
   } catch (error) {
     showError(error);
   }
   await app.show('channels');
   document.body.dataset.ready = 'true';
+}
+
+// Closing with operations or live watches running asks first (the backend held the close).
+function askBeforeQuitting(work) {
+  const dialog = $('#quit-dialog');
+  const mode = (watch) => (watch.mode === 'run' ? 'live fallback watch' : 'fallback dry run');
+  fill($('#quit-work'), [
+    ...work.operations.map((operation) => h('li', {}, `In progress: ${operation}`)),
+    ...work.watches.map((watch) => h('li', {}, `${watch.channel}: ${mode(watch)}`)),
+  ]);
+  dialog.onclose = async () => {
+    if (dialog.returnValue !== 'quit') return;
+    try {
+      await api.quit();
+    } catch (error) {
+      showError(error);
+    }
+  };
+  dialog.returnValue = '';
+  dialog.showModal();
 }
 
 start();

@@ -19,7 +19,7 @@ use crate::application::ErrorCode;
 use crate::workspace::access::ConnectionReport;
 use crate::workspace::{
     ChannelDetail, CheckView, FallbackView, ImportPlan, MetricsView, MonitorView, ProfileForm,
-    ProfilesView, Workspace,
+    ProfilesView, RunningWork, Workspace, WorkspaceEvent,
 };
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -203,6 +203,26 @@ pub async fn delete_channel(
 #[tauri::command]
 pub fn cancel_operation(state: State<'_, AppState>, operation: String) -> bool {
     state.workspace.cancel_operation(&operation)
+}
+
+/// What quitting now would interrupt.
+#[tauri::command]
+pub fn running_work(state: State<'_, AppState>) -> RunningWork {
+    state.workspace.running_work()
+}
+
+/// Starts the fallback watches that were running when the open profile was last left;
+/// the window calls it once it listens, after start and after switching profiles.
+#[tauri::command]
+pub async fn resume_watches(state: State<'_, AppState>) -> Result<Vec<WorkspaceEvent>> {
+    Ok(state.workspace.resume_watches().await)
+}
+
+/// Cancels what runs, waits for it (bounded), keeps watches to resume, and exits.
+#[tauri::command]
+pub async fn quit<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    super::quit(&app).await;
+    Ok(())
 }
 
 #[tauri::command]

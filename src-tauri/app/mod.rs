@@ -21,6 +21,13 @@ pub use files::FilePicker;
 /// The event the window listens to for background work (monitor cycles, fallback).
 pub const WORKSPACE_EVENT: &str = "workspace";
 
+/// Sent when closing would interrupt operations or live watches: the window asks, then
+/// calls `quit` or carries on.
+pub const CLOSE_REQUESTED_EVENT: &str = "close-requested";
+
+/// How long quitting waits for cancelled operations and watch cycles to end.
+pub const QUIT_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Where the app keeps things and how it picks files; the real app reads them from the
 /// environment, tests pass their own.
 #[derive(Debug, Clone)]
@@ -66,8 +73,55 @@ impl AppOptions {
 pub struct AppState {
     pub workspace: Workspace,
     pub files: FilePicker,
+    /// Set once quitting began: a second close request then goes through.
+    pub quitting: std::sync::atomic::AtomicBool,
     /// Kept alive for the app's lifetime; dropping it stops the server.
     _sandbox: Mutex<Option<RunningSandbox>>,
+}
+
+/// Stops everything in order (see [`Workspace::shut_down`]) and ends the app.
+pub async fn quit<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let state = app.state::<AppState>();
+    state
+        .quitting
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let report = state.workspace.shut_down(QUIT_BOUND).await;
+    tracing::info!(
+        cancelled = report.cancelled_operations,
+        unfinished = ?report.unfinished_operations,
+        watches_to_resume = report.watches_to_resume,
+        waited_ms = report.waited_ms,
+        "quitting"
+    );
+    app.exit(0);
+}
+
+/// Closing the window never cuts work off: with operations or live watches running the
+/// window asks first; otherwise the app stops in order and exits.
+fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::CloseRequestApi) {
+    let Some(state) = window.try_state::<AppState>() else {
+        return;
+    };
+    if state.quitting.load(std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    api.prevent_close();
+    ask_or_quit(window.app_handle(), window, &state);
+}
+
+/// With operations or live watches running, the window is asked; otherwise quit.
+fn ask_or_quit<R: Runtime>(app: &tauri::AppHandle<R>, window: &impl Emitter<R>, state: &AppState) {
+    let work = state.workspace.running_work();
+    if work.needs_confirmation() {
+        match window.emit(CLOSE_REQUESTED_EVENT, &work) {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::warn!(%error, "could not ask the window about quitting; quitting")
+            }
+        }
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { quit(&app).await });
 }
 
 fn event_sink<R: Runtime>(app: tauri::AppHandle<R>) -> EventSink {
@@ -156,9 +210,15 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             app.manage(AppState {
                 workspace,
                 files: options.files.clone(),
+                quitting: Default::default(),
                 _sandbox: Mutex::new(Some(sandbox)),
             });
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                on_close_requested(window, api);
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::profiles_view,
@@ -177,6 +237,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::rollback_channel,
             commands::delete_channel,
             commands::cancel_operation,
+            commands::running_work,
+            commands::resume_watches,
+            commands::quit,
             commands::fallback_view,
             commands::start_fallback,
             commands::stop_fallback,
@@ -242,11 +305,28 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init());
-    match build(builder, AppOptions::from_env()).run(tauri::generate_context!()) {
-        Ok(()) => ExitCode::SUCCESS,
+    let app = match build(builder, AppOptions::from_env()).build(tauri::generate_context!()) {
+        Ok(app) => app,
         Err(error) => {
             eprintln!("error: the window could not start: {error}");
-            ExitCode::from(1)
+            return ExitCode::from(1);
         }
-    }
+    };
+    app.run(|app, event| {
+        // Quit from the app menu (⌘Q on macOS) asks like the close button; the exit that
+        // `quit` itself asks for carries a code and goes through.
+        if let tauri::RunEvent::ExitRequested {
+            api, code: None, ..
+        } = &event
+        {
+            if let Some(window) = app.get_webview_window("main") {
+                let state = app.state::<AppState>();
+                if !state.quitting.load(std::sync::atomic::Ordering::SeqCst) {
+                    api.prevent_exit();
+                    ask_or_quit(app, &window, &state);
+                }
+            }
+        }
+    });
+    ExitCode::SUCCESS
 }

@@ -97,7 +97,9 @@ async fn create_channel_inner(
     let models = ChannelModels::checked(configuration, deployment, &routing)
         .map_err(|report| ChannelError::Invalid(report.errors))?;
     let mut created = create_from_models(pipeline, models, options).await?;
-    created.warnings = channel.warnings().to_vec();
+    let mut warnings = channel.warnings().to_vec();
+    warnings.append(&mut created.warnings);
+    created.warnings = warnings;
     Ok(created)
 }
 
@@ -166,23 +168,32 @@ async fn create_from_models_inner(
         Some(&configuration.name),
         serde_json::json!({}),
     );
-    let unfinished = |outcome: PublishOutcome| CreatedChannel {
+    let unfinished = |outcome: PublishOutcome, warnings: Vec<String>| CreatedChannel {
         configuration_id: configuration_id.clone(),
         deployment_id: None,
         version: None,
         status: "NotDeployed".into(),
         outcome,
         queue: routing(""),
-        warnings: Vec::new(),
+        warnings,
         requests: client.api_requests() - requests_before,
     };
-    if let Some(ended) = wait_for_draft(&run, client, &configuration_id).await? {
-        return Ok(unfinished(ended));
-    }
-    if run.cancelled() {
-        return Ok(unfinished(PublishOutcome::Cancelled {
+    // Cancelled before there is a deployment (the window closing, Ctrl-C): a
+    // configuration no deployment uses is half a channel, so it goes again.
+    let ended = match wait_for_draft(&run, client, &configuration_id).await? {
+        Some(ended) => Some(ended),
+        None if run.cancelled() => Some(PublishOutcome::Cancelled {
             stage: Stage::Publishing,
-        }));
+        }),
+        None => None,
+    };
+    if let Some(ended) = ended {
+        let mut warnings = Vec::new();
+        if matches!(ended, PublishOutcome::Cancelled { .. }) {
+            warnings
+                .push(remove_undeployed(pipeline, &configuration_id, &configuration.name).await);
+        }
+        return Ok(unfinished(ended, warnings));
     }
     run.emit(Stage::Publishing, "publishing version 1", None);
     let published = client.configurations().publish(&configuration_id).await?;
@@ -244,6 +255,28 @@ async fn create_from_models_inner(
         warnings: Vec::new(),
         requests: client.api_requests() - requests_before,
     })
+}
+
+/// Deletes a configuration a cancelled create left without a deployment; says what
+/// happened, for the report's warnings.
+async fn remove_undeployed(pipeline: &Pipeline<'_>, configuration_id: &str, name: &str) -> String {
+    match pipeline.client.configurations().delete(configuration_id).await {
+        Ok(()) => {
+            log_action(
+                pipeline.store,
+                pipeline.profile,
+                LocalActionKind::Delete,
+                AuditedEntity::Configuration,
+                configuration_id,
+                Some(name),
+                serde_json::json!({"reason": "create cancelled before its deployment"}),
+            );
+            format!("cancelled before its deployment was created; the configuration {configuration_id} was removed again")
+        }
+        Err(error) => format!(
+            "cancelled before its deployment was created; the configuration {configuration_id} could not be removed ({error}): delete it or publish it with a deployment"
+        ),
+    }
 }
 
 /// Draft and published versions, newest first.

@@ -51,7 +51,7 @@ impl Workspace {
             channel: use_case::parse(input)?,
             options: PublishOptions::default(),
         };
-        let guard = self.begin_operation(operation);
+        let guard = self.begin_operation(operation, format!("creating “{}”", input.name));
         let run = Operation::new(&session.app, guard.token.clone(), report);
         use_case::create(&run, &request).await
     }
@@ -88,7 +88,7 @@ impl Workspace {
         report: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<PublishOutcome> {
         let session = self.session();
-        let guard = self.begin_operation(operation);
+        let guard = self.begin_operation(operation, format!("publishing {deployment_id}"));
         let request = PublishChannel {
             deployment_id: deployment_id.to_string(),
             edits: input.cloned(),
@@ -108,7 +108,10 @@ impl Workspace {
         report: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<PublishOutcome> {
         let session = self.session();
-        let guard = self.begin_operation(operation);
+        let guard = self.begin_operation(
+            operation,
+            format!("rolling {deployment_id} back to version {to_version}"),
+        );
         let request = Rollback {
             deployment_id: deployment_id.to_string(),
             to_version: to_version.to_string(),
@@ -165,7 +168,7 @@ impl Workspace {
                     path.display()
                 ))
             })?;
-        let guard = self.begin_operation(operation);
+        let guard = self.begin_operation(operation, format!("importing “{}”", plan.channel));
         let request = ImportChannel {
             plan,
             options: PublishOptions::default(),

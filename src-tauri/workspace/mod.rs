@@ -11,6 +11,7 @@ pub mod access;
 mod channels;
 mod monitoring;
 mod settings;
+mod shutdown;
 mod visitor;
 mod watch;
 
@@ -24,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::application::connection::OpenMode;
 use crate::application::profiles::Profiles;
 use crate::application::{self, connection, AppError, ErrorCode};
-use crate::fallback::{Route, RunnerEvent};
+use crate::fallback::{Route, RunnerEvent, RunnerMode};
 use crate::genesys::{RateBudget, REGIONS};
 use crate::monitor::QueueSample;
 use crate::profiles::ProfileStore;
@@ -36,7 +37,8 @@ pub use channels::{
     ChannelDetail, CheckView, EditorOptions, ExportResult, ImportPlan, MetricsView, VersionRow,
 };
 pub use monitoring::{MonitorView, QueueStatus};
-pub use settings::{Settings, SettingsStore, DEFAULT_THRESHOLDS};
+pub use settings::{RecordedWatch, Settings, SettingsStore, DEFAULT_THRESHOLDS};
+pub use shutdown::{RunningWork, ShutdownReport};
 pub use visitor::{CanaryView, LiveView, TestDriveSetup};
 pub use watch::{FallbackSetup, FallbackView};
 
@@ -72,6 +74,14 @@ pub enum WorkspaceEvent {
         passed: usize,
         total: usize,
         failures: Vec<String>,
+    },
+    /// A fallback watch that was running when the app last closed started again, or
+    /// could not (`error`).
+    WatchResumed {
+        deployment_id: String,
+        channel: String,
+        mode: RunnerMode,
+        error: Option<String>,
     },
     /// A fallback watch moved a channel's route (not a dry run).
     RouteSwitched {
@@ -164,7 +174,7 @@ pub struct Workspace {
     sandbox_url: String,
     snapshot_dir: PathBuf,
     session: RwLock<Arc<ProfileSession>>,
-    operations: Mutex<HashMap<String, CancellationToken>>,
+    operations: Mutex<HashMap<String, shutdown::RunningOperation>>,
     events: EventSink,
     notice: Mutex<Option<String>>,
 }
@@ -439,10 +449,17 @@ impl Workspace {
         Ok(access::test_connection(&client).await?)
     }
 
-    /// A cancellation token for a long operation the window started under `id`.
-    pub fn begin_operation(&self, id: &str) -> OperationGuard<'_> {
+    /// A cancellation token for a long operation the window started under `id`;
+    /// `description` says what it does, should the app be asked to quit meanwhile.
+    pub fn begin_operation(&self, id: &str, description: String) -> OperationGuard<'_> {
         let token = CancellationToken::new();
-        lock(&self.operations).insert(id.to_string(), token.clone());
+        lock(&self.operations).insert(
+            id.to_string(),
+            shutdown::RunningOperation {
+                token: token.clone(),
+                description,
+            },
+        );
         OperationGuard {
             workspace: self,
             id: id.to_string(),
@@ -453,8 +470,8 @@ impl Workspace {
     /// Cancels an operation; `false` when it already ended.
     pub fn cancel_operation(&self, id: &str) -> bool {
         match lock(&self.operations).get(id) {
-            Some(token) => {
-                token.cancel();
+            Some(running) => {
+                running.token.cancel();
                 true
             }
             None => false,

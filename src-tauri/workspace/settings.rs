@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fallback::FallbackRules;
+use crate::fallback::{FallbackRules, RunnerMode};
 use crate::monitor::Directives;
 
 const FILE_NAME: &str = "settings.json";
@@ -19,6 +19,22 @@ pub struct Settings {
     pub fallback_rules: BTreeMap<String, FallbackRules>,
     /// Keyed by queue id.
     pub queue_thresholds: BTreeMap<String, Directives>,
+    /// Fallback watches that were running: kept while they run (so a crash loses none),
+    /// dropped when the admin stops one, resumed when their profile opens again.
+    pub watches: Vec<RecordedWatch>,
+}
+
+/// A fallback watch as started, enough to start it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedWatch {
+    pub profile: String,
+    pub deployment_id: String,
+    pub channel: String,
+    pub rules: FallbackRules,
+    pub mode: RunnerMode,
+    pub primary_queue_id: String,
+    pub fallback_flow_id: String,
 }
 
 /// What a queue is held to until the admin says otherwise: the tutorial's two minutes

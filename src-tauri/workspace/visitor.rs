@@ -64,7 +64,7 @@ impl Workspace {
         on_line: &(dyn Fn(&Line) + Send + Sync),
     ) -> Result<DriveReport> {
         let session = self.session();
-        let guard = self.begin_operation(operation);
+        let guard = self.begin_operation(operation, "a test drive".into());
         let request = DriveRequest {
             deployment_id: setup.deployment_id,
             origin: setup.origin.filter(|o| !o.trim().is_empty()),

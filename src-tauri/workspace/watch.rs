@@ -15,14 +15,19 @@ use crate::fallback::{FallbackRules, Route, RunnerEvent, RunnerMode};
 use crate::overview::NamedItem;
 use crate::store::{ChannelRouting, SwitchRecord};
 
+use super::settings::RecordedWatch;
+
 use super::{lock, Result, Workspace, WorkspaceEvent};
 use crate::application::safety::Confirmation;
 use crate::application::{AppError, ErrorCode};
 
 pub(super) struct Watch {
     cancel: CancellationToken,
-    mode: RunnerMode,
+    pub(super) mode: RunnerMode,
+    pub(super) channel: String,
     last: Arc<Mutex<Option<RunnerEvent>>>,
+    /// Awaited on quit, so a switch in flight is finished and logged.
+    pub(super) task: Option<tokio::task::JoinHandle<()>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,8 +100,108 @@ impl Workspace {
         })
     }
 
-    /// Starts watching a channel (replacing a watch already running on it).
+    /// Starts watching a channel (replacing a watch already running on it) and records
+    /// it, so it resumes when this profile next opens until it is stopped.
     pub async fn start_fallback(&self, deployment_id: &str, setup: FallbackSetup) -> Result<()> {
+        let confirmation = Confirmation::typed(setup.confirmation.clone());
+        let channel = self
+            .start_watch(deployment_id, &setup, confirmation)
+            .await?;
+        let recorded = RecordedWatch {
+            profile: self.session().profile.clone(),
+            deployment_id: deployment_id.to_string(),
+            channel,
+            rules: setup.rules,
+            mode: setup.mode,
+            primary_queue_id: setup.primary_queue_id,
+            fallback_flow_id: setup.fallback_flow_id,
+        };
+        self.settings
+            .update(|s| {
+                s.watches.retain(|w| {
+                    !(w.profile == recorded.profile && w.deployment_id == recorded.deployment_id)
+                });
+                s.watches.push(recorded);
+            })
+            .map(|_| ())
+            .map_err(|reason| AppError::new(ErrorCode::File, reason))
+    }
+
+    /// Starts the watches recorded for the open profile that are not running, each
+    /// reported as a [`WorkspaceEvent::WatchResumed`]. A live watch is not resumed on a
+    /// profile opened read-only; a watch that cannot start stays recorded.
+    pub async fn resume_watches(&self) -> Vec<WorkspaceEvent> {
+        let session = self.session();
+        let recorded: Vec<RecordedWatch> = self
+            .settings
+            .load()
+            .map(|s| s.watches)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|w| w.profile == session.profile)
+            .filter(|w| !lock(&session.watches).contains_key(&w.deployment_id))
+            .collect();
+        let mut reports = Vec::new();
+        for watch in recorded {
+            let result = if session.read_only && watch.mode == RunnerMode::Run {
+                Err(AppError::new(
+                    ErrorCode::ReadOnly,
+                    "the profile is open read-only; open it normally to resume this live watch",
+                ))
+            } else {
+                let setup = FallbackSetup {
+                    rules: watch.rules.clone(),
+                    mode: watch.mode,
+                    primary_queue_id: watch.primary_queue_id.clone(),
+                    fallback_flow_id: watch.fallback_flow_id.clone(),
+                    confirmation: None,
+                };
+                // Confirmed when it was started; resuming is not a new change.
+                self.start_watch(&watch.deployment_id, &setup, Confirmation::Unattended)
+                    .await
+                    .map(|_| ())
+            };
+            let error = match result {
+                Ok(()) => None,
+                // The channel is gone (deleted, or a Sandbox that started afresh): its
+                // watch can never run again, so it is forgotten rather than retried.
+                Err(error) if error.code == ErrorCode::NotFound => {
+                    self.forget_watch(&session.profile, &watch.deployment_id);
+                    Some(format!(
+                        "the channel no longer exists in this org, so its watch was forgotten ({})",
+                        error.message
+                    ))
+                }
+                Err(error) => Some(error.message),
+            };
+            let event = WorkspaceEvent::WatchResumed {
+                deployment_id: watch.deployment_id.clone(),
+                channel: watch.channel.clone(),
+                mode: watch.mode,
+                error,
+            };
+            (self.events)(event.clone());
+            reports.push(event);
+        }
+        reports
+    }
+
+    fn forget_watch(&self, profile: &str, deployment_id: &str) {
+        if let Err(reason) = self.settings.update(|s| {
+            s.watches
+                .retain(|w| !(w.profile == profile && w.deployment_id == deployment_id))
+        }) {
+            tracing::warn!(%reason, "could not forget a fallback watch");
+        }
+    }
+
+    /// Starts a watch's runner; the channel's name on success.
+    async fn start_watch(
+        &self,
+        deployment_id: &str,
+        setup: &FallbackSetup,
+        confirmation: Confirmation,
+    ) -> Result<String> {
         let session = self.session();
         for (what, id) in [
             ("primary queue", &setup.primary_queue_id),
@@ -120,7 +225,7 @@ impl Workspace {
             }),
             mode: setup.mode,
             use_estimated_wait: false,
-            confirmation: Confirmation::typed(setup.confirmation.clone()),
+            confirmation,
         };
         let runner = application::fallback::runner(&session.app, &resolved, &settings)?;
         let deployment = resolved.deployment;
@@ -132,59 +237,68 @@ impl Workspace {
             .map_err(|reason| AppError::new(ErrorCode::File, reason))?;
         let cancel = session.tasks.child_token();
         let last = Arc::new(Mutex::new(None));
+        let events = self.events.clone();
+        let profile = session.profile.clone();
+        let key = deployment_id.to_string();
+        let deployment_id = deployment_id.to_string();
+        let channel = deployment.name.clone();
+        let watching = channel.clone();
+        let task = {
+            let cancel = cancel.clone();
+            let last = last.clone();
+            tokio::spawn(async move {
+                let on_event = |event: &RunnerEvent| {
+                    if matches!(
+                        event,
+                        RunnerEvent::Evaluated { .. } | RunnerEvent::Failed { .. }
+                    ) {
+                        *lock(&last) = Some(event.clone());
+                    }
+                    if let RunnerEvent::Switched {
+                        to,
+                        reason,
+                        dry_run: false,
+                        ..
+                    } = event
+                    {
+                        events(WorkspaceEvent::RouteSwitched {
+                            deployment_id: deployment_id.clone(),
+                            channel: channel.clone(),
+                            to: *to,
+                            reason: reason.clone(),
+                        });
+                    }
+                    events(WorkspaceEvent::Fallback {
+                        profile: profile.clone(),
+                        deployment_id: deployment_id.clone(),
+                        event: event.clone(),
+                    });
+                };
+                if let Err(error) = runner.run(&cancel, None, &on_event).await {
+                    on_event(&RunnerEvent::Failed {
+                        message: error.to_string(),
+                    });
+                }
+            })
+        };
         if let Some(previous) = lock(&session.watches).insert(
-            deployment_id.to_string(),
+            key,
             Watch {
-                cancel: cancel.clone(),
+                cancel,
                 mode: setup.mode,
-                last: last.clone(),
+                channel: watching.clone(),
+                last,
+                task: Some(task),
             },
         ) {
             previous.cancel.cancel();
         }
-        let events = self.events.clone();
-        let profile = session.profile.clone();
-        let deployment_id = deployment_id.to_string();
-        let channel = deployment.name.clone();
-        tokio::spawn(async move {
-            let on_event = |event: &RunnerEvent| {
-                if matches!(
-                    event,
-                    RunnerEvent::Evaluated { .. } | RunnerEvent::Failed { .. }
-                ) {
-                    *lock(&last) = Some(event.clone());
-                }
-                if let RunnerEvent::Switched {
-                    to,
-                    reason,
-                    dry_run: false,
-                    ..
-                } = event
-                {
-                    events(WorkspaceEvent::RouteSwitched {
-                        deployment_id: deployment_id.clone(),
-                        channel: channel.clone(),
-                        to: *to,
-                        reason: reason.clone(),
-                    });
-                }
-                events(WorkspaceEvent::Fallback {
-                    profile: profile.clone(),
-                    deployment_id: deployment_id.clone(),
-                    event: event.clone(),
-                });
-            };
-            if let Err(error) = runner.run(&cancel, None, &on_event).await {
-                on_event(&RunnerEvent::Failed {
-                    message: error.to_string(),
-                });
-            }
-        });
-        Ok(())
+        Ok(watching)
     }
 
-    /// Stops a channel's watch; `false` when none was running.
+    /// Stops a channel's watch and forgets it; `false` when none was running.
     pub fn stop_fallback(&self, deployment_id: &str) -> bool {
+        self.forget_watch(&self.session().profile, deployment_id);
         match lock(&self.session().watches).remove(deployment_id) {
             Some(watch) => {
                 watch.cancel.cancel();

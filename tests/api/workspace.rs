@@ -794,3 +794,166 @@ async fn an_import_shows_domains_and_hidden_settings_and_creates_exactly_what_wa
         "a plan is used once: {again:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quitting_mid_create_and_mid_watch_leaves_nothing_half_made_and_the_watch_resumes() {
+    let app = crate::helpers::spawn_sandbox_with(webmsg_desk::sandbox::SandboxOptions {
+        lifecycle_delay: Duration::from_secs(3),
+        ..crate::helpers::test_options()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("svc");
+    let (workspace, events) = open(dir.path(), &app.sandbox.base_url(), &service);
+    let workspace = Arc::new(workspace);
+    assert_eq!(workspace.running_work(), Default::default());
+    let deployment = workspace.channels().await.unwrap().channels[0]
+        .deployment_id
+        .clone();
+    let view = workspace.fallback_view(&deployment).await.unwrap();
+    let id_of = |items: &[webmsg_desk::overview::NamedItem], name: &str| {
+        items.iter().find(|i| i.name == name).unwrap().id.clone()
+    };
+    let fallback_flow = id_of(&view.flows, "Web Messaging Fallback");
+    workspace
+        .start_fallback(
+            &deployment,
+            webmsg_desk::workspace::FallbackSetup {
+                confirmation: None,
+                rules: webmsg_desk::fallback::FallbackRules {
+                    min_agents: 1000,
+                    trigger_samples: 1,
+                    ..Default::default()
+                },
+                mode: webmsg_desk::fallback::RunnerMode::Run,
+                primary_queue_id: id_of(&view.queues, "Support"),
+                fallback_flow_id: fallback_flow.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, WorkspaceEvent::RouteSwitched { .. }))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no switch");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A create still waiting for its draft when the app quits.
+    let stages: Arc<Mutex<Vec<webmsg_desk::channel::Stage>>> = Arc::default();
+    let creating = {
+        let workspace = workspace.clone();
+        let stages = stages.clone();
+        tokio::spawn(async move {
+            let input = webmsg_desk::channel::ChannelInput {
+                name: "Closed mid-create".into(),
+                queue: "Support".into(),
+                flow: "Web Messaging Inbound".into(),
+                primary_color: "#1f5fa8".into(),
+                languages: vec!["en-us".into()],
+                domains: vec!["www.example.com".into()],
+                ..Default::default()
+            };
+            let report = move |progress: webmsg_desk::channel::Progress| {
+                stages.lock().unwrap().push(progress.stage)
+            };
+            workspace
+                .create_channel(&input, "op-create", &report)
+                .await
+                .unwrap()
+        })
+    };
+    while !stages
+        .lock()
+        .unwrap()
+        .contains(&webmsg_desk::channel::Stage::WaitingForDraft)
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no draft wait");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let work = workspace.running_work();
+    assert!(work.needs_confirmation());
+    assert_eq!(work.operations, ["creating “Closed mid-create”"]);
+    assert_eq!(work.watches.len(), 1);
+    assert_eq!(work.watches[0].mode, webmsg_desk::fallback::RunnerMode::Run);
+
+    let report = workspace.shut_down(Duration::from_secs(10)).await;
+    assert_eq!(report.cancelled_operations, 1);
+    assert!(report.unfinished_operations.is_empty(), "{report:?}");
+    assert_eq!(report.watches_to_resume, 1);
+    let created = creating.await.unwrap();
+    assert!(
+        matches!(
+            created.outcome,
+            webmsg_desk::channel::PublishOutcome::Cancelled { .. }
+        ),
+        "{:?}",
+        created.outcome
+    );
+    assert!(created.deployment_id.is_none());
+    assert!(
+        created.warnings.iter().any(|w| w.contains("removed again")),
+        "{:?}",
+        created.warnings
+    );
+    // The org: no configuration without a deployment; the channel stays on its fallback.
+    let configurations = app.client.configurations().list_all(false).await.unwrap();
+    assert!(
+        !configurations.iter().any(|c| c.name == "Closed mid-create"),
+        "the half-made configuration is gone"
+    );
+    let live = app.client.deployments().get(&deployment).await.unwrap();
+    assert_eq!(live.flow.and_then(|f| f.id), Some(fallback_flow));
+    drop(workspace);
+
+    // The next start resumes the watch as it was; stopping it forgets it.
+    let (reopened, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    assert!(reopened.running_work().watches.is_empty());
+    let resumed = reopened.resume_watches().await;
+    assert!(
+        matches!(
+            resumed.as_slice(),
+            [WorkspaceEvent::WatchResumed {
+                error: None,
+                mode: webmsg_desk::fallback::RunnerMode::Run,
+                ..
+            }]
+        ),
+        "{resumed:?}"
+    );
+    assert_eq!(reopened.running_work().watches.len(), 1);
+    assert!(
+        reopened.resume_watches().await.is_empty(),
+        "a running watch is not started twice"
+    );
+    assert!(reopened.stop_fallback(&deployment));
+    drop(reopened);
+    let (third, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    assert!(third.resume_watches().await.is_empty());
+
+    // A watch whose channel is gone (a Sandbox that started afresh) is forgotten.
+    third
+        .settings()
+        .update(|s| {
+            s.watches.push(webmsg_desk::workspace::RecordedWatch {
+                profile: SANDBOX_PROFILE.into(),
+                deployment_id: uuid::Uuid::new_v4().to_string(),
+                channel: "Gone".into(),
+                rules: Default::default(),
+                mode: webmsg_desk::fallback::RunnerMode::Run,
+                primary_queue_id: uuid::Uuid::new_v4().to_string(),
+                fallback_flow_id: uuid::Uuid::new_v4().to_string(),
+            })
+        })
+        .unwrap();
+    let gone = third.resume_watches().await;
+    assert!(
+        matches!(gone.as_slice(), [WorkspaceEvent::WatchResumed { error: Some(e), .. }] if e.contains("no longer exists")),
+        "{gone:?}"
+    );
+    assert!(third.resume_watches().await.is_empty());
+}

@@ -19,10 +19,10 @@ const NATIVE_PORT: u16 = 4445;
 /// The embedded Sandbox's control token, fixed for this run so the test can drive its traffic.
 const SANDBOX_CONTROL_TOKEN: &str = "e2e-control-token-3f9a1c";
 
-/// tauri-driver, stopped with SIGTERM so it also stops WebKitWebDriver.
-struct Driver(Child);
+/// A child process stopped with SIGTERM (tauri-driver then also stops WebKitWebDriver).
+struct Terminated(Child);
 
-impl Drop for Driver {
+impl Drop for Terminated {
     fn drop(&mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.0.id().to_string()])
@@ -164,7 +164,7 @@ async fn first_start_create_publish_monitor_export() {
         .expect(
             "tauri-driver must be installed: cargo install tauri-driver --locked --version '^2'",
         );
-    let _driver_guard = Driver(driver_process);
+    let _driver_guard = Terminated(driver_process);
     wait_for_port(DRIVER_PORT);
     wait_for_port(NATIVE_PORT);
 
@@ -183,9 +183,12 @@ async fn first_start_create_publish_monitor_export() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as f64;
-    let driver = WebDriver::new(format!("http://127.0.0.1:{DRIVER_PORT}"), capabilities)
-        .await
-        .unwrap();
+    let driver = WebDriver::new(
+        format!("http://127.0.0.1:{DRIVER_PORT}"),
+        capabilities.clone(),
+    )
+    .await
+    .unwrap();
     let session_ms = launched.elapsed().as_millis();
     wait_js(
         &driver,
@@ -846,5 +849,181 @@ async fn first_start_create_publish_monitor_export() {
     )
     .await;
     println!("e2e journey: {} ms", launched.elapsed().as_millis());
+
+    // Quitting while a live fallback watch runs asks first; quitting then stops in order,
+    // and the next start resumes the watch. The org must outlive the app, so this profile
+    // is a Sandbox served by the CLI, not the embedded one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _org = Terminated(
+        Command::new(env!("CARGO_BIN_EXE_webmsg-desk"))
+            .args([
+                "sandbox",
+                "--port",
+                &port.to_string(),
+                "--lifecycle-delay-ms",
+                "200",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port);
+    let watched = format!(
+        "Watch e2e {}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let form = json!({"name": watched, "environment": format!("http://127.0.0.1:{port}"),
+                      "clientId": "sandbox-client", "clientSecret": "sandbox-secret"});
+    wait_js(
+        &driver,
+        &format!(
+            "window.__TAURI__.core.invoke('save_profile', {{form: {form}}}).then(() => window.__TAURI__.core.invoke('activate_profile', {{name: {}}})).then(() => true)",
+            json!(watched)
+        ),
+        Duration::from_secs(10),
+    )
+    .await;
+    driver.execute("location.reload();", vec![]).await.unwrap();
+    wait_js(
+        &driver,
+        "document.body.dataset.ready === 'true' && document.querySelectorAll('#channels-table tbody tr').length > 0",
+        Duration::from_secs(30),
+    )
+    .await;
+    nav(&driver, "fallback").await;
+    choose(&driver, "#fallback-channel", "Support Site").await;
+    wait_js(
+        &driver,
+        "[...document.querySelectorAll('#fb-flow option')].some(o => o.textContent === 'Web Messaging Fallback')",
+        Duration::from_secs(20),
+    )
+    .await;
+    choose(&driver, "#fb-queue", "Support").await;
+    choose(&driver, "#fb-flow", "Web Messaging Fallback").await;
+    type_into(&driver, "#fb-min-agents", "1000").await;
+    type_into(&driver, "#fb-trigger", "1").await;
+    click(&driver, "#fb-start").await;
+    wait_js(
+        &driver,
+        "document.querySelector('#fallback-state').textContent.startsWith('Watching (live)')",
+        Duration::from_secs(20),
+    )
+    .await;
+    let quit_keys = || async {
+        driver
+            .action_chain()
+            .key_down(Key::Control)
+            .send_keys("q")
+            .key_up(Key::Control)
+            .perform()
+            .await
+            .unwrap();
+    };
+    quit_keys().await;
+    let asked = wait_js(
+        &driver,
+        "document.querySelector('#quit-dialog').open && document.querySelector('#quit-work').innerText",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        asked
+            .as_str()
+            .unwrap()
+            .contains("Support Site: live fallback watch"),
+        "{asked}"
+    );
+    shot(&driver, &screenshots, "quit").await;
+    click(&driver, "#quit-stay").await;
+    wait_js(
+        &driver,
+        "!document.querySelector('#quit-dialog').open && document.querySelector('#fallback-state').textContent.startsWith('Watching (live)')",
+        Duration::from_secs(10),
+    )
+    .await;
+    quit_keys().await;
+    wait_js(
+        &driver,
+        "document.querySelector('#quit-dialog').open",
+        Duration::from_secs(10),
+    )
+    .await;
+    // The app may be gone before the click is answered.
+    let _ = driver
+        .find(By::Css("#quit-confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await;
+    let log_dir = scratch
+        .path()
+        .join("data")
+        .join(webmsg_desk::profiles::APP_IDENTIFIER)
+        .join("logs");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let quit_line = loop {
+        let line = std::fs::read_dir(&log_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .flat_map(|text| text.lines().map(str::to_string).collect::<Vec<_>>())
+            .find(|line| line.contains("quitting"));
+        if let Some(line) = line {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "the app did not log its quit");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(quit_line.contains("watches_to_resume=1"), "{quit_line}");
+    println!("quit: {quit_line}");
+    // The app is gone; the driver still holds its session until told.
+    let _ = driver.quit().await;
+
+    let driver = WebDriver::new(format!("http://127.0.0.1:{DRIVER_PORT}"), capabilities)
+        .await
+        .unwrap();
+    let resumed = wait_js(
+        &driver,
+        "!document.querySelector('#watch-resumed').hidden && document.querySelector('#watch-resumed').textContent",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(
+        resumed
+            .as_str()
+            .unwrap()
+            .contains("Resumed the live fallback watch on Support Site"),
+        "{resumed}"
+    );
+    nav(&driver, "fallback").await;
+    choose(&driver, "#fallback-channel", "Support Site").await;
+    wait_js(
+        &driver,
+        "document.querySelector('#fallback-state').textContent.startsWith('Watching (live)')",
+        Duration::from_secs(20),
+    )
+    .await;
+    shot(&driver, &screenshots, "resumed").await;
+    click(&driver, "#fb-stop").await;
+    wait_js(
+        &driver,
+        "document.querySelector('#fallback-state').textContent.startsWith('Not watching')",
+        Duration::from_secs(20),
+    )
+    .await;
+    wait_js(
+        &driver,
+        &format!(
+            "window.__TAURI__.core.invoke('remove_profile', {{name: {}}}).then(() => true)",
+            json!(watched)
+        ),
+        Duration::from_secs(10),
+    )
+    .await;
     driver.quit().await.unwrap();
 }

@@ -34,6 +34,9 @@ export const api = {
     call('rollback_channel', { deploymentId, version, confirmation, operation, onProgress }),
   deleteChannel: (deploymentId, confirmation) => call('delete_channel', { deploymentId, confirmation }),
   cancelOperation: (operation) => call('cancel_operation', { operation }),
+  runningWork: () => call('running_work'),
+  resumeWatches: () => call('resume_watches'),
+  quit: () => call('quit'),
   // Fallback.
   fallbackView: (deploymentId) => call('fallback_view', { deploymentId }),
   startFallback: (deploymentId, setup) => call('start_fallback', { deploymentId, setup }),

@@ -9,6 +9,11 @@ export function call(command, args = {}) {
   return tauri.core.invoke(command, args);
 }
 
+/** Asks to close the window, exactly as its close button does (the backend may ask first). */
+export function closeWindow() {
+  return tauri.window.getCurrentWindow().close();
+}
+
 export function listen(event, handler) {
   return tauri.event.listen(event, (e) => handler(e.payload));
 }

@@ -85,6 +85,7 @@ async function open(name, readOnly = false) {
   await app.refreshProfiles(view);
   render(view);
   await app.refreshChannels();
+  await app.resumeWatches();
 }
 
 async function remove(name) {
