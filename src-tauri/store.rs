@@ -219,7 +219,8 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn has_sqlite_header(path: &Path) -> bool {
+/// Whether the file starts as every SQLite database does.
+pub fn has_sqlite_header(path: &Path) -> bool {
     use std::io::Read;
     let mut header = [0u8; 16];
     std::fs::File::open(path)
@@ -275,7 +276,18 @@ impl Store {
     /// notice says where the old one went. A real database that fails to open (locked,
     /// read-only, damaged inside) is an error: moving it could lose the user's history.
     pub fn open_or_set_aside(path: &Path) -> Result<(Store, Option<String>), StoreError> {
-        match Store::open(path) {
+        // Checked before opening: with a WAL left by a crash, SQLite would read page 1
+        // from the WAL and never look at the broken header.
+        let foreign = path.metadata().is_ok_and(|m| m.len() > 0) && !has_sqlite_header(path);
+        let opened = if foreign {
+            Err(StoreError::Database {
+                path: path.display().to_string(),
+                reason: "the file is not an SQLite database".into(),
+            })
+        } else {
+            Store::open(path)
+        };
+        match opened {
             Ok(store) => Ok((store, None)),
             Err(error) if !has_sqlite_header(path) => {
                 let fail = |e: std::io::Error| StoreError::Database {
@@ -283,10 +295,16 @@ impl Store {
                     reason: format!("{error}; setting it aside failed too: {e}"),
                 };
                 let aside = crate::private_files::set_aside(path).map_err(fail)?;
+                // The WAL belongs to the old file: kept beside it, never replayed into
+                // the new one.
                 for suffix in ["-wal", "-shm"] {
                     let mut companion = path.as_os_str().to_os_string();
                     companion.push(suffix);
-                    let _ = std::fs::remove_file(companion);
+                    let mut kept = aside.as_os_str().to_os_string();
+                    kept.push(suffix);
+                    if Path::new(&companion).exists() {
+                        let _ = std::fs::rename(&companion, &kept);
+                    }
                 }
                 let store = Store::open(path)?;
                 let notice = format!(
@@ -749,6 +767,39 @@ mod tests {
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .unwrap();
         assert_eq!(version, 2);
+    }
+
+    #[test]
+    fn a_broken_header_is_set_aside_with_its_wal_even_when_the_wal_holds_page_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        let store = Store::open(&path).unwrap();
+        store
+            .save_routing(&ChannelRouting {
+                deployment_id: "d".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        // A crash: the connection is never closed, so the WAL stays with the pages.
+        std::mem::forget(store);
+        let wal = dir.path().join("desk.sqlite3-wal");
+        assert!(wal.metadata().unwrap().len() > 0);
+        std::fs::write(&path, b"this was never a database").unwrap();
+
+        let (fresh, notice) = Store::open_or_set_aside(&path).unwrap();
+        let notice = notice.expect("the user is told");
+        assert!(notice.contains(".corrupt-"), "{notice}");
+        assert!(fresh.routing("d").unwrap().is_none(), "a new history");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains(".corrupt-") && n.ends_with("-wal")),
+            "the old WAL is kept beside the old file: {names:?}"
+        );
     }
 
     #[test]

@@ -85,10 +85,22 @@ pub fn from_environment(read: impl Fn(&str) -> Option<String>) -> Result<Client>
 }
 
 /// The local history database at its per-user place.
+/// A file there that is not a database at all is refused with what to do (the window
+/// sets such a file aside by itself; a script should not move the user's files).
 pub fn open_store() -> Result<crate::store::Store> {
-    Ok(crate::store::Store::open(
-        &crate::store::Store::default_path()?,
-    )?)
+    let path = crate::store::Store::default_path()?;
+    // Checked before opening: a WAL left by a crash would hide a broken header.
+    if path.metadata().is_ok_and(|m| m.len() > 0) && !crate::store::has_sqlite_header(&path) {
+        return Err(AppError::new(
+            ErrorCode::File,
+            format!(
+                "the history database {} is not an SQLite database; move it away (or open \
+                 the window once, which keeps it aside) and a new history is started",
+                path.display()
+            ),
+        ));
+    }
+    Ok(crate::store::Store::open(&path)?)
 }
 
 /// The per-user data folder: the history database, snapshots and the monitor log.

@@ -696,3 +696,49 @@ async fn sigterm_ends_a_watch_cleanly_and_keeps_its_history() {
     let csv = String::from_utf8_lossy(&history.stdout);
     assert_eq!(csv.lines().count(), 2, "header and the one sample: {csv}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_corrupt_profiles_file_or_database_stops_the_cli_with_what_to_do() {
+    let app = spawn_sandbox().await;
+    let base = app.sandbox.base_url();
+    let folder = tempfile::tempdir().unwrap();
+    let home = folder.path().to_path_buf();
+    let own = home.join(webmsg_desk::profiles::APP_IDENTIFIER);
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(own.join("profiles.json"), b"{\"profiles\": [").unwrap();
+    std::fs::write(own.join("desk.sqlite3"), b"this was never a database").unwrap();
+    let (profiles, history) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| run_in(&home, &base, "sandbox-secret", args);
+        (
+            run(&["profile", "list"]),
+            run(&["monitor", "history", "--queue", "Support", "--since", "1h"]),
+        )
+    })
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&profiles.stderr);
+    assert_eq!(profiles.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("profiles.json")
+            && said.contains("not valid JSON")
+            && said.contains("left untouched"),
+        "{said}"
+    );
+    let said = String::from_utf8_lossy(&history.stderr);
+    assert_eq!(history.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("desk.sqlite3")
+            && said.contains("not an SQLite database")
+            && said.contains("move it away"),
+        "{said}"
+    );
+    // Nothing was moved or rewritten behind the script's back.
+    assert_eq!(
+        std::fs::read(own.join("desk.sqlite3")).unwrap(),
+        b"this was never a database"
+    );
+    assert_eq!(
+        std::fs::read(own.join("profiles.json")).unwrap(),
+        b"{\"profiles\": ["
+    );
+}

@@ -1,6 +1,7 @@
 //! The app in the real WebKit engine, driven through WebDriver (tauri-driver +
 //! WebKitWebDriver) against its embedded Sandbox: first start, creating a channel through
-//! the form, publishing it to Active, the monitor graph, and an export to a file.
+//! the form, publishing it to Active, the monitor graph, and an export to a file; then
+//! quitting with a live watch running and starting again, and starting with corrupt files.
 //!
 //! Runs under `scripts/headless.sh` (Xvfb and a session bus). The ports are fixed, so the
 //! whole journey is one test.
@@ -126,6 +127,25 @@ async fn type_into(driver: &WebDriver, css: &str, text: &str) {
     let field = driver.find(By::Css(css)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
+}
+
+/// Waits (up to 20 s) until no process has `path` open, reading /proc.
+fn wait_until_no_process_holds(path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let held = || {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|process| std::fs::read_dir(process.path().join("fd")).ok())
+            .flatten()
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
+    };
+    while held() {
+        assert!(Instant::now() < deadline, "{} stayed open", path.display());
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 async fn shot(driver: &WebDriver, dir: &Path, name: &str) {
@@ -984,9 +1004,12 @@ async fn first_start_create_publish_monitor_export() {
     // The app is gone; the driver still holds its session until told.
     let _ = driver.quit().await;
 
-    let driver = WebDriver::new(format!("http://127.0.0.1:{DRIVER_PORT}"), capabilities)
-        .await
-        .unwrap();
+    let driver = WebDriver::new(
+        format!("http://127.0.0.1:{DRIVER_PORT}"),
+        capabilities.clone(),
+    )
+    .await
+    .unwrap();
     let resumed = wait_js(
         &driver,
         "!document.querySelector('#watch-resumed').hidden && document.querySelector('#watch-resumed').textContent",
@@ -1025,5 +1048,57 @@ async fn first_start_create_publish_monitor_export() {
         Duration::from_secs(10),
     )
     .await;
+    driver.quit().await.unwrap();
+
+    // A corrupt profiles file and database do not stop the window: it opens the Sandbox,
+    // says what happened and where the old files were kept.
+    let own = |base: &str| {
+        scratch
+            .path()
+            .join(base)
+            .join(webmsg_desk::profiles::APP_IDENTIFIER)
+    };
+    // The quit app checkpoints its database as it closes; corrupt it only after that.
+    wait_until_no_process_holds(&own("data").join("desk.sqlite3"));
+    std::fs::write(own("config").join("profiles.json"), b"{\"profiles\": [").unwrap();
+    std::fs::write(
+        own("data").join("desk.sqlite3"),
+        b"this was never a database",
+    )
+    .unwrap();
+    let driver = WebDriver::new(format!("http://127.0.0.1:{DRIVER_PORT}"), capabilities)
+        .await
+        .unwrap();
+    let notice = wait_js(
+        &driver,
+        "document.body.dataset.ready === 'true' && !document.querySelector('#notice').hidden && document.querySelector('#notice').textContent",
+        Duration::from_secs(30),
+    )
+    .await;
+    let notice = notice.as_str().unwrap();
+    assert!(
+        notice.contains("profiles file")
+            && notice.contains("history database")
+            && notice.contains(".corrupt-"),
+        "{notice}"
+    );
+    assert_eq!(
+        driver
+            .execute(
+                "return document.querySelector('#profile-select').selectedOptions[0].textContent",
+                vec![]
+            )
+            .await
+            .unwrap()
+            .json(),
+        &json!("Sandbox (built in)")
+    );
+    wait_js(
+        &driver,
+        "document.querySelectorAll('#channels-table tbody tr').length > 0",
+        Duration::from_secs(20),
+    )
+    .await;
+    shot(&driver, &screenshots, "corrupt-start").await;
     driver.quit().await.unwrap();
 }
