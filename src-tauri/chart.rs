@@ -537,15 +537,14 @@ pub fn render_png(samples: &[QueueSample], options: &ChartOptions) -> Result<Vec
         let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
         draw(root, &data, options)?;
     }
-    let image = image::RgbImage::from_raw(width, height, pixels)
-        .ok_or_else(|| ChartError::Draw("pixel buffer size mismatch".into()))?;
     let mut bytes = Vec::new();
-    image
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .map_err(|e| ChartError::Draw(e.to_string()))?;
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let encoded = encoder
+        .write_header()
+        .and_then(|mut writer| writer.write_image_data(&pixels));
+    encoded.map_err(|e| ChartError::Draw(e.to_string()))?;
     Ok(bytes)
 }
 

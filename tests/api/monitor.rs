@@ -467,8 +467,20 @@ async fn history_survives_a_restart_and_charts_render_its_series() {
     }
     let png_path = folder.path().join("support.png");
     chart::write_chart(&png_path, &samples, &options).unwrap();
-    let png = image::open(&png_path).unwrap();
-    assert_eq!((png.width(), png.height()), (1200, 420));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ))
+    .read_info()
+    .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((frame.width, frame.height), (1200, 420));
+    let distinct: std::collections::BTreeSet<&[u8]> =
+        pixels[..frame.buffer_size()].chunks(3).collect();
+    assert!(
+        distinct.len() > 8,
+        "lines, labels and background, not a blank image"
+    );
     assert!(matches!(
         chart::write_chart(&folder.path().join("x.gif"), &samples, &options),
         Err(chart::ChartError::File(_))
