@@ -7,6 +7,7 @@ mod app_commands;
 mod channels;
 mod cli;
 mod client;
+mod dependencies;
 mod fuzz;
 mod guest_socket;
 mod helpers;
