@@ -12,7 +12,9 @@ use std::sync::Mutex;
 use tauri::{Emitter, Manager, Runtime};
 
 use crate::application::profiles::{SecretStore, APP_IDENTIFIER};
-use crate::sandbox::{check_control_token, RunningSandbox, SandboxOptions, CONTROL_TOKEN_VARIABLE};
+use crate::sandbox::{
+    check_control_token, DetachedSandbox, SandboxOptions, CONTROL_TOKEN_VARIABLE,
+};
 use crate::workspace::{EventSink, Locations, Workspace, WorkspaceEvent};
 
 pub use error::CommandError;
@@ -76,7 +78,7 @@ pub struct AppState {
     /// Set once quitting began: a second close request then goes through.
     pub quitting: std::sync::atomic::AtomicBool,
     /// Kept alive for the app's lifetime; dropping it stops the server.
-    _sandbox: Mutex<Option<RunningSandbox>>,
+    _sandbox: Mutex<Option<DetachedSandbox>>,
 }
 
 /// Stops everything in order (see [`Workspace::shut_down`]) and ends the app.
@@ -193,10 +195,10 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
                         .unwrap_or(defaults.control_token.clone()),
                     ..defaults
                 };
-                let sandbox = RunningSandbox::start(sandbox_options, 0).await?;
+                let sandbox = DetachedSandbox::start(sandbox_options, 0)?;
                 let workspace = Workspace::open(
                     &locations,
-                    &sandbox.base_url(),
+                    sandbox.base_url(),
                     SecretStore::new(options.keychain_service.clone()),
                     events,
                 )

@@ -288,6 +288,79 @@ impl RunningSandbox {
     }
 }
 
+/// The Sandbox on a thread and runtime of its own, as the window embeds it: catching up a
+/// long-idle simulation holds the org lock for a while, and that must not hold up a
+/// worker of the runtime that serves the window's own commands and watches.
+pub struct DetachedSandbox {
+    base_url: String,
+    control_token: String,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl DetachedSandbox {
+    /// Starts the thread and waits until the Sandbox listens on `127.0.0.1:port`.
+    pub fn start(options: SandboxOptions, port: u16) -> std::io::Result<DetachedSandbox> {
+        let (ready, started) = std::sync::mpsc::channel();
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("sandbox".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let _ = ready.send(Err(error));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match RunningSandbox::start(options, port).await {
+                        Ok(sandbox) => {
+                            let _ = ready.send(Ok((
+                                sandbox.base_url(),
+                                sandbox.control_token().to_string(),
+                            )));
+                            let _ = stopped.await;
+                            sandbox.shutdown().await;
+                        }
+                        Err(error) => {
+                            let _ = ready.send(Err(error));
+                        }
+                    }
+                });
+            })?;
+        let (base_url, control_token) = started
+            .recv()
+            .map_err(|_| std::io::Error::other("the Sandbox thread ended before it listened"))??;
+        Ok(DetachedSandbox {
+            base_url,
+            control_token,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` with no trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn control_token(&self) -> &str {
+        &self.control_token
+    }
+}
+
+// Not joined: open guest sockets may keep a graceful stop waiting, and the process is
+// ending anyway.
+impl Drop for DetachedSandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {

@@ -285,3 +285,50 @@ async fn audit_results_are_paged_with_a_cursor_after_the_query_succeeds() {
     assert_eq!(second["entities"].as_array().unwrap().len(), 1);
     assert!(second.get("cursor").is_none());
 }
+
+/// One raw request from a plain thread; the status line, or why there was none.
+fn status_line(base_url: &str) -> Result<String, String> {
+    use std::io::{BufRead, Write};
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET /api/v2/organizations/me HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut line = String::new();
+    std::io::BufReader::new(stream)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    Ok(line.trim_end().to_string())
+}
+
+#[test]
+fn the_embedded_sandbox_keeps_answering_while_the_app_runtime_is_busy() {
+    // The app's runtime, reduced to one thread that is about to be kept busy.
+    let app_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = app_runtime
+        .block_on(async {
+            webmsg_desk::sandbox::DetachedSandbox::start(crate::helpers::test_options(), 0)
+        })
+        .unwrap();
+    let base_url = sandbox.base_url().to_string();
+    let answered = std::thread::spawn(move || status_line(&base_url));
+    app_runtime.block_on(async {
+        // Busy without yielding, as a long computation on a worker would be, for longer
+        // than the request waits: a Sandbox on this runtime could not answer in time.
+        std::thread::sleep(Duration::from_secs(4));
+    });
+    let line = answered.join().unwrap().unwrap();
+    assert!(
+        line.starts_with("HTTP/1.1 401"),
+        "a request without a token is refused at once: {line}"
+    );
+    drop(sandbox);
+}
