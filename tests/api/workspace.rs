@@ -909,6 +909,26 @@ async fn quitting_mid_create_and_mid_watch_leaves_nothing_half_made_and_the_watc
     let live = app.client.deployments().get(&deployment).await.unwrap();
     assert_eq!(live.flow.and_then(|f| f.id), Some(fallback_flow));
     drop(workspace);
+    // The history says what happened: the create and its undoing, and the switch.
+    let history = webmsg_desk::store::Store::open(&Locations::under(dir.path()).database).unwrap();
+    let actions: Vec<(String, String)> = history
+        .actions(
+            std::slice::from_ref(&created.configuration_id),
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.action, a.entity_type))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("Create".to_string(), "Configuration".to_string()),
+            ("Delete".to_string(), "Configuration".to_string())
+        ]
+    );
+    assert_eq!(history.switches(&deployment).unwrap().len(), 1);
+    drop(history);
 
     // The next start resumes the watch as it was; stopping it forgets it.
     let (reopened, _) = open(dir.path(), &app.sandbox.base_url(), &service);
