@@ -2,7 +2,7 @@
 //! (PSS, so shared pages are counted once) of each process tree, per process, after
 //! 10 s and after a longer idle, and the ratio of the two.
 //!
-//! Needs a display and Debian's Chromium (`apt-get install chromium`):
+//! Needs a display and Debian's Chromium (`scripts/setup.sh --bench` installs it):
 //! `scripts/headless.sh cargo bench --bench window_memory -- [--idle 600]`
 
 use std::collections::BTreeMap;
@@ -133,7 +133,12 @@ fn main() -> anyhow::Result<()> {
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()?,
+            .spawn()
+            .map_err(|error| {
+                anyhow::anyhow!(
+                    "chromium could not start ({error}); scripts/setup.sh --bench installs it"
+                )
+            })?,
     );
     for (at, label) in [(10, "after 10 s"), (idle, "after the idle")] {
         let waited = if at == 10 { 10 } else { at.saturating_sub(10) };

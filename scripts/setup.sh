@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Web Messaging Desk needs on Debian/Ubuntu and
 # skips whatever is already there. Elsewhere it only checks for cargo.
+# `--bench` adds what the benchmarks compare against (Debian's Chromium).
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,9 @@ packages=(
   gnome-keyring libsecret-tools keyutils dbus-x11
   python3 python3-venv
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(chromium)
+fi
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()

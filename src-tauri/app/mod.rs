@@ -185,6 +185,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
                 Some(locations) => locations,
                 None => Locations::for_user()?,
             };
+            // Setup runs on the main thread before it serves the page: its time is first
+            // paint's time.
+            let setup_started = std::time::Instant::now();
             let events = event_sink(app.handle().clone());
             let (sandbox, workspace) = tauri::async_runtime::block_on(async {
                 let defaults = SandboxOptions::default();
@@ -205,7 +208,11 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
                 .map_err(|e| std::io::Error::other(e.message))?;
                 Ok::<_, Box<dyn std::error::Error>>((sandbox, workspace))
             })?;
-            tracing::info!(base_url = %sandbox.base_url(), "embedded Sandbox started");
+            tracing::info!(
+                base_url = %sandbox.base_url(),
+                setup_ms = setup_started.elapsed().as_millis(),
+                "embedded Sandbox started"
+            );
             if let Some(window) = app.get_webview_window("main") {
                 tune_web_view(&window);
             }
@@ -280,9 +287,16 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
 fn tune_web_view<R: Runtime>(window: &tauri::WebviewWindow<R>) {
     #[cfg(target_os = "linux")]
     if let Err(error) = window.with_webview(|webview| {
-        use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+        use webkit2gtk::{
+            CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+        };
         if let Some(context) = webview.inner().context() {
             context.set_cache_model(CacheModel::DocumentViewer);
+        }
+        // Forms, tables and one chart image: nothing here gains from GPU compositing,
+        // and leaving compositing mode drops the web process's layer buffers.
+        if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
         }
     }) {
         tracing::warn!(%error, "could not tune the web view");

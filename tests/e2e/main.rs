@@ -229,6 +229,25 @@ async fn first_start_create_publish_monitor_export() {
         "window: WebDriver session {session_ms} ms, first paint {:.0} ms, first screen with data {ready_ms} ms after launch",
         first_paint - launched_epoch_ms
     );
+    let navigation = driver
+        .execute(
+            "const n = performance.getEntriesByType('navigation')[0]; return [performance.timeOrigin, n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd];",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .json()
+        .clone();
+    if let Some([origin, response, dom, load]) = navigation
+        .as_array()
+        .and_then(|v| v.iter().map(Value::as_f64).collect::<Option<Vec<_>>>())
+        .as_deref()
+    {
+        println!(
+            "window: navigation starts {:.0} ms after launch; page received +{response:.0} ms, DOM ready +{dom:.0} ms, loaded +{load:.0} ms",
+            origin - launched_epoch_ms
+        );
+    }
 
     // First start: the built-in Sandbox profile is open and the banner says so.
     let banner = driver.find(By::Id("sandbox-banner")).await.unwrap();
