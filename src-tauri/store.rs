@@ -219,8 +219,14 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Whether the file starts as every SQLite database does.
-pub fn has_sqlite_header(path: &Path) -> bool {
+/// A non-empty file that does not start as every SQLite database does. Checked before
+/// opening: with a WAL left by a crash, SQLite reads page 1 from the WAL and never looks
+/// at a broken header.
+pub fn holds_something_else(path: &Path) -> bool {
+    path.metadata().is_ok_and(|m| m.len() > 0) && !has_sqlite_header(path)
+}
+
+fn has_sqlite_header(path: &Path) -> bool {
     use std::io::Read;
     let mut header = [0u8; 16];
     std::fs::File::open(path)
@@ -276,10 +282,7 @@ impl Store {
     /// notice says where the old one went. A real database that fails to open (locked,
     /// read-only, damaged inside) is an error: moving it could lose the user's history.
     pub fn open_or_set_aside(path: &Path) -> Result<(Store, Option<String>), StoreError> {
-        // Checked before opening: with a WAL left by a crash, SQLite would read page 1
-        // from the WAL and never look at the broken header.
-        let foreign = path.metadata().is_ok_and(|m| m.len() > 0) && !has_sqlite_header(path);
-        let opened = if foreign {
+        let opened = if holds_something_else(path) {
             Err(StoreError::Database {
                 path: path.display().to_string(),
                 reason: "the file is not an SQLite database".into(),

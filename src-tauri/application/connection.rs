@@ -89,8 +89,7 @@ pub fn from_environment(read: impl Fn(&str) -> Option<String>) -> Result<Client>
 /// sets such a file aside by itself; a script should not move the user's files).
 pub fn open_store() -> Result<crate::store::Store> {
     let path = crate::store::Store::default_path()?;
-    // Checked before opening: a WAL left by a crash would hide a broken header.
-    if path.metadata().is_ok_and(|m| m.len() > 0) && !crate::store::has_sqlite_header(&path) {
+    if crate::store::holds_something_else(&path) {
         return Err(AppError::new(
             ErrorCode::File,
             format!(

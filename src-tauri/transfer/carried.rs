@@ -76,20 +76,11 @@ pub fn carried_settings(document: &ChannelDocument) -> Vec<CarriedSetting> {
         let mut leaves = Vec::new();
         leaves_of(&value, String::new(), &mut leaves);
         for (path, leaf) in leaves {
-            let covered = shown.iter().any(|prefix| {
-                path == *prefix
-                    || path.starts_with(&format!("{prefix}."))
-                    || path.starts_with(&format!("{prefix}["))
-            });
-            if covered {
+            if shown.iter().any(|root| is_under(&path, root)) {
                 continue;
             }
             let full = format!("{section}.{path}");
-            let is_unknown = unknown.iter().any(|root| {
-                full == *root
-                    || full.starts_with(&format!("{root}."))
-                    || full.starts_with(&format!("{root}["))
-            });
+            let is_unknown = unknown.iter().any(|root| is_under(&full, root));
             settings.push(CarriedSetting {
                 path: full,
                 value: shortened(&leaf),
@@ -98,6 +89,12 @@ pub fn carried_settings(document: &ChannelDocument) -> Vec<CarriedSetting> {
         }
     }
     settings
+}
+
+/// `path` is `root` itself or a field or item inside it.
+fn is_under(path: &str, root: &str) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Objects are walked into; arrays of objects by index; anything else is a leaf (an

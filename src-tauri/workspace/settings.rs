@@ -37,6 +37,12 @@ pub struct RecordedWatch {
     pub fallback_flow_id: String,
 }
 
+impl RecordedWatch {
+    pub fn is_for(&self, profile: &str, deployment_id: &str) -> bool {
+        self.profile == profile && self.deployment_id == deployment_id
+    }
+}
+
 /// What a queue is held to until the admin says otherwise: the tutorial's two minutes
 /// and at least one agent.
 pub const DEFAULT_THRESHOLDS: Directives = Directives {

@@ -107,24 +107,32 @@ impl Workspace {
         let channel = self
             .start_watch(deployment_id, &setup, confirmation)
             .await?;
-        let recorded = RecordedWatch {
-            profile: self.session().profile.clone(),
-            deployment_id: deployment_id.to_string(),
-            channel,
-            rules: setup.rules,
-            mode: setup.mode,
-            primary_queue_id: setup.primary_queue_id,
-            fallback_flow_id: setup.fallback_flow_id,
-        };
-        self.settings
-            .update(|s| {
-                s.watches.retain(|w| {
-                    !(w.profile == recorded.profile && w.deployment_id == recorded.deployment_id)
-                });
-                s.watches.push(recorded);
-            })
-            .map(|_| ())
-            .map_err(|reason| AppError::new(ErrorCode::File, reason))
+        let profile = self.session().profile.clone();
+        // The rules (shown next time the screen opens) and the watch (resumed at the next
+        // start), in one write; a watch that cannot be recorded does not run.
+        let recorded = self.settings.update(|s| {
+            s.fallback_rules
+                .insert(deployment_id.to_string(), setup.rules.clone());
+            s.watches.retain(|w| !w.is_for(&profile, deployment_id));
+            s.watches.push(RecordedWatch {
+                profile: profile.clone(),
+                deployment_id: deployment_id.to_string(),
+                channel,
+                rules: setup.rules,
+                mode: setup.mode,
+                primary_queue_id: setup.primary_queue_id,
+                fallback_flow_id: setup.fallback_flow_id,
+            });
+        });
+        match recorded {
+            Ok(_) => Ok(()),
+            Err(reason) => {
+                if let Some(watch) = lock(&self.session().watches).remove(deployment_id) {
+                    watch.cancel.cancel();
+                }
+                Err(AppError::new(ErrorCode::File, reason))
+            }
+        }
     }
 
     /// Starts the watches recorded for the open profile that are not running, each
@@ -187,10 +195,10 @@ impl Workspace {
     }
 
     fn forget_watch(&self, profile: &str, deployment_id: &str) {
-        if let Err(reason) = self.settings.update(|s| {
-            s.watches
-                .retain(|w| !(w.profile == profile && w.deployment_id == deployment_id))
-        }) {
+        if let Err(reason) = self
+            .settings
+            .update(|s| s.watches.retain(|w| !w.is_for(profile, deployment_id)))
+        {
             tracing::warn!(%reason, "could not forget a fallback watch");
         }
     }
@@ -229,12 +237,6 @@ impl Workspace {
         };
         let runner = application::fallback::runner(&session.app, &resolved, &settings)?;
         let deployment = resolved.deployment;
-        self.settings
-            .update(|s| {
-                s.fallback_rules
-                    .insert(deployment_id.to_string(), setup.rules.clone());
-            })
-            .map_err(|reason| AppError::new(ErrorCode::File, reason))?;
         let cancel = session.tasks.child_token();
         let last = Arc::new(Mutex::new(None));
         let events = self.events.clone();
