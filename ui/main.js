@@ -142,6 +142,22 @@ async function start() {
   }
   await app.show('channels');
   document.body.dataset.ready = 'true';
+  reportStart();
+}
+
+// The start's figures go to the log: they are what a slow start looks like afterwards.
+function reportStart() {
+  // The frame after the data is in is the one that shows it.
+  requestAnimationFrame(() => {
+    const firstScreen = performance.timeOrigin + performance.now();
+    const paint = performance.getEntriesByName('first-contentful-paint')[0]
+      ?? performance.getEntriesByType('paint')[0];
+    api.windowShown({
+      navigationStart: performance.timeOrigin,
+      firstPaint: performance.timeOrigin + (paint?.startTime ?? performance.now()),
+      firstScreen,
+    }).catch(() => {});
+  });
 }
 
 // Closing with operations or live watches running asks first (the backend held the close).

@@ -218,6 +218,30 @@ pub async fn resume_watches(state: State<'_, AppState>) -> Result<Vec<WorkspaceE
     Ok(state.workspace.resume_watches().await)
 }
 
+/// When the page started, painted and showed its first screen with data, in epoch
+/// milliseconds as the page measured them.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageTimings {
+    pub navigation_start: f64,
+    pub first_paint: f64,
+    pub first_screen: f64,
+}
+
+/// Logs how long the window took from launch to its first screen with data, so a slow
+/// start shows in the log (and the start benchmark reads it there).
+#[tauri::command]
+pub fn window_shown(timings: PageTimings) {
+    let since_launch = |epoch_ms: f64| (epoch_ms - super::launched_epoch_ms()).round() as i64;
+    tracing::info!(
+        launched_epoch_ms = super::launched_epoch_ms().round() as i64,
+        navigation_ms = since_launch(timings.navigation_start),
+        first_paint_ms = since_launch(timings.first_paint),
+        first_screen_ms = since_launch(timings.first_screen),
+        "window shown"
+    );
+}
+
 /// Cancels what runs, waits for it (bounded), keeps watches to resume, and exits.
 #[tauri::command]
 pub async fn quit<R: Runtime>(app: AppHandle<R>) -> Result<()> {

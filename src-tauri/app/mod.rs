@@ -177,41 +177,83 @@ fn notify<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &str) {
     }
 }
 
-/// Builds the app on any runtime (the mock runtime in tests).
-pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tauri::Builder<R> {
-    builder
-        .setup(move |app| {
-            let locations = match options.locations.clone() {
+/// The Sandbox and the workspace, opened on their own thread while GTK and the web view
+/// start. Opening them on the main thread in `setup` held the web process's first
+/// navigation back by about half a second, waiting on the blocked main loop.
+fn open_in_background(
+    options: &AppOptions,
+    events: EventSink,
+) -> std::io::Result<std::thread::JoinHandle<Result<Opened, String>>> {
+    let locations = options.locations.clone();
+    let control_token = options.sandbox_control_token.clone();
+    let keychain_service = options.keychain_service.clone();
+    std::thread::Builder::new()
+        .name("open-workspace".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let locations = match locations {
                 Some(locations) => locations,
-                None => Locations::for_user()?,
+                None => Locations::for_user().map_err(|e| e.message)?,
             };
-            // Setup runs on the main thread before it serves the page: its time is first
-            // paint's time.
-            let setup_started = std::time::Instant::now();
-            let events = event_sink(app.handle().clone());
-            let (sandbox, workspace) = tauri::async_runtime::block_on(async {
-                let defaults = SandboxOptions::default();
-                let sandbox_options = SandboxOptions {
-                    control_token: options
-                        .sandbox_control_token
-                        .clone()
-                        .unwrap_or(defaults.control_token.clone()),
-                    ..defaults
-                };
-                let sandbox = DetachedSandbox::start(sandbox_options, 0)?;
-                let workspace = Workspace::open(
+            let defaults = SandboxOptions::default();
+            let sandbox_options = SandboxOptions {
+                control_token: control_token.unwrap_or(defaults.control_token.clone()),
+                ..defaults
+            };
+            let sandbox = DetachedSandbox::start(sandbox_options, 0)
+                .map_err(|e| format!("the embedded Sandbox could not start: {e}"))?;
+            // Opening may spawn background work (watch resumption, monitors) on the app's
+            // runtime, so it runs inside it.
+            let workspace = tauri::async_runtime::block_on(async {
+                Workspace::open(
                     &locations,
                     sandbox.base_url(),
-                    SecretStore::new(options.keychain_service.clone()),
+                    SecretStore::new(keychain_service),
                     events,
                 )
-                .map_err(|e| std::io::Error::other(e.message))?;
-                Ok::<_, Box<dyn std::error::Error>>((sandbox, workspace))
-            })?;
+            })
+            .map_err(|e| e.message)?;
             tracing::info!(
                 base_url = %sandbox.base_url(),
-                setup_ms = setup_started.elapsed().as_millis(),
+                opened_ms = started.elapsed().as_millis(),
                 "embedded Sandbox started"
+            );
+            Ok(Opened { sandbox, workspace })
+        })
+}
+
+struct Opened {
+    sandbox: DetachedSandbox,
+    workspace: Workspace,
+}
+
+/// Events go to the window once the app exists; the page is not listening before then.
+fn late_event_sink<R: Runtime>(
+    handle: std::sync::Arc<std::sync::OnceLock<tauri::AppHandle<R>>>,
+) -> EventSink {
+    let sink = std::sync::OnceLock::new();
+    std::sync::Arc::new(move |event: WorkspaceEvent| {
+        if let Some(app) = handle.get() {
+            sink.get_or_init(|| event_sink(app.clone()))(event);
+        }
+    })
+}
+
+/// Builds the app on any runtime (the mock runtime in tests).
+pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tauri::Builder<R> {
+    let app_handle = std::sync::Arc::new(std::sync::OnceLock::new());
+    let opening = open_in_background(&options, late_event_sink(app_handle.clone()));
+    builder
+        .setup(move |app| {
+            let _ = app_handle.set(app.handle().clone());
+            let waited = std::time::Instant::now();
+            let Opened { sandbox, workspace } = opening?
+                .join()
+                .map_err(|_| std::io::Error::other("opening the workspace panicked"))?
+                .map_err(std::io::Error::other)?;
+            tracing::info!(
+                setup_waited_ms = waited.elapsed().as_millis(),
+                "workspace ready"
             );
             if let Some(window) = app.get_webview_window("main") {
                 tune_web_view(&window);
@@ -249,6 +291,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::running_work,
             commands::resume_watches,
             commands::quit,
+            commands::window_shown,
             commands::fallback_view,
             commands::start_fallback,
             commands::stop_fallback,
@@ -305,8 +348,19 @@ fn tune_web_view<R: Runtime>(window: &tauri::WebviewWindow<R>) {
     let _ = window;
 }
 
+static LAUNCHED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+
+/// When the window's run started (or now, if it has not), in epoch milliseconds.
+fn launched_epoch_ms() -> f64 {
+    LAUNCHED
+        .get_or_init(std::time::SystemTime::now)
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64() * 1000.0)
+}
+
 /// Opens the window and runs until it closes.
 pub fn run() -> ExitCode {
+    launched_epoch_ms();
     // No tracing subscriber here: tracing's `log` feature hands every event to the log
     // plugin, which writes stderr and a rotating file in the app's log directory.
     let builder = tauri::Builder::default()

@@ -37,6 +37,7 @@ export const api = {
   runningWork: () => call('running_work'),
   resumeWatches: () => call('resume_watches'),
   quit: () => call('quit'),
+  windowShown: (timings) => call('window_shown', { timings }),
   // Fallback.
   fallbackView: (deploymentId) => call('fallback_view', { deploymentId }),
   startFallback: (deploymentId, setup) => call('start_fallback', { deploymentId, setup }),
