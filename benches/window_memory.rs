@@ -2,6 +2,11 @@
 //! (PSS, so shared pages are counted once) of each process tree, per process, after
 //! 10 s and after a longer idle, and the ratio of the two.
 //!
+//! Then the floor: an empty Tauri window (this binary with `--empty-window`: no
+//! commands, no Sandbox, no workspace) on the same `ui/` with the same web view settings,
+//! measured the same way, so the ratio shows what the app itself adds and what the engine
+//! costs whatever the app does.
+//!
 //! Needs a display and Debian's Chromium (`scripts/setup.sh --bench` installs it):
 //! `scripts/headless.sh cargo bench --bench window_memory -- [--idle 600]`
 
@@ -99,21 +104,62 @@ impl Drop for Stopped {
     }
 }
 
+/// The web view settings the app applies (`app::tune_web_view`), on an otherwise empty app.
+fn run_empty_window() -> anyhow::Result<()> {
+    tauri::Builder::default()
+        .setup(|app| {
+            use tauri::Manager;
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window("main") {
+                window.with_webview(|webview| {
+                    use webkit2gtk::{
+                        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt,
+                        WebViewExt,
+                    };
+                    if let Some(context) = webview.inner().context() {
+                        context.set_cache_model(CacheModel::DocumentViewer);
+                    }
+                    if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+                        settings
+                            .set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                    }
+                })?;
+            }
+            let _ = app;
+            Ok(())
+        })
+        .run(tauri::generate_context!())?;
+    Ok(())
+}
+
+fn start(program: &Path, args: &[&str], scratch: &Path) -> anyhow::Result<Stopped> {
+    Ok(Stopped(
+        Command::new(program)
+            .args(args)
+            .env("XDG_CONFIG_HOME", scratch.join("config"))
+            .env("XDG_DATA_HOME", scratch.join("data"))
+            .env("XDG_CACHE_HOME", scratch.join("cache"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    ))
+}
+
 fn main() -> anyhow::Result<()> {
+    if std::env::args().any(|arg| arg == "--empty-window") {
+        return run_empty_window();
+    }
     anyhow::ensure!(
         std::env::var_os("DISPLAY").is_some(),
         "no display: run under scripts/headless.sh"
     );
     let idle = argument("--idle", 600);
     let scratch = tempfile::tempdir()?;
-    let app = Stopped(
-        Command::new(env!("CARGO_BIN_EXE_webmsg-desk"))
-            .env("XDG_CONFIG_HOME", scratch.path().join("config"))
-            .env("XDG_DATA_HOME", scratch.path().join("data"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
+    let app = start(
+        Path::new(env!("CARGO_BIN_EXE_webmsg-desk")),
+        &[],
+        &scratch.path().join("app"),
+    )?;
     let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/index.html");
     let chromium = Stopped(
         Command::new("chromium")
@@ -140,6 +186,7 @@ fn main() -> anyhow::Result<()> {
                 )
             })?,
     );
+    let mut at_10_s = (0.0, 0.0);
     for (at, label) in [(10, "after 10 s"), (idle, "after the idle")] {
         let waited = if at == 10 { 10 } else { at.saturating_sub(10) };
         std::thread::sleep(Duration::from_secs(waited));
@@ -147,9 +194,29 @@ fn main() -> anyhow::Result<()> {
         let window = report("Web Messaging Desk", app.0.id());
         let browser = report("Chromium --app, same ui/", chromium.0.id());
         println!("  ratio: {:.2}", window / browser);
+        if at == 10 {
+            at_10_s = (window, window / browser);
+        }
         if idle <= 10 {
             break;
         }
     }
+    // One WebKit app at a time: two would share library pages and halve each other's PSS.
+    drop(app);
+    let empty = start(
+        &std::env::current_exe()?,
+        &["--empty-window"],
+        &scratch.path().join("empty"),
+    )?;
+    std::thread::sleep(Duration::from_secs(10));
+    println!("the floor, after 10 s:");
+    let floor = report("empty Tauri window, same ui/ and settings", empty.0.id());
+    let browser = report("Chromium --app, same ui/", chromium.0.id());
+    println!(
+        "  ratio: {:.2} (the app: {:.2}); the app adds {:.0} MiB to the floor",
+        floor / browser,
+        at_10_s.1,
+        at_10_s.0 - floor
+    );
     Ok(())
 }
