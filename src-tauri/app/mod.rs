@@ -227,27 +227,37 @@ struct Opened {
     workspace: Workspace,
 }
 
-/// Events go to the window once the app exists; the page is not listening before then.
-fn late_event_sink<R: Runtime>(
-    handle: std::sync::Arc<std::sync::OnceLock<tauri::AppHandle<R>>>,
-) -> EventSink {
-    let sink = std::sync::OnceLock::new();
-    std::sync::Arc::new(move |event: WorkspaceEvent| {
-        if let Some(app) = handle.get() {
-            sink.get_or_init(|| event_sink(app.clone()))(event);
-        }
-    })
+/// The opening thread, from the opener plugin's setup to the app's.
+struct Opening(Mutex<Option<std::thread::JoinHandle<Result<Opened, String>>>>);
+
+/// Starts opening the workspace when Tauri initialises its plugins: after the plugins
+/// registered before it (the single-instance check ends a second launch there, before it
+/// touches the running instance's files) and before the window is made.
+fn opener<R: Runtime>(options: AppOptions) -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("workspace-opener")
+        .setup(move |app, _api| {
+            let opening = open_in_background(&options, event_sink(app.clone()))?;
+            app.manage(Opening(Mutex::new(Some(opening))));
+            Ok(())
+        })
+        .build()
 }
 
 /// Builds the app on any runtime (the mock runtime in tests).
 pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tauri::Builder<R> {
-    let app_handle = std::sync::Arc::new(std::sync::OnceLock::new());
-    let opening = open_in_background(&options, late_event_sink(app_handle.clone()));
+    let files = options.files.clone();
     builder
+        .plugin(opener(options))
         .setup(move |app| {
-            let _ = app_handle.set(app.handle().clone());
             let waited = std::time::Instant::now();
-            let Opened { sandbox, workspace } = opening?
+            let opening = app
+                .state::<Opening>()
+                .0
+                .lock()
+                .map_err(|_| std::io::Error::other("the workspace opener was poisoned"))?
+                .take()
+                .ok_or_else(|| std::io::Error::other("the workspace was opened twice"))?;
+            let Opened { sandbox, workspace } = opening
                 .join()
                 .map_err(|_| std::io::Error::other("opening the workspace panicked"))?
                 .map_err(std::io::Error::other)?;
@@ -260,7 +270,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             }
             app.manage(AppState {
                 workspace,
-                files: options.files.clone(),
+                files,
                 quitting: Default::default(),
                 _sandbox: Mutex::new(Some(sandbox)),
             });
