@@ -55,6 +55,25 @@ fn wait_for_port(port: u16) {
 }
 
 /// Polls a JavaScript expression until it returns something truthy, and returns it.
+/// The first line of the app's log that holds `needle`, waiting up to 20 s for it.
+async fn wait_for_log_line(log_dir: &std::path::Path, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let line = std::fs::read_dir(log_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .flat_map(|text| text.lines().map(str::to_string).collect::<Vec<_>>())
+            .find(|line| line.contains(needle));
+        if let Some(line) = line {
+            return line;
+        }
+        assert!(Instant::now() < deadline, "the app did not log `{needle}`");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn wait_js(driver: &WebDriver, expression: &str, timeout: Duration) -> Value {
     let deadline = Instant::now() + timeout;
     let script = format!("return ({expression});");
@@ -248,6 +267,20 @@ async fn first_start_create_publish_monitor_export() {
             origin - launched_epoch_ms
         );
     }
+
+    // The app logs what the page measured against its own launch, without WebDriver's
+    // session in front.
+    let log_dir = scratch
+        .path()
+        .join("data")
+        .join(webmsg_desk::profiles::APP_IDENTIFIER)
+        .join("logs");
+    let shown = wait_for_log_line(&log_dir, "window shown").await;
+    assert!(shown.contains("first_screen_ms="), "{shown}");
+    println!(
+        "window: the app logged {}",
+        shown.split("window shown").last().unwrap_or(&shown).trim()
+    );
 
     // First start: the built-in Sandbox profile is open and the banner says so.
     let banner = driver.find(By::Id("sandbox-banner")).await.unwrap();
@@ -998,26 +1031,7 @@ async fn first_start_create_publish_monitor_export() {
         .unwrap()
         .click()
         .await;
-    let log_dir = scratch
-        .path()
-        .join("data")
-        .join(webmsg_desk::profiles::APP_IDENTIFIER)
-        .join("logs");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let quit_line = loop {
-        let line = std::fs::read_dir(&log_dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-            .flat_map(|text| text.lines().map(str::to_string).collect::<Vec<_>>())
-            .find(|line| line.contains("quitting"));
-        if let Some(line) = line {
-            break line;
-        }
-        assert!(Instant::now() < deadline, "the app did not log its quit");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let quit_line = wait_for_log_line(&log_dir, "quitting").await;
     assert!(quit_line.contains("watches_to_resume=1"), "{quit_line}");
     println!("quit: {quit_line}");
     // The app is gone; the driver still holds its session until told.
