@@ -177,8 +177,8 @@ fn notify<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &str) {
     }
 }
 
-/// The Sandbox and the workspace, opened on their own thread while GTK and the web view
-/// start. Opening them on the main thread in `setup` held the web process's first
+/// The Sandbox and the workspace, opened on their own thread while the window and web view
+/// are made. Opening them on the main thread in `setup` held the web process's first
 /// navigation back by about half a second, waiting on the blocked main loop.
 fn open_in_background(
     options: &AppOptions,
