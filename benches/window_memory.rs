@@ -4,8 +4,9 @@
 //!
 //! Then the floor: an empty Tauri window (this binary with `--empty-window`: no
 //! commands, no Sandbox, no workspace) on the same `ui/` with the same web view settings,
-//! measured the same way, so the ratio shows what the app itself adds and what the engine
-//! costs whatever the app does.
+//! measured the same way, and the same window on a blank page (`--blank`), so the ratios
+//! show what the app adds, what its page adds and what the engine costs whatever the app
+//! does.
 //!
 //! Needs a display and Debian's Chromium (`scripts/setup.sh --bench` installs it):
 //! `scripts/headless.sh cargo bench --bench window_memory -- [--idle 600]`
@@ -105,9 +106,9 @@ impl Drop for Stopped {
 }
 
 /// The web view settings the app applies (`app::tune_web_view`), on an otherwise empty app.
-fn run_empty_window() -> anyhow::Result<()> {
+fn run_empty_window(blank: bool) -> anyhow::Result<()> {
     tauri::Builder::default()
-        .setup(|app| {
+        .setup(move |app| {
             use tauri::Manager;
             #[cfg(target_os = "linux")]
             if let Some(window) = app.get_webview_window("main") {
@@ -125,7 +126,11 @@ fn run_empty_window() -> anyhow::Result<()> {
                     }
                 })?;
             }
-            let _ = app;
+            if blank {
+                if let Some(window) = app.get_webview_window("main") {
+                    window.navigate("about:blank".parse()?)?;
+                }
+            }
             Ok(())
         })
         .run(tauri::generate_context!())?;
@@ -147,7 +152,7 @@ fn start(program: &Path, args: &[&str], scratch: &Path) -> anyhow::Result<Stoppe
 
 fn main() -> anyhow::Result<()> {
     if std::env::args().any(|arg| arg == "--empty-window") {
-        return run_empty_window();
+        return run_empty_window(std::env::args().any(|arg| arg == "--blank"));
     }
     anyhow::ensure!(
         std::env::var_os("DISPLAY").is_some(),
@@ -203,20 +208,31 @@ fn main() -> anyhow::Result<()> {
     }
     // One WebKit app at a time: two would share library pages and halve each other's PSS.
     drop(app);
-    let empty = start(
-        &std::env::current_exe()?,
-        &["--empty-window"],
-        &scratch.path().join("empty"),
-    )?;
-    std::thread::sleep(Duration::from_secs(10));
-    println!("the floor, after 10 s:");
-    let floor = report("empty Tauri window, same ui/ and settings", empty.0.id());
-    let browser = report("Chromium --app, same ui/", chromium.0.id());
-    println!(
-        "  ratio: {:.2} (the app: {:.2}); the app adds {:.0} MiB to the floor",
-        floor / browser,
-        at_10_s.1,
-        at_10_s.0 - floor
-    );
+    for (args, label) in [
+        (
+            &["--empty-window"][..],
+            "empty Tauri window, same ui/ and settings",
+        ),
+        (
+            &["--empty-window", "--blank"][..],
+            "the same, on a blank page",
+        ),
+    ] {
+        let empty = start(
+            &std::env::current_exe()?,
+            args,
+            &scratch.path().join(args.len().to_string()),
+        )?;
+        std::thread::sleep(Duration::from_secs(10));
+        println!("the floor, after 10 s:");
+        let floor = report(label, empty.0.id());
+        let browser = report("Chromium --app, same ui/", chromium.0.id());
+        println!(
+            "  ratio: {:.2} (the app: {:.2}); the app adds {:.0} MiB to it",
+            floor / browser,
+            at_10_s.1,
+            at_10_s.0 - floor
+        );
+    }
     Ok(())
 }
