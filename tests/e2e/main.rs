@@ -1135,3 +1135,48 @@ async fn first_start_create_publish_monitor_export() {
     shot(&driver, &screenshots, "corrupt-start").await;
     driver.quit().await.unwrap();
 }
+
+/// A second launch hands over to the running window before it opens anything: the
+/// single-instance check runs before the workspace, database and Sandbox are opened.
+#[test]
+fn a_second_launch_leaves_the_running_window_and_its_files_alone() {
+    let scratch = tempfile::tempdir().unwrap();
+    let logs = scratch
+        .path()
+        .join("data")
+        .join(webmsg_desk::profiles::APP_IDENTIFIER)
+        .join("logs");
+    // The single-instance check is a name on the session bus: a bus of its own keeps the
+    // journey's window, started meanwhile, out of it.
+    let script = r#"
+        "$APP" 2>/dev/null & first=$!
+        for _ in $(seq 1 300); do
+            grep -qs "workspace ready" "$LOGS"/*.log && break
+            sleep 0.1
+        done
+        timeout 20 "$APP" 2>/dev/null; echo "second exited $?"
+        kill -0 "$first" && echo "first still running"
+        kill "$first"; wait "$first"
+    "#;
+    let output = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", script])
+        .env("APP", env!("CARGO_BIN_EXE_webmsg-desk"))
+        .env("LOGS", &logs)
+        .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+        .env("XDG_DATA_HOME", scratch.path().join("data"))
+        .output()
+        .expect("dbus-run-session runs (scripts/setup.sh installs it)");
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("second exited 0"), "{said}");
+    assert!(said.contains("first still running"), "{said}");
+    let log: String = std::fs::read_dir(&logs)
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+        .collect();
+    assert_eq!(
+        log.matches("embedded Sandbox started").count(),
+        1,
+        "only the first launch opens the workspace:\n{log}"
+    );
+}
