@@ -50,6 +50,18 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
     let app = spawn_sandbox().await;
     let (deployment_id, _) = app.seeded_channel().await;
     let support = app.queue_id("Support").await;
+    // Start from an empty queue whatever the time of day: the seeded history leaves up to
+    // all 8 agents busy with 7-minute chats, more near the daily peak. With nobody new
+    // arriving, a few simulated hours end them all.
+    app.control(
+        &format!("/sandbox/queues/{support}/traffic"),
+        json!({"onQueueAgents": 0, "arrivalsPerHour": 0}),
+    )
+    .await;
+    app.control("/sandbox/speed", json!({"speed": 10_080.0}))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.control("/sandbox/speed", json!({"speed": 1.0})).await;
     // A line forms with nobody to answer; agents come back a few seconds in.
     app.control(
         &format!("/sandbox/queues/{support}/traffic"),
