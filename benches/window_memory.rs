@@ -13,16 +13,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn argument(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.windows(2)
-        .find(|pair| pair[0] == name)
-        .and_then(|pair| pair[1].parse().ok())
-        .unwrap_or(default)
-}
+mod common;
+use common::{argument, Stopped};
 
 /// Every process whose parent chain reaches `root`, with `root` itself.
 fn tree(root: u32) -> Vec<u32> {
@@ -92,17 +87,6 @@ fn report(label: &str, root: u32) -> f64 {
         println!("    {name:<24} {mib:>6.1} MiB");
     }
     total
-}
-
-struct Stopped(Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
 }
 
 /// The web view settings the app applies (`app::tune_web_view`), on an otherwise empty app.

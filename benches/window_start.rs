@@ -1,31 +1,16 @@
 //! Cold start: from launching the app on empty directories (a first start, Sandbox
 //! profile) to its first paint and to its first screen with data, as the page measured
-//! them and the app logged them, counted from the spawn. No WebDriver in between: this is what a user waits.
+//! them and the app logged them, counted from the spawn. No WebDriver in between: this is
+//! what a user waits.
 //!
 //! Needs a display: `scripts/headless.sh cargo bench --bench window_start -- [--runs 7]`
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-fn argument(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.windows(2)
-        .find(|pair| pair[0] == name)
-        .and_then(|pair| pair[1].parse().ok())
-        .unwrap_or(default)
-}
-
-struct Stopped(Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
+mod common;
+use common::{argument, Stopped};
 
 /// `key=value` from a log line, as a number.
 fn field(line: &str, key: &str) -> Option<f64> {
