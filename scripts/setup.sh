@@ -2,6 +2,11 @@
 # Installs what building and testing Web Messaging Desk needs on Debian/Ubuntu and
 # skips whatever is already there. Elsewhere it only checks for cargo.
 # `--bench` adds what the benchmarks compare against (Debian's Chromium).
+#
+# The accessibility bus (at-spi2-core) is not needed and not installed here; Debian's
+# images often have it, and WebKit then starts it on the tests' session bus. Tests give
+# child processes files, not pipes, and end them by process group, so the suite runs the
+# same with or without it.
 set -euo pipefail
 
 packages=(

@@ -13,7 +13,8 @@ use tauri::{Emitter, Manager, Runtime};
 
 use crate::application::profiles::{SecretStore, APP_IDENTIFIER};
 use crate::sandbox::{
-    check_control_token, DetachedSandbox, SandboxOptions, CONTROL_TOKEN_VARIABLE,
+    check_control_token, parse_clock_start, DetachedSandbox, SandboxOptions, CLOCK_VARIABLE,
+    CONTROL_TOKEN_VARIABLE,
 };
 use crate::workspace::{EventSink, Locations, Workspace, WorkspaceEvent};
 
@@ -40,6 +41,9 @@ pub struct AppOptions {
     /// The embedded Sandbox's control token; random per run unless
     /// `WEBMSG_DESK_SANDBOX_CONTROL_TOKEN` names one (to drive its faults from outside).
     pub sandbox_control_token: Option<String>,
+    /// The simulated instant the embedded Sandbox starts at (`WEBMSG_DESK_SANDBOX_CLOCK`),
+    /// to see the org at a given hour; now unless set.
+    pub sandbox_clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl AppOptions {
@@ -64,6 +68,16 @@ impl AppOptions {
                     Ok(()) => Some(token),
                     Err(problem) => {
                         tracing::warn!("{CONTROL_TOKEN_VARIABLE} ignored: {problem}");
+                        None
+                    }
+                }),
+            sandbox_clock_start: std::env::var(CLOCK_VARIABLE)
+                .ok()
+                .filter(|text| !text.is_empty())
+                .and_then(|text| match parse_clock_start(&text) {
+                    Ok(start) => Some(start),
+                    Err(problem) => {
+                        tracing::warn!("{CLOCK_VARIABLE} ignored: {problem}");
                         None
                     }
                 }),
@@ -186,6 +200,7 @@ fn open_in_background(
 ) -> std::io::Result<std::thread::JoinHandle<Result<Opened, String>>> {
     let locations = options.locations.clone();
     let control_token = options.sandbox_control_token.clone();
+    let clock_start = options.sandbox_clock_start;
     let keychain_service = options.keychain_service.clone();
     std::thread::Builder::new()
         .name("open-workspace".into())
@@ -198,6 +213,7 @@ fn open_in_background(
             let defaults = SandboxOptions::default();
             let sandbox_options = SandboxOptions {
                 control_token: control_token.unwrap_or(defaults.control_token.clone()),
+                clock_start,
                 ..defaults
             };
             let sandbox = DetachedSandbox::start(sandbox_options, 0)
@@ -368,6 +384,23 @@ fn launched_epoch_ms() -> f64 {
         .map_or(0.0, |since| since.as_secs_f64() * 1000.0)
 }
 
+/// SIGTERM (a session ending, a service manager, `kill`) or Ctrl-C in the terminal
+/// quits as the window's Quit does once confirmed: operations cancelled with nothing
+/// left half-made, watches recorded to resume, the database closed. Nobody is there to
+/// answer a question, so none is asked. Only the real window listens: a test building
+/// the app keeps the signals' default meaning.
+fn quit_on_stop_signal<R: Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        crate::application::stop_signal().await;
+        tracing::info!("stop signal received: quitting in order");
+        if app.try_state::<AppState>().is_some() {
+            quit(&app).await;
+        } else {
+            app.exit(0);
+        }
+    });
+}
+
 /// Opens the window and runs until it closes.
 pub fn run() -> ExitCode {
     launched_epoch_ms();
@@ -392,6 +425,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    quit_on_stop_signal(app.handle().clone());
     app.run(|app, event| {
         // Quit from the app menu (⌘Q on macOS) asks like the close button; the exit that
         // `quit` itself asks for carries a code and goes through.

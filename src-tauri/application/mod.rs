@@ -102,3 +102,30 @@ impl<'a> Operation<'a> {
         }
     }
 }
+
+/// Ctrl-C, or SIGTERM on Unix (a service manager, a session ending or `kill`): both
+/// front ends stop in order on it. A signal that cannot be listened for never fires,
+/// rather than stopping at once.
+pub async fn stop_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -272,7 +272,7 @@ fn cancel_on_interrupt() -> CancellationToken {
     let token = CancellationToken::new();
     let child = token.clone();
     tokio::spawn(async move {
-        super::wait_for_stop_signal().await;
+        crate::application::stop_signal().await;
         eprintln!("cancelling…");
         child.cancel();
     });

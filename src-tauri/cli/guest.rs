@@ -155,7 +155,7 @@ fn stop_token() -> tokio_util::sync::CancellationToken {
     let token = tokio_util::sync::CancellationToken::new();
     let child = token.clone();
     tokio::spawn(async move {
-        super::wait_for_stop_signal().await;
+        crate::application::stop_signal().await;
         eprintln!("closing the guest session…");
         child.cancel();
     });

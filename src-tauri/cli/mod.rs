@@ -150,6 +150,10 @@ pub struct SandboxArgs {
     /// Simulated seconds per real second (queue traffic and API dates).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// The simulated instant to start at, RFC 3339 (`2026-12-04T13:00:00Z`): traffic
+    /// follows a daily curve peaking at 13:00 UTC, so this reproduces a given hour.
+    #[arg(long, env = "WEBMSG_DESK_SANDBOX_CLOCK", value_parser = clock_start)]
+    pub clock: Option<chrono::DateTime<chrono::Utc>>,
     /// Requests per token per minute before 429.
     #[arg(long = "rate-limit", default_value_t = 300)]
     pub rate_limit: u32,
@@ -485,6 +489,10 @@ fn read_secret() -> Result<SecretString, CliError> {
     Ok(SecretString::from(secret))
 }
 
+fn clock_start(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    crate::sandbox::parse_clock_start(text)
+}
+
 async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliError> {
     if !(0.0..=MAX_SPEED).contains(&args.speed) {
         return Err(CliError::invalid(format!(
@@ -515,6 +523,7 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
         rate_limit_per_minute: args.rate_limit,
         lifecycle_delay: Duration::from_millis(args.lifecycle_delay_ms),
         speed: args.speed,
+        clock_start: args.clock,
         seed: args.seed,
         channels: args.channels,
         extra_queues: args.queues,
@@ -549,34 +558,8 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
             outln!("  try: GENESYS_ENVIRONMENT={base_url} GENESYS_CLIENT_ID={client_id} GENESYS_CLIENT_SECRET={client_secret} webmsg-desk queues list");
         }
     }
-    wait_for_stop_signal().await;
+    crate::application::stop_signal().await;
     eprintln!("stopping the Sandbox");
     sandbox.shutdown().await;
     Ok(())
-}
-
-/// Ctrl-C, or SIGTERM on Unix (a service manager or `kill` stopping a long run). A
-/// signal that cannot be listened for never fires, rather than stopping at once.
-pub(crate) async fn wait_for_stop_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
 }

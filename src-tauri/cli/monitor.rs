@@ -217,7 +217,7 @@ async fn run_poller(
     let cancel = tokio_util::sync::CancellationToken::new();
     let stop = cancel.clone();
     tokio::spawn(async move {
-        super::wait_for_stop_signal().await;
+        crate::application::stop_signal().await;
         stop.cancel();
     });
     let output = connected.output;

@@ -138,6 +138,8 @@ const MAX_RETRY_AFTER_SECONDS: u64 = 3_600;
 const MAX_ARRIVALS_PER_HOUR: f64 = 100_000.0;
 const MAX_TIME_SECONDS: f64 = 7.0 * 86_400.0;
 const MAX_OTHER_MEDIA: usize = 8;
+/// A backlog a test can ask for in one go; the line is bounded by arrivals otherwise.
+const MAX_ADDED_WAITING: u32 = 1_000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -269,6 +271,11 @@ struct TrafficPatch {
     #[serde(default)]
     release_agents: bool,
     daily_curve: Option<bool>,
+    /// Ends every conversation in the queue now, after the other changes apply.
+    #[serde(default)]
+    end_conversations: bool,
+    /// This many customers join the line now, after any ending.
+    add_waiting: Option<u32>,
 }
 
 /// What is out of range in a traffic change, if anything.
@@ -300,6 +307,14 @@ fn traffic_patch_problem(patch: &TrafficPatch) -> Option<String> {
         .is_some_and(|media| media.len() > MAX_OTHER_MEDIA)
     {
         return Some(format!("at most {MAX_OTHER_MEDIA} other media types"));
+    }
+    if patch
+        .add_waiting
+        .is_some_and(|count| count > MAX_ADDED_WAITING)
+    {
+        return Some(format!(
+            "addWaiting must be from 0 to {MAX_ADDED_WAITING} customers"
+        ));
     }
     None
 }
@@ -349,7 +364,18 @@ pub async fn set_traffic(
     if patch.release_agents {
         queue.params.forced_on_queue_agents = None;
     }
-    Json(json!({"queueId": queue_id, "params": queue.params, "waiting": queue.waiting.len(), "agents": queue.agents.len()})).into_response()
+    let ended = if patch.end_conversations {
+        org.traffic.end_conversations(&queue_id).unwrap_or(0)
+    } else {
+        0
+    };
+    if let Some(count) = patch.add_waiting {
+        org.traffic.add_waiting(&queue_id, count);
+    }
+    let Some(queue) = org.traffic.queue(&queue_id) else {
+        return (StatusCode::NOT_FOUND, Json(json!({"message": format!("no queue {queue_id}"), "code": "not.found", "status": 404}))).into_response();
+    };
+    Json(json!({"queueId": queue_id, "params": queue.params, "waiting": queue.waiting.len(), "active": queue.active.len(), "ended": ended, "agents": queue.agents.len()})).into_response()
 }
 
 #[derive(Deserialize)]

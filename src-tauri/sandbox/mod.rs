@@ -45,16 +45,17 @@ use tokio::task::JoinHandle;
 pub use faults::Fault;
 pub use seed::{BLENDED_QUEUE_NAME, FALLBACK_FLOW_NAME, PRIMARY_FLOW_NAME};
 pub use state::{
-    check_control_token, new_control_token, SandboxOptions, SandboxState, CONTROL_TOKEN_HEADER,
-    CONTROL_TOKEN_VARIABLE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MAX_SPEED, READONLY_CLIENT_ID,
-    READONLY_CLIENT_SECRET,
+    check_control_token, new_control_token, parse_clock_start, SandboxOptions, SandboxState,
+    CLOCK_VARIABLE, CONTROL_TOKEN_HEADER, CONTROL_TOKEN_VARIABLE, DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET, MAX_SPEED, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
 };
 
 use error::ApiError;
 
-/// A state holding the demo org, its simulated clock started now.
+/// A state holding the demo org, its simulated clock started at `options.clock_start`
+/// (now unless chosen).
 pub fn seeded_state(options: SandboxOptions) -> SandboxState {
-    let clock = state::SimClock::new(options.speed);
+    let clock = state::SimClock::new(options.speed, options.clock_start);
     let org = seed::demo_org(&options, &clock);
     SandboxState::new(options, clock, org)
 }

@@ -33,6 +33,10 @@ pub struct SandboxOptions {
     pub lifecycle_delay: Duration,
     /// Simulated seconds per real second for queue traffic and API dates.
     pub speed: f64,
+    /// The simulated instant the Sandbox starts at; `None` is the real time of start.
+    /// Traffic follows a daily curve, so a fixed start reproduces a given hour (tests
+    /// pin it; `sandbox --clock` and `WEBMSG_DESK_SANDBOX_CLOCK` let users do the same).
+    pub clock_start: Option<DateTime<Utc>>,
     /// Seed of the traffic simulation.
     pub seed: u64,
     /// Extra published channels (configuration + deployment) to seed, for large-org work.
@@ -90,6 +94,7 @@ impl Default for SandboxOptions {
             rate_limit_per_minute: 300,
             lifecycle_delay: Duration::from_secs(2),
             speed: 1.0,
+            clock_start: None,
             seed: 7,
             channels: 0,
             history_hours: 24,
@@ -112,7 +117,21 @@ pub const DEMO_CLIENT_SECRET: &str = "sandbox-secret";
 pub const READONLY_CLIENT_ID: &str = "sandbox-readonly";
 pub const READONLY_CLIENT_SECRET: &str = "sandbox-readonly-secret";
 
-/// Simulated wall clock: starts at the real time of start and runs `speed` times faster.
+/// The environment variable that starts the window's embedded Sandbox at a chosen
+/// simulated instant (RFC 3339, e.g. `2026-12-04T13:00:00Z`).
+pub const CLOCK_VARIABLE: &str = "WEBMSG_DESK_SANDBOX_CLOCK";
+
+/// Reads a simulated start instant as RFC 3339 (`2026-12-04T13:00:00Z`).
+pub fn parse_clock_start(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|error| {
+            format!("`{text}` is not an RFC 3339 instant like 2026-12-04T13:00:00Z: {error}")
+        })
+}
+
+/// Simulated wall clock: starts at `start` (the real time of start unless chosen) and runs
+/// `speed` times faster.
 #[derive(Debug, Clone, Copy)]
 pub struct SimClock {
     started_at: Instant,
@@ -121,10 +140,10 @@ pub struct SimClock {
 }
 
 impl SimClock {
-    pub fn new(speed: f64) -> SimClock {
+    pub fn new(speed: f64, start: Option<DateTime<Utc>>) -> SimClock {
         SimClock {
             started_at: Instant::now(),
-            wall_at_start: Utc::now(),
+            wall_at_start: start.unwrap_or_else(Utc::now),
             speed: speed.max(0.0),
         }
     }

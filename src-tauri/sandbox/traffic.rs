@@ -281,6 +281,25 @@ impl Traffic {
         }
     }
 
+    /// Ends every conversation of a queue at once: those waiting go unanswered, those
+    /// with an agent finish and free the agent. Lets a test or a demo start from an empty
+    /// line at any simulated hour instead of waiting for traffic to drain. Returns how
+    /// many ended; `None` when the queue has no traffic.
+    pub fn end_conversations(&mut self, queue_id: &str) -> Option<usize> {
+        let now = self.now;
+        let index = self.queues.iter().position(|q| q.queue_id == queue_id)?;
+        let queue = &mut self.queues[index];
+        let ended = queue.waiting.len() + queue.active.len();
+        for conversation in &mut queue.waiting {
+            conversation.patience_until = now;
+        }
+        for conversation in &mut queue.active {
+            conversation.ends = now;
+        }
+        self.finish_and_abandon(index);
+        Some(ended)
+    }
+
     /// Where a conversation is now: its place in line (1-based), the agent answering it,
     /// or neither once it has ended.
     pub fn whereabouts(&self, queue_id: &str, conversation_id: &str) -> Whereabouts {
@@ -370,19 +389,7 @@ impl Traffic {
             };
             for (media_type, expected) in streams {
                 for _ in 0..poisson(&mut self.rng, expected) {
-                    let number = self.next_number;
-                    self.next_number += 1;
-                    let conversation = WaitingConversation {
-                        conversation_id: uuid_from(&mut self.rng),
-                        media_type: media_type.clone(),
-                        session_id: uuid_from(&mut self.rng),
-                        arrived: now,
-                        customer_name: format!(
-                            "{} #{number}",
-                            CUSTOMER_NAMES[number as usize % CUSTOMER_NAMES.len()]
-                        ),
-                        patience_until: now + seconds(exponential(&mut self.rng, patience_mean)),
-                    };
+                    let conversation = self.arrival(&media_type, patience_mean);
                     self.queues[index].waiting.push_back(conversation);
                 }
             }
@@ -390,6 +397,38 @@ impl Traffic {
             self.move_agents(index);
             self.answer(index, handle_mean);
         }
+    }
+
+    /// A simulated customer arriving now.
+    fn arrival(&mut self, media_type: &str, patience_mean: f64) -> WaitingConversation {
+        let number = self.next_number;
+        self.next_number += 1;
+        WaitingConversation {
+            conversation_id: uuid_from(&mut self.rng),
+            media_type: media_type.to_string(),
+            session_id: uuid_from(&mut self.rng),
+            arrived: self.now,
+            customer_name: format!(
+                "{} #{number}",
+                CUSTOMER_NAMES[number as usize % CUSTOMER_NAMES.len()]
+            ),
+            patience_until: self.now + seconds(exponential(&mut self.rng, patience_mean)),
+        }
+    }
+
+    /// `count` web-message customers join a queue's line now, with its patience: a
+    /// backlog of a known size, whatever the arrival rate and the hour. False when the
+    /// queue has no traffic.
+    pub fn add_waiting(&mut self, queue_id: &str, count: u32) -> bool {
+        let Some(index) = self.queues.iter().position(|q| q.queue_id == queue_id) else {
+            return false;
+        };
+        let patience_mean = self.queues[index].params.patience_seconds;
+        for _ in 0..count {
+            let conversation = self.arrival(MESSAGE, patience_mean);
+            self.queues[index].waiting.push_back(conversation);
+        }
+        true
     }
 
     fn finish_and_abandon(&mut self, index: usize) {

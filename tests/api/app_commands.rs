@@ -23,6 +23,7 @@ fn mock_app() -> MockApp {
         keychain_service: format!("webmsg-desk-mock-{}", uuid::Uuid::new_v4().simple()),
         files: FilePicker::Directory(files),
         sandbox_control_token: None,
+        sandbox_clock_start: None,
     };
     let mut app = build(mock_builder(), options)
         .build(mock_context(noop_assets()))

@@ -191,11 +191,9 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
         routing.primary_flow_id.clone().unwrap(),
         routing.fallback_flow_id.clone().unwrap(),
     );
+    org_a.empty_queue(&support).await;
     org_a
-        .control(
-            &format!("/sandbox/queues/{support}/traffic"),
-            json!({"onQueueAgents": 0, "arrivalsPerHour": 400, "dailyCurve": false}),
-        )
+        .traffic(&support, json!({"arrivalsPerHour": 400}))
         .await;
     let settings = RunnerSettings {
         profile: "Org A".into(),

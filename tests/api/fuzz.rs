@@ -90,6 +90,8 @@ fn controls(support: &str) -> Vec<(String, &'static [&'static str])> {
                 "onQueueAgents",
                 "releaseAgents",
                 "dailyCurve",
+                "endConversations",
+                "addWaiting",
             ],
         ),
         ("/sandbox/speed".into(), &["speed"]),

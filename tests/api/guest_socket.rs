@@ -107,11 +107,7 @@ async fn a_guest_is_greeted_routed_and_answered_by_an_agent() {
     let app = spawn_sandbox().await;
     let (deployment_id, _) = app.seeded_channel().await;
     let support = app.queue_id("Support").await;
-    app.control(
-        &format!("/sandbox/queues/{support}/traffic"),
-        json!({"onQueueAgents": 0, "arrivalsPerHour": 0, "dailyCurve": false}),
-    )
-    .await;
+    app.empty_queue(&support).await;
     let token = token();
     let mut socket = open(&app, &deployment_id, Some(ALLOWED_ORIGIN))
         .await

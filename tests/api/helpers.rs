@@ -35,11 +35,18 @@ pub struct TestApp {
     pub http: reqwest::Client,
 }
 
-/// Options tests start from: no lifecycle delay unless a test wants one.
+/// Options tests start from. `WEBMSG_DESK_SANDBOX_CLOCK` (RFC 3339) starts every test's
+/// Sandbox at that simulated instant, so the whole suite can be run at the daily peak
+/// (13:00 UTC) or at night; no test may depend on which.
 pub fn test_options() -> SandboxOptions {
+    let clock_start = std::env::var(webmsg_desk::sandbox::CLOCK_VARIABLE)
+        .ok()
+        .filter(|text| !text.is_empty())
+        .map(|text| webmsg_desk::sandbox::parse_clock_start(&text).expect("a valid clock"));
     SandboxOptions {
         lifecycle_delay: Duration::from_secs(2),
         history_hours: 6,
+        clock_start,
         ..SandboxOptions::default()
     }
 }
@@ -112,6 +119,26 @@ impl TestApp {
             response.status()
         );
         response.json::<Value>().await.unwrap_or(Value::Null)
+    }
+
+    /// Changes a queue's simulated traffic (`/sandbox/queues/{id}/traffic`).
+    pub async fn traffic(&self, queue_id: &str, body: Value) -> Value {
+        self.control(&format!("/sandbox/queues/{queue_id}/traffic"), body)
+            .await
+    }
+
+    /// An empty line at any simulated hour: nobody arrives, no agent is on queue, and
+    /// every conversation the seeded history left in the queue has ended.
+    pub async fn empty_queue(&self, queue_id: &str) {
+        let state = self
+            .traffic(
+                queue_id,
+                serde_json::json!({"onQueueAgents": 0, "arrivalsPerHour": 0, "dailyCurve": false,
+                                   "endConversations": true}),
+            )
+            .await;
+        assert_eq!(state["waiting"], 0, "{state}");
+        assert_eq!(state["active"], 0, "{state}");
     }
 
     pub async fn fault(&self, body: Value) {

@@ -202,13 +202,11 @@ async fn directive_flags_flip_on_overload_and_clear_on_recovery() {
         ..PollerSettings::default()
     };
     let mut poller = poller(&app, &store, queues, settings, Callbacks::none());
-    // Let any busy agents finish first, so "no agents" really means none.
-    app.control(
-        &format!("/sandbox/queues/{support}/traffic"),
-        json!({"onQueueAgents": 8, "arrivalsPerHour": 2, "dailyCurve": false}),
-    )
-    .await;
-    tokio::time::advance(Duration::from_secs(300)).await;
+    // Calm at any simulated hour: an empty line, staffed, hardly anyone arriving.
+    app.empty_queue(&support).await;
+    app.traffic(&support, json!({"onQueueAgents": 8, "arrivalsPerHour": 2}))
+        .await;
+    tokio::time::advance(Duration::from_secs(5)).await;
     let calm = poller.cycle().await;
     let flags = &calm.flags[0].1;
     assert!(!flags.over_capacity && !flags.wait_exceeded, "{flags:?}");
@@ -496,8 +494,12 @@ async fn tracking_a_conversation_reports_its_position_and_accuracy() {
     let app = spawn_sandbox().await;
     let store = Store::in_memory().unwrap();
     let support = app.queue_id("Support").await;
-    app.control(&format!("/sandbox/queues/{support}/traffic"), json!({"onQueueAgents": 0, "arrivalsPerHour": 600, "patienceSeconds": 36000, "dailyCurve": false})).await;
-    tokio::time::advance(Duration::from_secs(120)).await;
+    app.empty_queue(&support).await;
+    app.traffic(
+        &support,
+        json!({"addWaiting": 20, "patienceSeconds": 36000}),
+    )
+    .await;
     let observed = app
         .client
         .analytics()

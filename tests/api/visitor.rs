@@ -50,33 +50,48 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
     let app = spawn_sandbox().await;
     let (deployment_id, _) = app.seeded_channel().await;
     let support = app.queue_id("Support").await;
-    // Start from an empty queue whatever the time of day: the seeded history leaves up to
-    // all 8 agents busy with 7-minute chats, more near the daily peak. With nobody new
-    // arriving, a few simulated hours end them all.
-    app.control(
-        &format!("/sandbox/queues/{support}/traffic"),
-        json!({"onQueueAgents": 0, "arrivalsPerHour": 0}),
-    )
-    .await;
-    app.control("/sandbox/speed", json!({"speed": 10_080.0}))
+    // Three customers ahead of the visitor and nobody to answer, at any simulated hour.
+    app.empty_queue(&support).await;
+    app.traffic(&support, json!({"addWaiting": 3, "patienceSeconds": 36000}))
         .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    app.control("/sandbox/speed", json!({"speed": 1.0})).await;
-    // A line forms with nobody to answer; agents come back a few seconds in.
-    app.control(
-        &format!("/sandbox/queues/{support}/traffic"),
-        json!({"onQueueAgents": 0, "arrivalsPerHour": 3000, "patienceSeconds": 36000, "dailyCurve": false}),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Agents come back once the visitor's place in line has been read through the API
+    // (the drive's tracker asks for the queue's observations with details).
+    let observations = "POST /api/v2/analytics/queues/observations/query";
+    let seen_before = app.served(observations).await;
     let staff = app.control_request(
         reqwest::Method::POST,
         &format!("/sandbox/queues/{support}/traffic"),
     );
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(6)).await;
+    let status = app.control_request(reqwest::Method::GET, "/sandbox/status");
+    let staffing = tokio::spawn(async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(45);
+        loop {
+            let stats: Value = status
+                .try_clone()
+                .unwrap()
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            // The tracker asks only once the conversation is routed, and nobody answers
+            // before this: one answer means the visitor's place was read.
+            if stats["stats"]["byRoute"][observations]
+                .as_u64()
+                .unwrap_or(0)
+                > seen_before
+            {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the drive never read its place in line"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         staff
-            .json(&json!({"onQueueAgents": 8, "arrivalsPerHour": 0, "handleTimeSeconds": 20}))
+            .json(&json!({"onQueueAgents": 8, "handleTimeSeconds": 20}))
             .send()
             .await
             .unwrap();
@@ -101,6 +116,7 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
     )
     .await;
     let report = stdout_json(&output);
+    staffing.await.unwrap();
     assert_eq!(output.status.code(), Some(0), "{report:#}");
     assert_eq!(report["outcome"]["result"], "passed");
     assert_eq!(report["routed"]["queueName"], "Support");
@@ -109,7 +125,10 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
         !positions.is_empty(),
         "a place in line was seen: {report:#}"
     );
-    assert!(positions[0]["position"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        positions[0]["position"], 4,
+        "three customers were ahead: {report:#}"
+    );
     let timings = &report["timings"];
     for timing in [
         "connectMs",

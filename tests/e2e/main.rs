@@ -8,8 +8,9 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -167,6 +168,26 @@ fn wait_until_no_process_holds(path: &Path) {
     }
 }
 
+/// Posts to one of the embedded Sandbox's controls and returns its answer.
+async fn control(http: &reqwest::Client, url: &str, body: Value) -> Value {
+    let response = http
+        .post(url)
+        .header(
+            webmsg_desk::sandbox::CONTROL_TOKEN_HEADER,
+            SANDBOX_CONTROL_TOKEN,
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or(Value::Null)
+}
+
 async fn shot(driver: &WebDriver, dir: &Path, name: &str) {
     driver
         .screenshot(&dir.join(format!("{name}.png")))
@@ -179,10 +200,13 @@ async fn first_start_create_publish_monitor_export() {
     let scratch = tempfile::tempdir().unwrap();
     let files = scratch.path().join("files");
     std::fs::create_dir_all(&files).unwrap();
+    // The README's pictures are this journey's screenshots, taken anew on every run so
+    // they show the app as it is (WEBMSG_DESK_SCREENSHOTS puts them elsewhere).
     let screenshots = std::env::var_os("WEBMSG_DESK_SCREENSHOTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
     std::fs::create_dir_all(&screenshots).unwrap();
+    let journey_started = std::time::SystemTime::now();
 
     let driver_process = Command::new(tauri_driver())
         .args([
@@ -415,26 +439,18 @@ async fn first_start_create_publish_monitor_export() {
     )
     .await;
     let http = reqwest::Client::new();
-    for (path, body) in [(
-        format!(
+    // A known backlog at any simulated hour: the seeded line ended, 40 customers waiting
+    // and one more a second for a single agent.
+    control(
+        &http,
+        &format!(
             "{sandbox_url}/sandbox/queues/{}/traffic",
             first_queue.as_str().unwrap()
         ),
-        json!({"onQueueAgents": 1, "arrivalsPerHour": 3600, "patienceSeconds": 3600, "dailyCurve": false}),
-    )] {
-        let status = http
-            .post(&path)
-            .header(
-                webmsg_desk::sandbox::CONTROL_TOKEN_HEADER,
-                SANDBOX_CONTROL_TOKEN,
-            )
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert!(status.is_success(), "{path}: {status}");
-    }
+        json!({"onQueueAgents": 1, "arrivalsPerHour": 3600, "patienceSeconds": 3600, "dailyCurve": false,
+               "endConversations": true, "addWaiting": 40}),
+    )
+    .await;
     assert!(
         wait_js(
             &driver,
@@ -704,12 +720,20 @@ async fn first_start_create_publish_monitor_export() {
         .unwrap()
         .to_string();
     let traffic = format!("{sandbox_url}/sandbox/queues/{support}/traffic");
-    http.post(&traffic)
-        .header(webmsg_desk::sandbox::CONTROL_TOKEN_HEADER, SANDBOX_CONTROL_TOKEN)
-        .json(&json!({"onQueueAgents": 0, "arrivalsPerHour": 2400, "patienceSeconds": 36000, "dailyCurve": false}))
-        .send()
-        .await
-        .unwrap();
+    // Two customers ahead and nobody to answer, whatever the simulated hour: the line the
+    // seeded history left is ended first.
+    let line = control(
+        &http,
+        &traffic,
+        json!({"onQueueAgents": 0, "arrivalsPerHour": 0, "patienceSeconds": 36000, "dailyCurve": false,
+               "endConversations": true, "addWaiting": 2}),
+    )
+    .await;
+    assert_eq!(
+        (line["waiting"].as_u64(), line["active"].as_u64()),
+        (Some(2), Some(0)),
+        "{line}"
+    );
     nav(&driver, "drive").await;
     choose(&driver, "#drive-channel", "Support Site").await;
     click(&driver, "#drive-start").await;
@@ -720,25 +744,22 @@ async fn first_start_create_publish_monitor_export() {
     )
     .await;
     assert!(
-        position.as_str().unwrap().starts_with("Position "),
-        "{position}"
-    );
-    assert!(
         text_of(&driver, "#drive-transcript")
             .await
             .contains("How can we help"),
         "the bot greeted the visitor"
     );
+    assert!(
+        position.as_str().unwrap().starts_with("Position 3"),
+        "two customers were ahead: {position}"
+    );
     shot(&driver, &screenshots, "test-drive-waiting").await;
-    http.post(&traffic)
-        .header(
-            webmsg_desk::sandbox::CONTROL_TOKEN_HEADER,
-            SANDBOX_CONTROL_TOKEN,
-        )
-        .json(&json!({"onQueueAgents": 8, "arrivalsPerHour": 0, "handleTimeSeconds": 20}))
-        .send()
-        .await
-        .unwrap();
+    control(
+        &http,
+        &traffic,
+        json!({"onQueueAgents": 8, "handleTimeSeconds": 20}),
+    )
+    .await;
     let result = wait_js(
         &driver,
         "document.querySelector('#drive-result.ok')?.textContent",
@@ -1134,6 +1155,25 @@ async fn first_start_create_publish_monitor_export() {
     .await;
     shot(&driver, &screenshots, "corrupt-start").await;
     driver.quit().await.unwrap();
+
+    // Every picture the README shows was taken by this run.
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let pictures: Vec<&str> = readme
+        .split("](docs/screenshots/")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .collect();
+    assert!(pictures.len() >= 8, "{pictures:?}");
+    for picture in pictures {
+        let taken = std::fs::metadata(screenshots.join(picture))
+            .and_then(|meta| meta.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
+        assert!(
+            taken >= journey_started,
+            "the README shows docs/screenshots/{picture}, which this journey did not take"
+        );
+    }
 }
 
 /// A second launch hands over to the running window before it opens anything: the
@@ -1147,7 +1187,8 @@ fn a_second_launch_leaves_the_running_window_and_its_files_alone() {
         .join(webmsg_desk::profiles::APP_IDENTIFIER)
         .join("logs");
     // The single-instance check is a name on the session bus: a bus of its own keeps the
-    // journey's window, started meanwhile, out of it.
+    // journey's window, started meanwhile, out of it. SIGTERM ends the first window the
+    // way Quit does, so `wait` returns; every wait in the script is bounded.
     let script = r#"
         "$APP" 2>/dev/null & first=$!
         for _ in $(seq 1 300); do
@@ -1156,19 +1197,49 @@ fn a_second_launch_leaves_the_running_window_and_its_files_alone() {
         done
         timeout 20 "$APP" 2>/dev/null; echo "second exited $?"
         kill -0 "$first" && echo "first still running"
-        kill "$first"; wait "$first"
+        kill -TERM "$first"
+        for _ in $(seq 1 150); do kill -0 "$first" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$first" 2>/dev/null && { echo "first ignored SIGTERM"; kill -KILL "$first"; }
+        wait "$first"; echo "first exited $?"
     "#;
-    let output = Command::new("dbus-run-session")
+    // Output goes to a file, not a pipe: whatever the session bus starts (the a11y bus
+    // launcher on machines that have it) may outlive the script holding what it inherited.
+    let said_path = scratch.path().join("launches.out");
+    let mut launches = Command::new("dbus-run-session")
         .args(["--", "bash", "-c", script])
         .env("APP", env!("CARGO_BIN_EXE_webmsg-desk"))
         .env("LOGS", &logs)
         .env("XDG_CONFIG_HOME", scratch.path().join("config"))
         .env("XDG_DATA_HOME", scratch.path().join("data"))
-        .output()
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&said_path).unwrap())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
         .expect("dbus-run-session runs (scripts/setup.sh installs it)");
-    let said = String::from_utf8_lossy(&output.stdout);
+    let group = ProcessGroup(launches.id());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = launches.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(group);
+    let said = std::fs::read_to_string(&said_path).unwrap_or_default();
+    assert!(
+        status.is_some(),
+        "the launches did not end within 120 s: {said}"
+    );
     assert!(said.contains("second exited 0"), "{said}");
     assert!(said.contains("first still running"), "{said}");
+    assert!(
+        said.contains("first exited 0"),
+        "SIGTERM quits the window in order: {said}"
+    );
     let log: String = std::fs::read_dir(&logs)
         .unwrap()
         .flatten()
@@ -1179,4 +1250,21 @@ fn a_second_launch_leaves_the_running_window_and_its_files_alone() {
         1,
         "only the first launch opens the workspace:\n{log}"
     );
+    assert!(
+        log.contains("stop signal received: quitting in order")
+            && log.contains("watches_to_resume="),
+        "{log}"
+    );
+}
+
+/// A process group killed whole when dropped, so nothing a test started outlives it.
+struct ProcessGroup(u32);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .stderr(Stdio::null())
+            .status();
+    }
 }
