@@ -29,6 +29,15 @@ pub use crate::transfer::{
 };
 pub use crate::validate::{parse_uuid, CheckReport};
 
+/// A JSON file a user named (a channel description, a partial configuration), read
+/// bounded: at most [`transfer::MAX_DOCUMENT_BYTES`], and only a regular file.
+pub fn read_json_file(path: &Path) -> Result<serde_json::Value> {
+    let bytes =
+        transfer::read_bounded(path, transfer::MAX_DOCUMENT_BYTES).map_err(AppError::file)?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| AppError::invalid(format!("{} is not JSON: {e}", path.display())))
+}
+
 /// The checks every front end shows, run before any request.
 pub fn check(input: &ChannelInput) -> CheckReport {
     input.report()
@@ -44,10 +53,7 @@ pub fn parse(input: &ChannelInput) -> Result<ValidChannel> {
 /// Checks a file: an exported channel (it has `schemaVersion`) or a JSON channel
 /// description with the same fields as the command-line flags.
 pub fn check_file(path: &Path) -> Result<CheckReport> {
-    let text = std::fs::read(path)
-        .map_err(|e| AppError::file(format!("could not read {}: {e}", path.display())))?;
-    let value: serde_json::Value = serde_json::from_slice(&text)
-        .map_err(|e| AppError::invalid(format!("{} is not JSON: {e}", path.display())))?;
+    let value = read_json_file(path)?;
     if value.get("schemaVersion").is_some() {
         let document = transfer::read_document(path).map_err(AppError::invalid)?;
         let mut configuration = document.configuration.writable();
@@ -247,6 +253,9 @@ pub async fn delete(
     request: &DeleteChannel,
     report: &(dyn Fn(DeleteProgress) + Send + Sync),
 ) -> Result<DeletedChannel> {
+    // The id names the snapshot file too: only a UUID may.
+    let deployment_id =
+        crate::validate::parse_uuid(&request.deployment_id).map_err(AppError::invalid)?;
     safety::check(
         session,
         &request.deployment_id,
@@ -256,11 +265,14 @@ pub async fn delete(
     .await?;
     let document =
         transfer::export_channel(&session.client, &session.store, &request.deployment_id).await?;
-    let snapshot = request.snapshot_dir.join(format!(
-        "{}-{}.json",
-        request.deployment_id,
-        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
-    ));
+    let snapshot = transfer::names::inside(
+        &request.snapshot_dir,
+        &format!(
+            "{deployment_id}-{}.json",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+        ),
+    )
+    .map_err(AppError::file)?;
     transfer::write_document(&snapshot, &document).map_err(AppError::file)?;
     report(DeleteProgress {
         stage: "snapshot",

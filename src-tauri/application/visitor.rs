@@ -140,17 +140,10 @@ pub struct ScenarioRunRequest {
 
 /// Reads a scenario file, refusing it whole when it is too large or invalid.
 pub fn read_scenario_file(path: &Path) -> Result<guest::ScenarioFile> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| AppError::file(format!("cannot read {}: {e}", path.display())))?
-        .len();
-    if size > MAX_SCENARIO_FILE_BYTES {
-        return Err(AppError::invalid(format!(
-            "{} is {size} bytes; scenario files are at most {MAX_SCENARIO_FILE_BYTES} bytes",
-            path.display()
-        )));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| AppError::file(format!("cannot read {}: {e}", path.display())))?;
+    let bytes =
+        crate::transfer::read_bounded(path, MAX_SCENARIO_FILE_BYTES).map_err(AppError::file)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| AppError::invalid(format!("{} is not UTF-8 text", path.display())))?;
     parse_scenario_file(&text).map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))
 }
 

@@ -216,10 +216,12 @@ pub enum ProfileAction {
         #[arg(long)]
         verify: bool,
         /// A production org: publish, rollback, delete and live fallback ask for the
-        /// channel's name (or `--yes`).
-        #[arg(long)]
-        production: bool,
-        /// `#rrggbb`, shown beside the profile's name.
+        /// channel's name (or `--yes`). `--production false` clears it; left out, a
+        /// replaced profile keeps what it had.
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        production: Option<bool>,
+        /// `#rrggbb`, shown beside the profile's name; `--colour ""` clears it. Left
+        /// out, a replaced profile keeps its colour.
         #[arg(long)]
         colour: Option<String>,
     },
@@ -431,15 +433,20 @@ async fn profile_command(context: &Context, action: ProfileAction) -> Result<(),
             colour,
         } => {
             let secret = read_secret()?;
+            // Adding over an existing profile replaces its connection, and keeps the
+            // production mark and colour unless they are given: re-entering a secret
+            // must not quietly take a production org's rails away.
+            let existing = store.get(&name).ok();
             let form = ProfileForm {
-                // Adding over an existing profile replaces it.
-                original_name: store.get(&name).is_ok().then(|| name.clone()),
+                original_name: existing.as_ref().map(|_| name.clone()),
                 name: name.clone(),
                 environment,
                 client_id,
                 client_secret: secret.expose_secret().to_string(),
-                production,
-                colour,
+                production: production
+                    .or(existing.as_ref().map(|profile| profile.production))
+                    .unwrap_or(false),
+                colour: colour.or(existing.and_then(|profile| profile.colour)),
             };
             if verify {
                 let candidate = form.profile();

@@ -61,6 +61,10 @@ const RECHECK: Duration = Duration::from_millis(25);
 /// Time given to the server's clock at a reset, so the first request lands in the new
 /// window.
 const RESET_MARGIN: Duration = Duration::from_millis(250);
+/// The longest wait a reset header may ask for. Genesys windows are a minute; a server
+/// saying more (or `u64::MAX`) would otherwise stall every later request of the profile,
+/// or overflow the clock.
+const LONGEST_RESET: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone, Default)]
 pub struct Pacer {
@@ -181,7 +185,8 @@ impl Permit {
         };
         let count = u32::try_from(count).unwrap_or(u32::MAX);
         window.allowed = Some(u32::try_from(allowed).unwrap_or(u32::MAX));
-        let resets_at = number(HEADER_RESET).map(|seconds| now + Duration::from_secs(seconds));
+        let resets_at = number(HEADER_RESET)
+            .map(|seconds| now + Duration::from_secs(seconds).min(LONGEST_RESET));
         match (window.resets_at, resets_at) {
             // An answer from a window that has already ended says nothing of this one.
             (None, Some(at)) if window.used == 0 && at <= now + Duration::from_secs(1) => {}
@@ -297,5 +302,23 @@ mod tests {
             "the answers said the window was spent: {:?}",
             started.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_reset_header_waits_at_most_the_longest_reset() {
+        for reset in [u64::MAX, 86_400 * 365, 3_600] {
+            let pacer = Pacer::new(PacerSettings { reserve: 0.0 });
+            pacer
+                .acquire(Priority::Background)
+                .await
+                .answered(&headers(2, 2, reset));
+            let started = Instant::now();
+            let _next = pacer.acquire(Priority::Background).await;
+            let waited = started.elapsed();
+            assert!(
+                waited >= LONGEST_RESET && waited < LONGEST_RESET + Duration::from_secs(1),
+                "reset {reset}: waited {waited:?}"
+            );
+        }
     }
 }

@@ -17,7 +17,10 @@ use crate::channel::ChannelError;
 use crate::genesys::Client;
 use crate::store::Store;
 
+use super::names::{channel_file_name, inside, UniqueNames};
 use super::{document_for, write_atomically, write_document, Source};
+
+const INDEX_FILE: &str = "index.json";
 
 #[derive(Debug, Clone)]
 pub struct ExportAllOptions {
@@ -55,21 +58,6 @@ struct IndexEntry<'a> {
     configuration_id: String,
     version: Option<String>,
     file: String,
-}
-
-fn file_name(name: &str, id: &str) -> String {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let short = id.split('-').next().unwrap_or(id);
-    format!("{}-{short}.json", safe.trim_matches('-'))
 }
 
 /// Exports every deployment to `directory`, reporting `done/total` to `progress`.
@@ -129,9 +117,18 @@ pub async fn export_all(
         }
     }
     documents.sort_by(|a, b| a.1.cmp(b.1));
+    // The index's own name is taken first, so no channel's file can replace it.
+    let mut names = UniqueNames::default();
+    names.claim(INDEX_FILE);
     for (id, name, document) in documents {
-        let file = file_name(name, id);
-        let path = directory.join(&file);
+        let file = match channel_file_name(name, id) {
+            Ok(file) => names.claim(&file),
+            Err(problem) => {
+                failed.push((id.clone(), problem));
+                continue;
+            }
+        };
+        let path = inside(directory, &file).map_err(ChannelError::File)?;
         write_document(&path, document).map_err(ChannelError::File)?;
         index.push(IndexEntry {
             deployment_id: id,
@@ -142,7 +139,7 @@ pub async fn export_all(
         });
         files.push(path);
     }
-    let index_path = directory.join("index.json");
+    let index_path = directory.join(INDEX_FILE);
     let index_json = serde_json::json!({
         "schemaVersion": super::SCHEMA_VERSION,
         "exportedAt": crate::store::timestamp(chrono::Utc::now()),
@@ -170,18 +167,4 @@ pub async fn export_all(
         budget_used,
         rate_limited_responses: client.rate_budget().rate_limited_responses - limited_before,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::file_name;
-
-    #[test]
-    fn file_names_are_safe_and_unique_per_deployment() {
-        assert_eq!(
-            file_name("Support Site / EU", "3fa85f64-5717-4562-b3fc-2c963f66afa6"),
-            "support-site---eu-3fa85f64.json"
-        );
-        assert_eq!(file_name("../../etc", "abc"), "etc-abc.json");
-    }
 }

@@ -9,6 +9,7 @@ mod carried;
 mod diff;
 mod export_all;
 mod import;
+pub mod names;
 
 use std::io::Write;
 use std::path::Path;
@@ -184,31 +185,53 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
 /// larger is not one (nor should it be read into memory to find out).
 pub const MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Reads and checks a document; a newer schema is refused with a clear message.
-pub fn read_document(path: &Path) -> Result<ChannelDocument, String> {
+/// Reads a file a user named, whole, refusing what cannot be one of ours: anything but a
+/// regular file (`/dev/zero`, a FIFO, a folder) and anything over `max_bytes`, checked
+/// before reading and while reading (a file that grows).
+pub fn read_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let file =
         std::fs::File::open(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let metadata = file
+        .metadata()
+        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "{} is not a regular file; give the path of a file",
+            path.display()
+        ));
+    }
+    let size = |bytes: u64| {
+        if bytes >= 1024 * 1024 {
+            format!("{} MiB", bytes / (1024 * 1024))
+        } else {
+            format!("{} KiB", bytes.div_ceil(1024))
+        }
+    };
     let too_large = || {
         format!(
-            "{} is {} MiB; an export is at most {} MiB, so this is not one",
+            "{} is {}; a file this app reads here is at most {}, so this is not one",
             path.display(),
-            size / (1024 * 1024),
-            MAX_DOCUMENT_BYTES / (1024 * 1024)
+            size(metadata.len()),
+            size(max_bytes)
         )
     };
-    if size > MAX_DOCUMENT_BYTES {
+    if metadata.len() > max_bytes {
         return Err(too_large());
     }
     let mut bytes = Vec::new();
-    // Bounded even when the size was not known up front (a pipe, a growing file).
-    file.take(MAX_DOCUMENT_BYTES + 1)
+    file.take(max_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("could not read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+    if bytes.len() as u64 > max_bytes {
         return Err(too_large());
     }
+    Ok(bytes)
+}
+
+/// Reads and checks a document; a newer schema is refused with a clear message.
+pub fn read_document(path: &Path) -> Result<ChannelDocument, String> {
+    let bytes = read_bounded(path, MAX_DOCUMENT_BYTES)?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     let schema = value

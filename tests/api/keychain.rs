@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
 use webmsg_desk::secrets::{Destination, SecretStore};
 
 use crate::helpers::{spawn_sandbox, unique, walk};
@@ -433,6 +434,76 @@ async fn a_production_profile_needs_yes_off_a_terminal_and_read_only_writes_noth
         .await,
         1,
         "the read-only publish never reached the org; the confirmed one did"
+    );
+    SecretStore::default().delete(&name).unwrap();
+}
+
+/// The app's own "secret missing" advice is to run `profile add` again; doing so must not
+/// take a production org's rails or its colour away.
+#[test]
+fn profile_add_over_a_profile_keeps_its_production_mark_and_colour() {
+    let config_home = tempfile::tempdir().unwrap();
+    let name = unique("Prod again");
+    let add = |extra: &[&str], secret: &str| {
+        let mut child = Command::new(BINARY)
+            .args(["profile", "add", &name, "--environment", "eu-west-1"])
+            .args(["--client-id", "prod-client"])
+            .args(extra)
+            .env("XDG_CONFIG_HOME", config_home.path())
+            .env_remove("GENESYS_CLIENT_SECRET")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{secret}\n").as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let stored = || {
+        let file = config_home.path().join("com.webmsgdesk.app/profiles.json");
+        let profiles: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        let profile = profiles["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name.as_str())
+            .unwrap()
+            .clone();
+        (profile["production"].clone(), profile["colour"].clone())
+    };
+    add(&["--production", "--colour", "#8E44AD"], "first-secret");
+    assert_eq!(stored(), (json!(true), json!("#8e44ad")));
+    add(&[], "second-secret");
+    assert_eq!(
+        stored(),
+        (json!(true), json!("#8e44ad")),
+        "re-adding with a new secret keeps the rails and the colour"
+    );
+    assert_eq!(
+        SecretStore::default()
+            .get(&name, EU)
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        "second-secret"
+    );
+    add(&["--production", "false", "--colour", ""], "third-secret");
+    assert_eq!(
+        stored(),
+        (serde_json::Value::Null, serde_json::Value::Null),
+        "cleared only when asked"
     );
     SecretStore::default().delete(&name).unwrap();
 }

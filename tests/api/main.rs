@@ -11,6 +11,7 @@ mod dependencies;
 mod fuzz;
 mod guest_socket;
 mod helpers;
+mod hostile;
 mod keychain;
 mod monitor;
 mod official_sdk;

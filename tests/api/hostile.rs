@@ -1,0 +1,204 @@
+//! A hostile or broken host: the real Sandbox behind a proxy that rewrites some of its
+//! answers, as a compromised API host or another local user on a Sandbox profile's port
+//! could. Whatever it sends, the app writes nothing outside the folder it was given,
+//! does not panic and does not stall.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use secrecy::SecretString;
+use serde_json::Value;
+use webmsg_desk::genesys::{Client, ConnectionConfig, Environment};
+use webmsg_desk::sandbox::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use webmsg_desk::store::Store;
+use webmsg_desk::transfer::{export_all, ExportAllOptions};
+
+use crate::helpers::{spawn_sandbox, walk};
+
+/// What the proxy changes in an answer: the route (`GET /api/v2/...`), and the JSON body
+/// and headers it may rewrite.
+type Rewrite = dyn Fn(&str, &mut Value, &mut HeaderMap) + Send + Sync;
+
+#[derive(Clone)]
+struct Proxy {
+    upstream: String,
+    http: reqwest::Client,
+    rewrite: Arc<Rewrite>,
+}
+
+async fn forward(
+    State(proxy): State<Proxy>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut request = proxy
+        .http
+        .request(method.clone(), format!("{}{path}", proxy.upstream))
+        .body(body);
+    for (name, value) in &headers {
+        if name != "host" {
+            request = request.header(name, value);
+        }
+    }
+    let Ok(answer) = request.send().await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = answer.status();
+    let mut headers = answer.headers().clone();
+    headers.remove("content-length");
+    let bytes = answer.bytes().await.unwrap_or_default();
+    let route = format!("{method} {}", uri.path());
+    let mut json = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null);
+    (proxy.rewrite)(&route, &mut json, &mut headers);
+    let body = if json.is_null() {
+        bytes.to_vec()
+    } else {
+        serde_json::to_vec(&json).unwrap()
+    };
+    (status, headers, body).into_response()
+}
+
+/// Serves a rewriting proxy in front of `upstream` on a loopback port; returns its URL.
+async fn proxy(
+    upstream: String,
+    rewrite: impl Fn(&str, &mut Value, &mut HeaderMap) + Send + Sync + 'static,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let state = Proxy {
+        upstream,
+        http: reqwest::Client::new(),
+        rewrite: Arc::new(rewrite),
+    };
+    let app = axum::Router::new().fallback(forward).with_state(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+fn client_at(url: &str) -> Client {
+    Client::new(ConnectionConfig::new(
+        Environment::parse(url).unwrap(),
+        DEMO_CLIENT_ID,
+        SecretString::from(DEMO_CLIENT_SECRET.to_string()),
+    ))
+    .unwrap()
+}
+
+fn files_outside(root: &Path, folder: &Path) -> Vec<String> {
+    walk(root)
+        .into_iter()
+        .filter(|file| !file.starts_with(folder))
+        .map(|file| file.display().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_of_every_channel_writes_nothing_outside_its_folder() {
+    let app = spawn_sandbox().await;
+    let (seeded, _) = app.seeded_channel().await;
+    // The seeded channel's id is sent aimed two folders up, at a file beside the export
+    // folder; a second channel claims the seeded channel's id and name to replace its file.
+    let hostile_id = "/../../victim";
+    let url = proxy(app.sandbox.base_url(), move |route, body, _| {
+        if route == "GET /api/v2/webdeployments/deployments" {
+            if let Some(entities) = body["entities"].as_array_mut() {
+                let twin = entities
+                    .iter()
+                    .find(|d| d["id"] == seeded.as_str())
+                    .cloned();
+                for deployment in entities.iter_mut() {
+                    if deployment["id"] == seeded.as_str() {
+                        deployment["id"] = Value::from(hostile_id);
+                    }
+                }
+                entities.extend(twin.clone());
+                entities.extend(twin);
+            }
+        }
+    })
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let folder = scratch.path().join("exports").join("all");
+    std::fs::write(scratch.path().join("exports-victim.json"), b"{}").unwrap();
+    let store = Store::in_memory().unwrap();
+    let summary = export_all(
+        &client_at(&url),
+        &store,
+        &folder,
+        &ExportAllOptions::default(),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        files_outside(scratch.path(), &folder),
+        [scratch
+            .path()
+            .join("exports-victim.json")
+            .display()
+            .to_string()],
+        "nothing was written outside {}",
+        folder.display()
+    );
+    assert_eq!(
+        std::fs::read(scratch.path().join("exports-victim.json")).unwrap(),
+        b"{}"
+    );
+    let (failed_id, why) = &summary.failed[0];
+    assert_eq!(failed_id, hostile_id);
+    assert!(why.contains("not a UUID"), "{why}");
+    // The two channels with one id each have a file of their own, and the index stays.
+    let written: Vec<String> = summary
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let twins = written
+        .iter()
+        .filter(|name| name.starts_with("support-site-"))
+        .count();
+    assert_eq!(twins, 2, "{written:?}");
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(folder.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["schemaVersion"], 1);
+    assert_eq!(summary.files.len(), written.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absurd_rate_limit_reset_neither_panics_nor_stalls_the_client() {
+    let app = spawn_sandbox().await;
+    let url = proxy(app.sandbox.base_url(), |route, _, headers| {
+        if route.starts_with("GET /api/v2/routing/queues") {
+            headers.insert(
+                "inin-ratelimit-reset",
+                u64::MAX.to_string().parse().unwrap(),
+            );
+            headers.insert("inin-ratelimit-count", "300".parse().unwrap());
+        }
+    })
+    .await;
+    let client = client_at(&url).background();
+    let first = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        client.queues().list_all(None),
+    )
+    .await
+    .expect("the first answer arrives");
+    assert!(first.is_ok(), "{first:?}");
+    // The window is spent and its reset absurd: the next background request waits for
+    // the clamped reset (two minutes), not for ever, and the process is still here.
+    let second = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        client.queues().list_all(None),
+    )
+    .await;
+    assert!(second.is_err(), "a spent window is waited out, not ignored");
+}
