@@ -60,6 +60,7 @@ pub fn check_file(path: &Path) -> Result<CheckReport> {
         let mut deployment = document.deployment.writable();
         let mut report = check_configuration(&mut configuration);
         report.merge(check_deployment(&mut deployment));
+        report.lints = crate::validate::lint_channel(&configuration, Some(&deployment), false);
         return Ok(report);
     }
     let input: ChannelInput = serde_json::from_value(value).map_err(|e| {
@@ -214,22 +215,31 @@ pub async fn rollback(operation: &Operation<'_>, request: &Rollback) -> Result<P
     .await?)
 }
 
-/// Writes the editor's settings into the channel's draft (keeping what the editor does
-/// not show) and returns what publishing it would change.
+/// Writes what the user changed in the editor into the channel's draft and returns what
+/// publishing it would change. Only the changed settings are written: the form as it
+/// reads the current draft is compared with the form as edited, and every other value of
+/// the draft (settings the form does not show, fields this version does not know) stays
+/// exactly as it was. No change writes nothing.
 pub async fn save_draft(
     session: &Session,
     deployment_id: &str,
     input: &ChannelInput,
 ) -> Result<VersionDiffs> {
-    let edited = parse(input)?;
-    let configuration_id = configuration_of(session, deployment_id).await?;
+    parse(input)?;
+    let deployment = session.client.deployments().get(deployment_id).await?;
+    let configuration_id = deployment.configuration_id();
     let configurations = session.client.configurations();
     let current = configurations.draft(&configuration_id).await?;
-    let merged = channel::merge_onto(&current, edited.configuration())
-        .map_err(|e| AppError::invalid(format!("could not merge the edit into the draft: {e}")))?;
-    configurations
-        .update_draft(&configuration_id, &merged)
-        .await?;
+    let routing = session.store.routing(deployment_id)?;
+    let before = ChannelInput::from_models(&current, &deployment, routing.as_ref());
+    let patch = channel::edit_patch(&before, input);
+    if !patch.is_empty() {
+        let edited = channel::apply_patch(&current, &patch)
+            .map_err(|error| AppError::invalid(error.to_string()))?;
+        configurations
+            .update_draft(&configuration_id, &edited)
+            .await?;
+    }
     preview(session, deployment_id).await
 }
 

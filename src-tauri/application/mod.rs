@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod channels;
 pub mod connection;
+pub mod editing;
 pub mod error;
 pub mod fallback;
 pub mod insight;

@@ -1,12 +1,12 @@
 //! Editing an existing channel: the editor's form read back from the live models, and
-//! the edited form laid over the server's draft so that settings the editor does not
-//! show (custom labels, cobrowse, authentication, …) survive the round trip.
-
-use serde_json::Value;
+//! the edit as a patch of what the user changed (see [`super::patch`]), laid over the
+//! server's draft so that every other setting survives exactly.
 
 use crate::genesys::models::{WebDeployment, WebDeploymentConfigurationVersion};
 use crate::store::ChannelRouting;
+use crate::validate::check_configuration;
 
+use super::patch::{Patch, PatchConflict};
 use super::ChannelInput;
 
 impl ChannelInput {
@@ -69,32 +69,38 @@ impl ChannelInput {
     }
 }
 
-/// The server's draft with the editor's settings laid over it: objects merge key by key,
-/// everything else (arrays, strings, numbers) is replaced by the edited value.
-pub fn merge_onto(
-    current: &WebDeploymentConfigurationVersion,
-    edited: &WebDeploymentConfigurationVersion,
-) -> Result<WebDeploymentConfigurationVersion, serde_json::Error> {
-    let mut base = serde_json::to_value(current)?;
-    merge_values(&mut base, serde_json::to_value(edited)?);
-    serde_json::from_value(base)
+/// What a form's edit changes in a configuration: the difference between what the form
+/// described before the user's change and after it, both through the same translation,
+/// so values the form always writes (and never showed as changed) are not in it.
+pub fn edit_patch(before: &ChannelInput, after: &ChannelInput) -> Patch {
+    let described = |input: &ChannelInput| {
+        let mut configuration = input.configuration();
+        // The same normalising an accepted input gets, so `#1F5FA8` against `#1f5fa8`
+        // is no change.
+        let _ = check_configuration(&mut configuration);
+        serde_json::to_value(configuration).unwrap_or_default()
+    };
+    Patch::between(&described(before), &described(after))
 }
 
-fn merge_values(base: &mut Value, overlay: Value) {
-    match (base, overlay) {
-        (Value::Object(base), Value::Object(overlay)) => {
-            for (key, value) in overlay {
-                match base.get_mut(&key) {
-                    Some(existing) if !value.is_null() => merge_values(existing, value),
-                    Some(_) => {}
-                    None => {
-                        base.insert(key, value);
-                    }
-                }
-            }
-        }
-        (base, overlay) => *base = overlay,
-    }
+/// Why an edit could not be laid onto the draft.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("the draft changed where this edit writes: {0}; open the channel again")]
+    Conflict(#[from] PatchConflict),
+    #[error("the edited draft is not a configuration: {0}")]
+    Shape(#[from] serde_json::Error),
+}
+
+/// The server's draft with `patch` laid over it; every value the patch does not name,
+/// fields this version does not model included, stays as the server sent it.
+pub fn apply_patch(
+    current: &WebDeploymentConfigurationVersion,
+    patch: &Patch,
+) -> Result<WebDeploymentConfigurationVersion, EditError> {
+    let mut draft = serde_json::to_value(current)?;
+    patch.apply(&mut draft)?;
+    Ok(serde_json::from_value(draft)?)
 }
 
 #[cfg(test)]
@@ -147,36 +153,39 @@ mod tests {
     }
 
     #[test]
-    fn settings_the_editor_does_not_show_survive_an_edit() {
+    fn a_colour_change_leaves_every_other_setting_of_the_draft_alone() {
         let mut current = support_input().configuration();
-        current
-            .extra
-            .insert("cobrowse".into(), serde_json::json!({"enabled": true}));
-        current.headless_mode = Some(crate::genesys::models::HeadlessModeSettings {
-            enabled: Some(true),
-            ..Default::default()
-        });
-        let edited = ChannelInput {
+        let json = |c: &WebDeploymentConfigurationVersion| serde_json::to_value(c).unwrap();
+        let mut draft = json(&current);
+        draft["cobrowse"] = serde_json::json!({"enabled": true, "unknownToUs": [1, 2]});
+        draft["headlessMode"] = serde_json::json!({"enabled": true});
+        let conversations = &mut draft["messenger"]["apps"]["conversations"];
+        conversations["showAgentTypingIndicator"] = false.into();
+        conversations["showUserTypingIndicator"] = false.into();
+        draft["messenger"]["fileUpload"]["modes"] = serde_json::json!([
+            {"fileTypes": ["image/png"], "maxFileSizeKB": 2048},
+            {"fileTypes": ["application/pdf"], "maxFileSizeKB": 5000},
+            {"fileTypes": ["video/mp4"], "maxFileSizeKB": 10240}
+        ]);
+        current = serde_json::from_value(draft.clone()).unwrap();
+        let before = ChannelInput::from_models(&current, &support_input().deployment(), None);
+        let after = ChannelInput {
             primary_color: "#aa0000".into(),
-            languages: vec!["de".into()],
-            ..support_input()
-        }
-        .configuration();
-        let merged = merge_onto(&current, &edited).unwrap();
-        assert_eq!(
-            merged
-                .messenger
-                .as_ref()
-                .and_then(|m| m.styles.as_ref())
-                .and_then(|s| s.primary_color.as_deref()),
-            Some("#aa0000")
-        );
-        assert_eq!(merged.languages, Some(vec!["de".to_string()]));
-        assert_eq!(
-            merged.headless_mode.as_ref().and_then(|h| h.enabled),
-            Some(true)
-        );
-        let json = serde_json::to_value(&merged).unwrap();
-        assert_eq!(json["cobrowse"]["enabled"], true);
+            ..before.clone()
+        };
+        let patch = edit_patch(&before, &after);
+        assert_eq!(patch.paths(), ["messenger.styles.primaryColor"]);
+        let edited = json(&apply_patch(&current, &patch).unwrap());
+        let mut expected = draft;
+        expected["messenger"]["styles"]["primaryColor"] = "#aa0000".into();
+        assert_eq!(edited, expected);
+    }
+
+    #[test]
+    fn an_unchanged_form_is_an_empty_patch() {
+        let input = support_input();
+        let current = input.configuration();
+        let read = ChannelInput::from_models(&current, &input.deployment(), None);
+        assert!(edit_patch(&read, &read.clone()).is_empty());
     }
 }

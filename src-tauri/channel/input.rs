@@ -240,7 +240,7 @@ impl ChannelInput {
             ),
         ] {
             if let Some((value, known)) = value {
-                if !known.contains(&value) {
+                if !known.contains(&value) && !report.errors.fields().contains(&field) {
                     report.errors.push(
                         field,
                         format!("`{value}` is not one of {}", known.join(", ")),

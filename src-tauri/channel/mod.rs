@@ -5,10 +5,11 @@
 mod edit;
 mod input;
 mod lifecycle;
+pub mod patch;
 mod publish;
 mod resolve;
 
-pub use edit::merge_onto;
+pub use edit::{apply_patch, edit_patch, EditError};
 pub use input::{ChannelInput, ValidChannel};
 pub use lifecycle::{
     create_channel, create_from_models, delete_channel, log_action, rollback, versions,

@@ -13,6 +13,7 @@ use crate::application::channels::{
     Difference, ExportAllOptions, ImportChannel, ImportPlan, Progress, PublishChannel,
     PublishOptions, PublishOutcome, Rollback,
 };
+use crate::application::editing::{self, EditDraft, EditedDraft, Setting, VersionChoice};
 use crate::application::fallback::{
     self as fallback, Decision, FallbackRules, FallbackTarget, RunnerEvent, RunnerMode,
     WatchSettings,
@@ -132,6 +133,40 @@ pub enum ChannelCommand {
         /// An exported channel or a JSON file with the same fields as the flags.
         #[arg(long)]
         file: Option<PathBuf>,
+    },
+    /// Print a channel's whole configuration: the draft, or the version the deployment
+    /// runs (every field, those this version does not know included).
+    Get {
+        #[arg(long)]
+        deployment: String,
+        /// The draft (the default).
+        #[arg(long, conflicts_with = "published")]
+        draft: bool,
+        /// The version the deployment runs.
+        #[arg(long)]
+        published: bool,
+    },
+    /// Change settings of a channel's draft, and only those: shows what changes, checks
+    /// it as Genesys would, then saves the draft (and with --publish publishes it).
+    ///
+    /// `--set PATH=VALUE` takes dotted paths as `channel get` shows them
+    /// (`messenger.apps.conversations.showAgentTypingIndicator=false`,
+    /// `customI18nLabels[language=fr].localizedLabels[key=MessengerHomeHeaderTitle].value=Bonjour`);
+    /// the value is JSON when it parses as JSON, text otherwise; `PATH=` removes the
+    /// setting. `--file` merges a partial configuration (RFC 7396) first.
+    Edit {
+        #[arg(long)]
+        deployment: String,
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        settings: Vec<String>,
+        #[arg(long, value_name = "PATCH.json")]
+        file: Option<PathBuf>,
+        /// Show what would change and stop.
+        #[arg(long, conflicts_with = "publish")]
+        plan_only: bool,
+        /// Publish the saved draft and wait for the deployment (seconds, default 120).
+        #[arg(long, num_args = 0..=1, default_missing_value = "120", value_name = "SECONDS")]
+        publish: Option<u64>,
     },
     /// Publish the current draft and move the deployment to it.
     Publish {
@@ -360,6 +395,7 @@ fn describe(outcome: &PublishOutcome) -> String {
 fn report_text(report: &CheckReport) -> String {
     let mut lines = vec!["valid".to_string()];
     lines.extend(report.warnings.iter().map(|w| format!("warning: {w}")));
+    lines.extend(report.lints.iter().map(|lint| format!("note: {lint}")));
     lines.join("\n")
 }
 
@@ -420,6 +456,36 @@ pub async fn channel_command(
             let outcome = use_case::publish(&operation(connected), &request).await?;
             print(connected.output, &outcome, || describe(&outcome));
             outcome_result(&outcome)
+        }
+        ChannelCommand::Get {
+            deployment,
+            published,
+            ..
+        } => {
+            let choice = if published {
+                VersionChoice::Published
+            } else {
+                VersionChoice::Draft
+            };
+            let version =
+                editing::configuration_version(&connected.session, &deployment, choice).await?;
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&version).unwrap_or_default()
+            );
+            Ok(())
+        }
+        ChannelCommand::Edit {
+            deployment,
+            settings,
+            file,
+            plan_only,
+            publish,
+        } => {
+            Box::pin(edit(
+                connected, deployment, settings, file, plan_only, publish,
+            ))
+            .await
         }
         ChannelCommand::Status { deployment } => status(connected, &deployment).await,
         ChannelCommand::Versions { deployment } => versions(connected, &deployment).await,
@@ -489,6 +555,85 @@ async fn create(
         )
     });
     outcome_result(&created.outcome)
+}
+
+async fn edit(
+    connected: &Connected,
+    deployment: String,
+    settings: Vec<String>,
+    file: Option<PathBuf>,
+    plan_only: bool,
+    publish: Option<u64>,
+) -> Result<(), CliError> {
+    let settings = settings
+        .iter()
+        .map(|typed| {
+            Setting::parse(typed).map_err(|problem| CliError::invalid(format!("--set {problem}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let merge = match &file {
+        Some(path) => Some(use_case::read_json_file(path)?),
+        None => None,
+    };
+    if settings.is_empty() && merge.is_none() {
+        return Err(CliError::invalid(
+            "nothing to change: give --set PATH=VALUE or --file PATCH.json",
+        ));
+    }
+    let request = EditDraft {
+        deployment_id: deployment.clone(),
+        settings,
+        merge,
+        plan_only,
+    };
+    let edited = Box::pin(editing::edit_draft(&connected.session, &request)).await?;
+    eprint!("{}", edit_text(&edited));
+    if let Some(wait) = publish {
+        let request = PublishChannel {
+            confirmation: confirmation(connected, &deployment, "publishing it").await?,
+            deployment_id: deployment,
+            edits: None,
+            options: options(wait),
+        };
+        let outcome = Box::pin(use_case::publish(&operation(connected), &request)).await?;
+        print(
+            connected.output,
+            &json!({"edit": edited, "publish": outcome}),
+            || describe(&outcome),
+        );
+        return outcome_result(&outcome);
+    }
+    print(connected.output, &edited, String::new);
+    Ok(())
+}
+
+fn edit_text(edited: &EditedDraft) -> String {
+    let show = |value: &Option<serde_json::Value>| {
+        value
+            .as_ref()
+            .map_or_else(|| "(absent)".to_string(), |v| v.to_string())
+    };
+    let mut text = String::new();
+    if edited.changes.is_empty() {
+        text.push_str("nothing changes: the draft already has these settings\n");
+    }
+    for change in &edited.changes {
+        text.push_str(&format!(
+            "  {}: {} → {}\n",
+            change.path,
+            show(&change.before),
+            show(&change.after)
+        ));
+    }
+    for lint in &edited.lints {
+        text.push_str(&format!("note: {lint}\n"));
+    }
+    text.push_str(match (edited.written, edited.changes.is_empty()) {
+        (true, _) => "draft saved\n",
+        (false, false) => "plan only: nothing was written\n",
+        (false, true) => "",
+    });
+    text
 }
 
 async fn status(connected: &Connected, deployment: &str) -> Result<(), CliError> {

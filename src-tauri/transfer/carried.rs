@@ -23,25 +23,22 @@ pub struct CarriedSetting {
 /// Long values (a CSS blob, a big list) are cut so the plan stays readable.
 pub const MAX_VALUE_CHARS: usize = 120;
 
-/// Configuration paths the editor shows; anything under them is seen when editing.
-const EDITOR_CONFIGURATION: &[&str] = &[
-    "name",
-    "description",
-    "languages",
-    "defaultLanguage",
-    "customI18nLabels",
-    "messenger.enabled",
-    "messenger.styles.primaryColor",
-    "messenger.launcherButton.visibility",
-    "messenger.launcherButton.displayType",
-    "messenger.homeScreen.enabled",
-    "messenger.homeScreen.logoUrl",
-    "messenger.fileUpload",
-    "messenger.apps.conversations.enabled",
-    "messenger.apps.conversations.showAgentTypingIndicator",
-    "messenger.apps.conversations.showUserTypingIndicator",
-    "messenger.apps.conversations.notifications",
-    "position.alignment",
+/// Configuration paths the window's editor shows, each with the form control that shows
+/// it (`ui/index.html`; a test keeps the two in step). Anything else a file sets is
+/// listed in the import plan.
+pub const EDITOR_FIELDS: &[(&str, &str)] = &[
+    ("name", "f-name"),
+    ("description", "f-description"),
+    ("languages", "f-languages"),
+    ("defaultLanguage", "f-default-language"),
+    ("messenger.styles.primaryColor", "f-color"),
+    ("messenger.launcherButton.visibility", "f-visibility"),
+    ("messenger.launcherButton.displayType", "f-display"),
+    ("messenger.homeScreen.enabled", "f-home"),
+    ("messenger.homeScreen.logoUrl", "f-logo"),
+    ("messenger.fileUpload.enableAttachments", "f-attachments"),
+    ("messenger.fileUpload.modes[0].maxFileSizeKB", "f-max-size"),
+    ("position.alignment", "f-position"),
 ];
 
 /// Deployment fields the plan shows on their own (domains) or maps (configuration, flow).
@@ -58,12 +55,13 @@ const PLANNED_DEPLOYMENT: &[&str] = &[
 /// document order; fields the models do not know are marked.
 pub fn carried_settings(document: &ChannelDocument) -> Vec<CarriedSetting> {
     let unknown = unknown_paths(document);
+    let editor_paths: Vec<&str> = EDITOR_FIELDS.iter().map(|(path, _)| *path).collect();
     let mut settings = Vec::new();
     let sections = [
         (
             "configuration",
             serde_json::to_value(document.configuration.writable()),
-            EDITOR_CONFIGURATION,
+            editor_paths.as_slice(),
         ),
         (
             "deployment",
@@ -259,5 +257,40 @@ mod tests {
         assert_eq!(settings.len(), 1);
         assert_eq!(settings[0].value.chars().count(), MAX_VALUE_CHARS);
         assert!(settings[0].value.ends_with('…'));
+    }
+
+    #[test]
+    fn conversation_settings_labels_and_other_upload_modes_are_listed() {
+        let document = document(
+            serde_json::json!({
+                "name": "Shop", "languages": ["en-us"],
+                "customI18nLabels": [{"language": "en-us", "localizedLabels": [{"key": "MessengerHomeHeaderTitle", "value": "Hi"}]}],
+                "messenger": {"styles": {"primaryColor": "#1f5fa8"},
+                              "apps": {"conversations": {"enabled": true, "showAgentTypingIndicator": false}},
+                              "fileUpload": {"enableAttachments": true, "modes": [
+                                  {"fileTypes": ["image/png"], "maxFileSizeKB": 100},
+                                  {"fileTypes": ["application/pdf"], "maxFileSizeKB": 200}]}}
+            }),
+            serde_json::json!({"name": "Shop"}),
+        );
+        let paths: Vec<String> = carried_settings(&document)
+            .into_iter()
+            .map(|s| s.path)
+            .collect();
+        for expected in [
+            "configuration.customI18nLabels[0].localizedLabels[0].value",
+            "configuration.messenger.apps.conversations.enabled",
+            "configuration.messenger.apps.conversations.showAgentTypingIndicator",
+            "configuration.messenger.fileUpload.modes[0].fileTypes",
+            "configuration.messenger.fileUpload.modes[1].maxFileSizeKB",
+        ] {
+            assert!(
+                paths.iter().any(|p| p == expected),
+                "{expected}: {paths:#?}"
+            );
+        }
+        assert!(!paths
+            .iter()
+            .any(|p| p == "configuration.messenger.fileUpload.modes[0].maxFileSizeKB"));
     }
 }

@@ -21,7 +21,7 @@ use crate::genesys::models::{WebDeployment, WebDeploymentConfigurationVersion};
 use crate::genesys::Client;
 use crate::store::{ChannelRouting, Store};
 
-pub use carried::{carried_settings, CarriedSetting};
+pub use carried::{carried_settings, CarriedSetting, EDITOR_FIELDS};
 pub use diff::{diff_values, file_vs_live, portable_view, version_diffs, Difference, VersionDiffs};
 pub use export_all::{export_all, ExportAllOptions, ExportSummary};
 pub use import::{import_channel, plan_import, ImportReport, Mapping};

@@ -9,6 +9,7 @@ use crate::genesys::models::{
     CustomI18nLabels, LabelKey, MessengerSettings, WebDeployment, WebDeploymentConfigurationVersion,
 };
 
+use super::lint::Lint;
 use super::{
     parse_file_size_kb, parse_uuid, AllowedDomain, ChannelName, ContrastReport, Description,
     HexColor, LanguageCode, ValidationErrors, ATTACHMENT_TYPES,
@@ -20,7 +21,10 @@ use super::{
 pub struct CheckReport {
     pub errors: ValidationErrors,
     pub warnings: Vec<String>,
-    pub contrast: Option<ContrastReport>,
+    /// Documented traps (see [`super::lint_channel`]): shown, never blocking.
+    pub lints: Vec<Lint>,
+    /// Boxed: a report is the error of a refused check, and stays small to move.
+    pub contrast: Option<Box<ContrastReport>>,
 }
 
 impl CheckReport {
@@ -31,6 +35,11 @@ impl CheckReport {
     pub fn merge(&mut self, other: CheckReport) {
         self.errors.0.extend(other.errors.0);
         self.warnings.extend(other.warnings);
+        for lint in other.lints {
+            if !self.lints.contains(&lint) {
+                self.lints.push(lint);
+            }
+        }
         self.contrast = self.contrast.take().or(other.contrast);
     }
 }
@@ -52,12 +61,35 @@ pub fn check_configuration(configuration: &mut WebDeploymentConfigurationVersion
     let labels = configuration.custom_i18n_labels.clone();
     if let Some(messenger) = configuration.messenger.as_mut() {
         if let Some(contrast) = check_primary_color(messenger, &mut report) {
-            report.contrast = Some(contrast);
+            report.contrast = Some(Box::new(contrast));
         }
         check_uploads(messenger, &mut report.errors);
         check_push_labels(messenger, labels.as_deref(), &languages, &mut report.errors);
     }
+    check_published_schema(configuration, &mut report.errors);
+    report.lints = super::lint_channel(configuration, None, false);
     report
+}
+
+/// The published request schema, as the API applies it (closed enums, types, required
+/// fields of every block): what Genesys would refuse is refused here, before a request.
+fn check_published_schema(
+    configuration: &WebDeploymentConfigurationVersion,
+    errors: &mut ValidationErrors,
+) {
+    let Ok(body) = serde_json::to_value(configuration.writable()) else {
+        return;
+    };
+    // The schema names only its first violation, and less precisely than the rules
+    // above, so it speaks only when they found nothing.
+    if !errors.is_empty() {
+        return;
+    }
+    if let Err(violation) =
+        crate::genesys::schema::check(&crate::genesys::schema::CONFIGURATION_VERSION, &body)
+    {
+        errors.push(violation.field, violation.message);
+    }
 }
 
 /// Languages (each supported, none twice) and the default one; returns them normalised.

@@ -6,6 +6,7 @@ mod channel;
 mod contrast;
 mod domain;
 mod language;
+mod lint;
 
 use std::fmt;
 
@@ -15,6 +16,7 @@ pub use channel::{check_configuration, check_deployment, CheckReport};
 pub use contrast::{contrast_ratio, ContrastReport, WCAG_AA_NORMAL_TEXT};
 pub use domain::AllowedDomain;
 pub use language::{LanguageCode, SUPPORTED_LANGUAGES};
+pub use lint::{lint_channel, Lint};
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -8,6 +8,7 @@ mod channels;
 mod cli;
 mod client;
 mod dependencies;
+mod editing;
 mod fuzz;
 mod guest_socket;
 mod helpers;

@@ -65,3 +65,18 @@ fn the_ui_knows_every_error_code_and_no_other() {
         .collect();
     assert_eq!(listed, codes);
 }
+
+/// The import plan lists what the editor does not show; what it counts as shown must
+/// really be on the editor's form.
+#[test]
+fn every_setting_the_plan_counts_as_shown_has_its_control_on_the_editor_form() {
+    let page = read("ui/index.html");
+    let form_start = page.find("<form id=\"editor-form\"").unwrap();
+    let form = &page[form_start..form_start + page[form_start..].find("</form>").unwrap()];
+    for (path, control) in webmsg_desk::transfer::EDITOR_FIELDS {
+        assert!(
+            form.contains(&format!("id=\"{control}\"")),
+            "{path} is counted as shown by #{control}, which the editor form does not have"
+        );
+    }
+}

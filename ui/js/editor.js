@@ -204,6 +204,8 @@ function renderReport(report, input) {
   }
   fill($('#editor-warnings'), [
     ...report.warnings.map((w) => h('li', {}, w)),
+    ...(report.lints || []).map((lint) => h('li', { class: 'lint' },
+      h('code', {}, lint.field), ` ${lint.why}. `, h('span', { class: 'muted' }, `See ${lint.help}`))),
     ...unplaced.map((u) => h('li', { class: 'error-text' }, u)),
   ]);
   const contrast = $('#contrast');
