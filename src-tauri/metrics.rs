@@ -286,7 +286,8 @@ pub fn uptime(changes: &[(DateTime<Utc>, String)], period: Period) -> Uptime {
     let mut points: Vec<(DateTime<Utc>, String)> = changes.to_vec();
     points.push((period.end, String::new()));
     for (at, status) in points {
-        let at = at.clamp(period.start, period.end);
+        // A period that ends before it starts (clocks disagreeing) has no time in it.
+        let at = at.clamp(period.start, period.end.max(period.start));
         if at > cursor {
             if current == "Active" {
                 active += at - cursor;
@@ -344,7 +345,7 @@ pub async fn channel_metrics(
         Some(deployment) => {
             let found = client.deployments().get(deployment).await?;
             if let Some(status) = &found.status {
-                store.record_status(deployment, Utc::now(), status.as_str())?;
+                store.record_status(deployment, client.now(), status.as_str())?;
             }
             let recorded = store.routing(deployment)?.unwrap_or_default();
             let changes = store.status_changes(deployment, period.start)?;
@@ -373,7 +374,7 @@ pub async fn channel_timeline(
     deployment_id: Option<&str>,
     span: Duration,
 ) -> Result<Vec<TimelineEntry>, ChannelError> {
-    let now = Utc::now();
+    let now = client.now();
     // Entries dated slightly ahead (a deployment settling) belong in the timeline too.
     let period = Period {
         start: now - chrono::Duration::from_std(span).unwrap_or_default(),

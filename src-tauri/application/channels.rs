@@ -321,7 +321,7 @@ pub async fn status(session: &Session, deployment_id: &str) -> Result<ChannelSta
     if let Some(status) = &found.status {
         session
             .store
-            .record_status(deployment_id, chrono::Utc::now(), status.as_str())?;
+            .record_status(deployment_id, session.client.now(), status.as_str())?;
     }
     let live = deployments.active_configuration(deployment_id).await?;
     Ok(ChannelStatus {

@@ -35,7 +35,7 @@ fn span(since: &str) -> Result<Duration> {
 
 /// Engagement over the period and, for a channel, its uptime.
 pub async fn metrics(session: &Session, request: &MetricsRequest) -> Result<MetricsReport> {
-    let period = Period::last(span(&request.since)?, chrono::Utc::now());
+    let period = Period::last(span(&request.since)?, session.client.now());
     let queue_id = match &request.queue {
         Some(queue) => channel::resolve_queue(&session.client, queue).await?.id,
         None => None,

@@ -69,12 +69,18 @@ pub struct Window {
 }
 
 impl Window {
-    /// The last `span` up to now.
-    pub fn last(span: Duration, resolution: Option<Duration>) -> Window {
-        let now = chrono::Utc::now().timestamp_millis();
+    /// The last `span` up to `now` (the org's clock: samples are stamped by it).
+    pub fn last(
+        span: Duration,
+        resolution: Option<Duration>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Window {
+        let now = now.timestamp_millis();
         Window {
             from_ms: now - span.as_millis() as i64,
-            to_ms: now + 1,
+            // The org's clock is known to the second (its `Date`), and another process
+            // may have stamped the latest sample up to that much ahead of this one.
+            to_ms: now + 2_000,
             resolution,
         }
     }

@@ -252,7 +252,7 @@ pub(super) async fn deployment_settled(
             if let Some(status) = &deployment.status {
                 // A failed local write must not fail the publish; uptime just loses a point.
                 if let Err(error) =
-                    store.record_status(deployment_id, chrono::Utc::now(), status.as_str())
+                    store.record_status(deployment_id, client.now(), status.as_str())
                 {
                     tracing::warn!(%error, "could not record deployment status");
                 }
@@ -291,7 +291,7 @@ pub(super) async fn deployment_settled(
 /// reason field; a failed audit entry of the deployment is used when the audit service
 /// has one, and otherwise the app says plainly that there is none and where to look.
 async fn error_reason(client: &Client, deployment_id: &str, status: &DeploymentStatus) -> String {
-    let now = chrono::Utc::now();
+    let now = client.now();
     let query = AuditRealtimeQueryRequest {
         interval: format!(
             "{}/{}",

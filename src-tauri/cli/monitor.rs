@@ -268,7 +268,7 @@ pub async fn monitor_command(
         } => {
             let (id, _) = monitoring::resolve_queue(&connected.session, &queue).await?;
             let resolution = resolution.as_deref().map(span).transpose()?;
-            let window = Window::last(span(&since)?, resolution);
+            let window = Window::last(span(&since)?, resolution, connected.session.client.now());
             let samples = monitoring::history(&connected.session, &id, window)?;
             match format {
                 HistoryFormat::Csv => out!("{}", monitoring::history_csv(&samples)?),
@@ -288,7 +288,7 @@ pub async fn monitor_command(
             theme,
         } => {
             let (id, name) = monitoring::resolve_queue(&connected.session, &queue).await?;
-            let window = Window::last(span(&since)?, None);
+            let window = Window::last(span(&since)?, None, connected.session.client.now());
             let samples = monitoring::history(&connected.session, &id, window)?;
             let options = ChartOptions {
                 title: format!("{name} — wait time, last {since}"),

@@ -94,8 +94,6 @@ pub struct FallbackRunner {
     client: Client,
     store: Store,
     settings: RunnerSettings,
-    /// Wall clock anchored to tokio's clock, so paused-clock tests see time pass.
-    anchor: (DateTime<Utc>, tokio::time::Instant),
 }
 
 impl FallbackRunner {
@@ -113,12 +111,12 @@ impl FallbackRunner {
             client,
             store,
             settings,
-            anchor: (Utc::now(), tokio::time::Instant::now()),
         })
     }
 
+    /// By the org's clock, which the org's dates are compared with.
     fn now(&self) -> DateTime<Utc> {
-        self.anchor.0 + chrono::Duration::from_std(self.anchor.1.elapsed()).unwrap_or_default()
+        self.client.now()
     }
 
     /// Which route the deployment is on now.

@@ -100,6 +100,11 @@ struct Inner {
     token_requests: Mutex<u64>,
     api_requests: std::sync::atomic::AtomicU64,
     pacer: Pacer,
+    /// How far the org's clock (its `Date` header) is ahead of this machine's, in ms.
+    server_clock_offset_ms: std::sync::atomic::AtomicI64,
+    /// This machine's time when the client was made, and tokio's instant then: local
+    /// time runs on tokio's clock, so tests with a paused clock see time pass.
+    local_anchor: (chrono::DateTime<chrono::Utc>, Instant),
 }
 
 /// A connection to one Genesys Cloud org. Cheap to clone; clones share the token and
@@ -257,6 +262,8 @@ impl Client {
                 budget,
                 token_requests: Mutex::new(0),
                 api_requests: std::sync::atomic::AtomicU64::new(0),
+                server_clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
+                local_anchor: (chrono::Utc::now(), Instant::now()),
                 pacer: Pacer::new(pacing),
             }),
             priority: Priority::Interactive,
@@ -574,6 +581,7 @@ impl Client {
                 self.inner
                     .budget
                     .send_modify(|budget| budget.record_headers(headers));
+                self.learn_clock_offset(headers);
                 tracing::debug!(
                     method = %request.method,
                     path = %request.path,
@@ -589,6 +597,40 @@ impl Client {
             Exchange::Failed { outcome, .. } => *outcome,
         };
         (exchange, outcome)
+    }
+
+    /// Now by the org's clock: this machine's time corrected by what the last answer's
+    /// `Date` said. Query intervals and waits computed from the org's dates use it, so
+    /// a desktop clock minutes off neither hides analytics nor inflates waits.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.local_now() + self.clock_offset()
+    }
+
+    fn local_now(&self) -> chrono::DateTime<chrono::Utc> {
+        let (wall, instant) = self.inner.local_anchor;
+        wall + chrono::Duration::from_std(instant.elapsed()).unwrap_or_default()
+    }
+
+    /// Takes the org's clock from an answer. A `Date` has whole seconds, so an offset is
+    /// only replaced when it moved by more than that: times stay steady between answers.
+    fn learn_clock_offset(&self, headers: &HeaderMap) {
+        let Some(offset) = server_clock_offset(headers, self.local_now()) else {
+            return;
+        };
+        let known = &self.inner.server_clock_offset_ms;
+        let current = known.load(std::sync::atomic::Ordering::Relaxed);
+        if (offset - current).abs() >= CLOCK_RESOLUTION_MS {
+            known.store(offset, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// How far the org's clock is ahead of this machine's (zero until an answer says).
+    pub fn clock_offset(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(
+            self.inner
+                .server_clock_offset_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     /// Runs a call and decodes its JSON body.
@@ -828,6 +870,26 @@ fn finish(
     }
 }
 
+/// A `Date` header's resolution, with a second's margin for the time the answer took.
+const CLOCK_RESOLUTION_MS: i64 = 2_000;
+
+/// The org's clock against ours, from an answer's `Date` (whole seconds): differences
+/// within that resolution count as none, and a date further off than a year is not
+/// believed.
+fn server_clock_offset(headers: &HeaderMap, local: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    // The header truncates to the second: its middle is the best guess.
+    let server =
+        chrono::DateTime::parse_from_rfc2822(date).ok()? + chrono::Duration::milliseconds(500);
+    let offset = (server.with_timezone(&chrono::Utc) - local).num_milliseconds();
+    const BELIEVABLE_MS: i64 = 366 * 86_400_000;
+    match offset.abs() {
+        small if small < CLOCK_RESOLUTION_MS => Some(0),
+        large if large > BELIEVABLE_MS => None,
+        _ => Some(offset),
+    }
+}
+
 #[cfg(test)]
 mod scrub_tests {
     use super::scrub_credentials;
@@ -880,5 +942,24 @@ mod tests {
             join(&prefixed, "oauth/token").as_str(),
             "http://127.0.0.1:9/org2/oauth/token"
         );
+    }
+
+    #[test]
+    fn the_org_clock_comes_from_the_date_header_within_reason() {
+        let local = chrono::DateTime::parse_from_rfc3339("2026-12-04T15:00:00.400Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let headers = |date: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(reqwest::header::DATE, date.parse().unwrap());
+            headers
+        };
+        let offset = |date: &str| server_clock_offset(&headers(date), local);
+        assert_eq!(offset("Fri, 04 Dec 2026 15:00:01 GMT"), Some(0));
+        assert_eq!(offset("Fri, 04 Dec 2026 12:30:00 GMT"), Some(-8_999_900));
+        assert_eq!(offset("Fri, 04 Dec 2026 15:10:00 GMT"), Some(600_100));
+        assert_eq!(offset("Mon, 04 Dec 2000 15:00:00 GMT"), None);
+        assert_eq!(offset("yesterday"), None);
+        assert_eq!(server_clock_offset(&HeaderMap::new(), local), None);
     }
 }

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::Utc;
 use futures::{SinkExt, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -676,7 +675,7 @@ impl Visitor<'_> {
         }
         if let Some(tracker) = &mut self.tracker {
             let tracking = tracker
-                .poll(client, Utc::now())
+                .poll(client, client.now())
                 .await
                 .map_err(|e| format!("following the conversation in the queue: {e}"))?;
             if let Some(position) = tracking.position {
@@ -728,7 +727,7 @@ impl Visitor<'_> {
 
 /// The queue the conversation's ACD participant is in, from its details.
 async fn routed_queue(client: &Client, conversation_id: &str) -> Result<Option<String>, String> {
-    let now = Utc::now();
+    let now = client.now();
     let interval = format!(
         "{}/{}",
         (now - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S%.3fZ"),

@@ -98,7 +98,6 @@ pub struct Poller {
     tracker: Option<ConversationTracker>,
     cycles: u64,
     consecutive_rate_limits: u32,
-    anchor: (DateTime<Utc>, tokio::time::Instant),
 }
 
 impl Poller {
@@ -144,12 +143,12 @@ impl Poller {
             tracker,
             cycles: 0,
             consecutive_rate_limits: 0,
-            anchor: (Utc::now(), tokio::time::Instant::now()),
         })
     }
 
+    /// By the org's clock, which the org's dates are compared with.
     fn now(&self) -> DateTime<Utc> {
-        self.anchor.0 + chrono::Duration::from_std(self.anchor.1.elapsed()).unwrap_or_default()
+        self.client.now()
     }
 
     pub fn callbacks(&self) -> &Callbacks {

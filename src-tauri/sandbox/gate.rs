@@ -72,6 +72,7 @@ pub fn api_layers(router: Router<SandboxState>, state: &SandboxState) -> Router<
         .layer(layer(state.clone(), latency))
         .layer(layer(state.clone(), stats))
         .layer(axum::middleware::from_fn(correlation))
+        .layer(layer(state.clone(), server_date))
 }
 
 /// The layers of the login route: its own counter and the correlation id.
@@ -82,6 +83,23 @@ pub fn login_layers(router: Router<SandboxState>, state: &SandboxState) -> Route
             count_token_request,
         ))
         .layer(axum::middleware::from_fn(correlation))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            server_date,
+        ))
+}
+
+/// Every answer carries `Date`, as Genesys's do, by the org's clock: the simulated one,
+/// so a client reading dates against it sees the org as it would a real one.
+async fn server_date(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let date = state.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(value) = HeaderValue::from_str(&date) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
+    }
+    response
 }
 
 /// Gives the response its correlation id and writes a refusal made further in as the

@@ -148,10 +148,14 @@ pub(super) fn start(workspace: &Workspace, session: &Arc<ProfileSession>) {
     });
 }
 
-fn window(range_minutes: u32) -> Window {
+fn window(range_minutes: u32, now: chrono::DateTime<chrono::Utc>) -> Window {
     let span = Duration::from_secs(u64::from(range_minutes.max(1)) * 60);
     // Keep at most ~720 points per series in the view; the chart downsamples further.
-    Window::last(span, (span > Duration::from_secs(3600)).then(|| span / 720))
+    Window::last(
+        span,
+        (span > Duration::from_secs(3600)).then(|| span / 720),
+        now,
+    )
 }
 
 fn chart_options(name: &str, thresholds: &Directives, theme: Theme) -> ChartOptions {
@@ -219,7 +223,11 @@ impl Workspace {
             view.chart_message = Some("Waiting for the queue list…".into());
             return Ok(view);
         };
-        let samples = monitoring::history(&self.session().app, &queue.id, window(range_minutes))?;
+        let samples = monitoring::history(
+            &self.session().app,
+            &queue.id,
+            window(range_minutes, self.session().app.client.now()),
+        )?;
         view.samples_in_range = samples.len();
         if samples.len() < 2 {
             view.chart_message = Some(format!(
@@ -246,7 +254,11 @@ impl Workspace {
             .find(|(id, _)| id == queue_id)
             .map(|(_, name)| name.clone())
             .unwrap_or_else(|| queue_id.to_string());
-        let samples = monitoring::history(&session.app, queue_id, window(range_minutes))?;
+        let samples = monitoring::history(
+            &session.app,
+            queue_id,
+            window(range_minutes, session.app.client.now()),
+        )?;
         let thresholds = self
             .settings
             .load()

@@ -155,6 +155,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Now by the org's (simulated) clock: query intervals are built from it, as the app
+    /// builds them from the org's `Date`, never from this machine's clock.
+    pub async fn org_now(&self) -> chrono::DateTime<chrono::Utc> {
+        let status = self.status().await;
+        webmsg_desk::sandbox::parse_clock_start(status["simulatedTime"].as_str().unwrap()).unwrap()
+    }
+
     /// How many API requests the Sandbox served on one route (`GET /api/v2/...`).
     pub async fn served(&self, route: &str) -> u64 {
         self.status().await["stats"]["byRoute"][route]

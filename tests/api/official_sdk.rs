@@ -54,9 +54,15 @@ async fn the_official_python_sdk_works_against_the_sandbox() {
     })
     .await;
     let base = app.sandbox.base_url();
+    let org_now = app.org_now().await.to_rfc3339();
     let stdout = run_sdk_script(
         "official_sdk_check.py",
-        vec![base, "sandbox-client".into(), "sandbox-secret".into()],
+        vec![
+            base,
+            "sandbox-client".into(),
+            "sandbox-secret".into(),
+            org_now,
+        ],
     )
     .await;
     assert_eq!(

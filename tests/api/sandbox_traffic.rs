@@ -139,7 +139,7 @@ async fn conversation_details_page_through_web_messaging_conversations() {
     // Details match every conversation of the days the interval touches, later arrivals
     // today included; a stopped clock keeps the total still while the pages are read.
     app.control("/sandbox/speed", json!({"speed": 0})).await;
-    let now = chrono::Utc::now();
+    let now = app.org_now().await;
     let query = ConversationQuery {
         interval: format!(
             "{}/{}",

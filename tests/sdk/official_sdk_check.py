@@ -22,7 +22,7 @@ def check(label, condition, detail=""):
 
 
 def main():
-    base, client_id, client_secret = sys.argv[1:4]
+    base, client_id, client_secret, org_now = sys.argv[1:5]
     gc.configuration.host = base
     client = gc.api_client.ApiClient()
     client.host = base
@@ -68,7 +68,8 @@ def main():
     metrics = sorted({d.metric for r in observed.results for d in r.data})
     check("queue observations", metrics == ["oInteracting", "oLongestWaiting", "oOnQueueUsers", "oWaiting"], str(metrics))
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    # The org's clock, not this machine's: the Sandbox may run at a chosen hour.
+    now = datetime.datetime.fromisoformat(org_now)
     interval = f"{(now - datetime.timedelta(hours=6)).isoformat()}/{(now + datetime.timedelta(hours=1)).isoformat()}"
     details_query = gc.ConversationQuery()
     details_query.interval = interval
