@@ -6,6 +6,7 @@ use crate::genesys::models::{WebDeployment, WebDeploymentConfigurationVersion};
 use crate::store::ChannelRouting;
 use crate::validate::check_configuration;
 
+use super::input::ConversationSettings;
 use super::patch::{Patch, PatchConflict};
 use super::ChannelInput;
 
@@ -65,6 +66,11 @@ impl ChannelInput {
             notifications,
             notification_title: None,
             notification_body: None,
+            conversations: ConversationSettings::from_app(
+                messenger
+                    .and_then(|m| m.apps.as_ref())
+                    .and_then(|a| a.conversations.as_ref()),
+            ),
         }
     }
 }
@@ -187,5 +193,47 @@ mod tests {
         let current = input.configuration();
         let read = ChannelInput::from_models(&current, &input.deployment(), None);
         assert!(edit_patch(&read, &read.clone()).is_empty());
+    }
+
+    #[test]
+    fn conversation_settings_read_back_and_change_alone() {
+        let mut draft = serde_json::to_value(support_input().configuration()).unwrap();
+        draft["messenger"]["apps"]["conversations"] = serde_json::json!({
+            "enabled": true, "showAgentTypingIndicator": false, "showUserTypingIndicator": true,
+            "autoStart": {"enabled": true}, "markdown": {"enabled": true},
+            "conversationDisconnect": {"enabled": true, "type": "ReadOnly"},
+            "conversationClear": {"enabled": true},
+            "humanize": {"enabled": true, "bot": {"name": "Robin", "avatarUrl": "https://cdn.example/r.png"}},
+            "sessionDurationSeconds": 259200
+        });
+        let current: WebDeploymentConfigurationVersion = serde_json::from_value(draft).unwrap();
+        let before = ChannelInput::from_models(&current, &support_input().deployment(), None);
+        let read = &before.conversations;
+        assert_eq!(read.agent_typing_indicator, Some(false));
+        assert_eq!(read.disconnect.as_deref(), Some("ReadOnly"));
+        assert_eq!(read.bot_name.as_deref(), Some("Robin"));
+        assert_eq!(read.session_duration_seconds, Some(259_200));
+        assert!(edit_patch(&before, &before.clone()).is_empty());
+
+        let mut after = before.clone();
+        after.conversations.agent_typing_indicator = Some(true);
+        after.conversations.disconnect = Some("Send".into());
+        let patch = edit_patch(&before, &after);
+        assert_eq!(
+            patch.paths(),
+            [
+                "messenger.apps.conversations.showAgentTypingIndicator",
+                "messenger.apps.conversations.conversationDisconnect.type"
+            ]
+        );
+        let edited = serde_json::to_value(apply_patch(&current, &patch).unwrap()).unwrap();
+        let conversations = &edited["messenger"]["apps"]["conversations"];
+        assert_eq!(conversations["showAgentTypingIndicator"], true);
+        assert_eq!(conversations["conversationDisconnect"]["type"], "Send");
+        assert_eq!(
+            conversations["humanize"]["bot"]["avatarUrl"],
+            "https://cdn.example/r.png"
+        );
+        assert_eq!(conversations["sessionDurationSeconds"], 259_200);
     }
 }

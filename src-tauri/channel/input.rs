@@ -4,10 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::genesys::models::{
-    ConversationAppSettings, CustomI18nLabels, DeploymentConfigurationRef, DeploymentFlowRef,
-    FileUploadMode, FileUploadSettings, HomeScreenSettings, LabelKey, LauncherButtonSettings,
-    LauncherDisplayType, LauncherVisibility, LocalizedLabel, MessengerApps, MessengerSettings,
-    MessengerStyles, NotificationsSettings, PositionAlignment, PositionSettings, WebDeployment,
+    BotSettings, ConversationAppSettings, ConversationDisconnectSettings, CustomI18nLabels,
+    DeploymentConfigurationRef, DeploymentFlowRef, FileUploadMode, FileUploadSettings,
+    HomeScreenSettings, HumanizeSettings, LabelKey, LauncherButtonSettings, LauncherDisplayType,
+    LauncherVisibility, LocalizedLabel, MessengerApps, MessengerSettings, MessengerStyles,
+    NotificationsSettings, PositionAlignment, PositionSettings, Toggle, WebDeployment,
     WebDeploymentConfigurationVersion,
 };
 use crate::validate::{check_configuration, check_deployment, CheckReport};
@@ -40,6 +41,103 @@ pub struct ChannelInput {
     pub notifications: Option<bool>,
     pub notification_title: Option<String>,
     pub notification_body: Option<String>,
+    /// The Conversations app: `None` leaves each as Messenger's default.
+    pub conversations: ConversationSettings,
+}
+
+/// The Messenger's Conversations app as the editor shows it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConversationSettings {
+    /// Visitors see when an agent is typing (on unless turned off).
+    pub agent_typing_indicator: Option<bool>,
+    /// Agents see when the visitor is typing (on unless turned off).
+    pub user_typing_indicator: Option<bool>,
+    /// The flow starts as soon as the Messenger opens, before the visitor writes.
+    pub auto_start: Option<bool>,
+    /// Messages may carry Markdown.
+    pub markdown: Option<bool>,
+    /// What the visitor sees when the conversation ends: `Off` (nothing), `Send` (the
+    /// visitor may write again) or `ReadOnly` (the conversation closes).
+    pub disconnect: Option<String>,
+    /// The visitor may clear the conversation's history.
+    pub clear: Option<bool>,
+    /// Bot messages show a name and avatar.
+    pub humanize: Option<bool>,
+    pub bot_name: Option<String>,
+    pub bot_avatar_url: Option<String>,
+    /// How long a conversation lasts after the last message.
+    pub session_duration_seconds: Option<i64>,
+}
+
+/// The choices of [`ConversationSettings::disconnect`].
+pub const DISCONNECT_CHOICES: &[&str] = &["Off", "Send", "ReadOnly"];
+
+impl ConversationSettings {
+    fn app(&self, notifications: Option<NotificationsSettings>) -> ConversationAppSettings {
+        let toggle = |enabled: Option<bool>| {
+            enabled.map(|enabled| Toggle {
+                enabled: Some(enabled),
+                ..Default::default()
+            })
+        };
+        ConversationAppSettings {
+            enabled: Some(true),
+            show_agent_typing_indicator: Some(self.agent_typing_indicator.unwrap_or(true)),
+            show_user_typing_indicator: Some(self.user_typing_indicator.unwrap_or(true)),
+            auto_start: toggle(self.auto_start),
+            markdown: toggle(self.markdown),
+            conversation_disconnect: self.disconnect.as_deref().map(|choice| {
+                ConversationDisconnectSettings {
+                    enabled: Some(choice != "Off"),
+                    kind: (choice != "Off").then(|| choice.to_string()),
+                    ..Default::default()
+                }
+            }),
+            conversation_clear: toggle(self.clear),
+            humanize: self.humanize.map(|enabled| HumanizeSettings {
+                enabled: Some(enabled),
+                bot: (enabled && (self.bot_name.is_some() || self.bot_avatar_url.is_some())).then(
+                    || BotSettings {
+                        name: self.bot_name.clone(),
+                        avatar_url: self.bot_avatar_url.clone(),
+                        ..Default::default()
+                    },
+                ),
+                ..Default::default()
+            }),
+            notifications,
+            session_duration_seconds: self.session_duration_seconds,
+            ..Default::default()
+        }
+    }
+
+    /// The settings as a configuration's Conversations app has them.
+    pub fn from_app(app: Option<&ConversationAppSettings>) -> ConversationSettings {
+        let Some(app) = app else {
+            return ConversationSettings::default();
+        };
+        let enabled = |toggle: &Option<Toggle>| toggle.as_ref().and_then(|t| t.enabled);
+        let bot = app.humanize.as_ref().and_then(|h| h.bot.as_ref());
+        ConversationSettings {
+            agent_typing_indicator: app.show_agent_typing_indicator,
+            user_typing_indicator: app.show_user_typing_indicator,
+            auto_start: enabled(&app.auto_start),
+            markdown: enabled(&app.markdown),
+            disconnect: app.conversation_disconnect.as_ref().map(|d| {
+                match (d.enabled, d.kind.as_deref()) {
+                    (Some(true), Some(kind)) => kind.to_string(),
+                    (Some(true), None) => "Send".to_string(),
+                    _ => "Off".to_string(),
+                }
+            }),
+            clear: enabled(&app.conversation_clear),
+            humanize: app.humanize.as_ref().and_then(|h| h.enabled),
+            bot_name: bot.and_then(|b| b.name.clone()),
+            bot_avatar_url: bot.and_then(|b| b.avatar_url.clone()),
+            session_duration_seconds: app.session_duration_seconds,
+        }
+    }
 }
 
 impl ChannelInput {
@@ -122,17 +220,13 @@ impl ChannelInput {
                     ..Default::default()
                 }),
                 apps: Some(MessengerApps {
-                    conversations: Some(ConversationAppSettings {
-                        enabled: Some(true),
-                        show_agent_typing_indicator: Some(true),
-                        show_user_typing_indicator: Some(true),
-                        notifications: notifications.then(|| NotificationsSettings {
+                    conversations: Some(self.conversations.app(notifications.then(|| {
+                        NotificationsSettings {
                             enabled: Some(true),
                             notification_content_type: Some("IncludeMessagesContent".into()),
                             ..Default::default()
-                        }),
-                        ..Default::default()
-                    }),
+                        }
+                    }))),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -237,6 +331,13 @@ impl ChannelInput {
                 self.position
                     .as_deref()
                     .map(|v| (v, PositionAlignment::KNOWN)),
+            ),
+            (
+                "messenger.apps.conversations.conversationDisconnect.type",
+                self.conversations
+                    .disconnect
+                    .as_deref()
+                    .map(|v| (v, DISCONNECT_CHOICES)),
             ),
         ] {
             if let Some((value, known)) = value {

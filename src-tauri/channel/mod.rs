@@ -10,7 +10,7 @@ mod publish;
 mod resolve;
 
 pub use edit::{apply_patch, edit_patch, EditError};
-pub use input::{ChannelInput, ValidChannel};
+pub use input::{ChannelInput, ConversationSettings, ValidChannel, DISCONNECT_CHOICES};
 pub use lifecycle::{
     create_channel, create_from_models, delete_channel, log_action, rollback, versions,
     ChannelModels, CreatedChannel, DeleteProgress, DeleteRequest, DeletedChannel,

@@ -39,6 +39,46 @@ pub const EDITOR_FIELDS: &[(&str, &str)] = &[
     ("messenger.fileUpload.enableAttachments", "f-attachments"),
     ("messenger.fileUpload.modes[0].maxFileSizeKB", "f-max-size"),
     ("position.alignment", "f-position"),
+    (
+        "messenger.apps.conversations.showAgentTypingIndicator",
+        "f-agent-typing",
+    ),
+    (
+        "messenger.apps.conversations.showUserTypingIndicator",
+        "f-user-typing",
+    ),
+    (
+        "messenger.apps.conversations.autoStart.enabled",
+        "f-auto-start",
+    ),
+    (
+        "messenger.apps.conversations.markdown.enabled",
+        "f-markdown",
+    ),
+    (
+        "messenger.apps.conversations.conversationDisconnect",
+        "f-disconnect",
+    ),
+    (
+        "messenger.apps.conversations.conversationClear.enabled",
+        "f-clear",
+    ),
+    (
+        "messenger.apps.conversations.humanize.enabled",
+        "f-humanize",
+    ),
+    (
+        "messenger.apps.conversations.humanize.bot.name",
+        "f-bot-name",
+    ),
+    (
+        "messenger.apps.conversations.humanize.bot.avatarUrl",
+        "f-bot-avatar",
+    ),
+    (
+        "messenger.apps.conversations.sessionDurationSeconds",
+        "f-session-duration",
+    ),
 ];
 
 /// Deployment fields the plan shows on their own (domains) or maps (configuration, flow).
@@ -266,7 +306,8 @@ mod tests {
                 "name": "Shop", "languages": ["en-us"],
                 "customI18nLabels": [{"language": "en-us", "localizedLabels": [{"key": "MessengerHomeHeaderTitle", "value": "Hi"}]}],
                 "messenger": {"styles": {"primaryColor": "#1f5fa8"},
-                              "apps": {"conversations": {"enabled": true, "showAgentTypingIndicator": false}},
+                              "apps": {"conversations": {"enabled": true, "showAgentTypingIndicator": false,
+                                                         "notifications": {"enabled": false}}},
                               "fileUpload": {"enableAttachments": true, "modes": [
                                   {"fileTypes": ["image/png"], "maxFileSizeKB": 100},
                                   {"fileTypes": ["application/pdf"], "maxFileSizeKB": 200}]}}
@@ -280,7 +321,6 @@ mod tests {
         for expected in [
             "configuration.customI18nLabels[0].localizedLabels[0].value",
             "configuration.messenger.apps.conversations.enabled",
-            "configuration.messenger.apps.conversations.showAgentTypingIndicator",
             "configuration.messenger.fileUpload.modes[0].fileTypes",
             "configuration.messenger.fileUpload.modes[1].maxFileSizeKB",
         ] {
@@ -289,8 +329,14 @@ mod tests {
                 "{expected}: {paths:#?}"
             );
         }
-        assert!(!paths
+        assert!(paths
             .iter()
-            .any(|p| p == "configuration.messenger.fileUpload.modes[0].maxFileSizeKB"));
+            .any(|p| p == "configuration.messenger.apps.conversations.notifications.enabled"));
+        for shown in [
+            "configuration.messenger.fileUpload.modes[0].maxFileSizeKB",
+            "configuration.messenger.apps.conversations.showAgentTypingIndicator",
+        ] {
+            assert!(!paths.iter().any(|p| p == shown), "{shown}: {paths:#?}");
+        }
     }
 }

@@ -409,6 +409,43 @@ async fn first_start_create_publish_monitor_export() {
     .await;
     shot(&driver, &screenshots, "publish").await;
 
+    // Editing one Conversations setting saves a draft whose only change is that setting.
+    nav(&driver, "channels").await;
+    wait_js(
+        &driver,
+        "document.querySelector(\"button[aria-label='Edit E2E Support']\")",
+        Duration::from_secs(10),
+    )
+    .await;
+    click(&driver, "button[aria-label='Edit E2E Support']").await;
+    wait_js(
+        &driver,
+        "document.querySelector('#editor-title').textContent === 'Edit E2E Support' && document.querySelector('#f-agent-typing').checked",
+        Duration::from_secs(10),
+    )
+    .await;
+    driver
+        .execute(
+            "document.querySelector('#f-agent-typing').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(&driver, "#f-agent-typing").await;
+    shot(&driver, &screenshots, "editor-conversations").await;
+    click(&driver, "#editor-submit").await;
+    let changed = wait_js(
+        &driver,
+        "(() => { const paths = [...document.querySelectorAll('#diff-draft tbody td.path')]; return paths.length > 0 && paths.map(p => p.textContent).join('\\n'); })()",
+        Duration::from_secs(20),
+    )
+    .await;
+    let changed = changed.as_str().unwrap();
+    assert!(
+        changed == "messenger.apps.conversations.showAgentTypingIndicator",
+        "only the typing indicator changed: {changed}"
+    );
+
     // The monitor shows a wait-time graph once two polls are in.
     nav(&driver, "monitor").await;
     let chart = wait_js(

@@ -20,13 +20,17 @@ const FIELD_TARGETS = [
   ['queue', 'queue'], ['flow', 'flow'], ['messenger.launcherButton.visibility', 'visibility'],
   ['messenger.launcherButton.displayType', 'display'], ['position', 'position'],
   ['messenger.fileUpload', 'attachments'], ['messenger.homeScreen', 'logo'],
+  ['messenger.apps.conversations.conversationDisconnect', 'disconnect'],
+  ['messenger.apps.conversations.sessionDurationSeconds', 'session-duration'],
+  ['messenger.apps.conversations.humanize.bot.name', 'bot-name'],
+  ['messenger.apps.conversations.humanize.bot.avatarUrl', 'bot-avatar'],
 ];
 
 const DEFAULTS = {
   name: '', description: null, queue: '', flow: '', fallbackFlow: null, primaryColor: '#1f5fa8',
   languages: ['en-us'], defaultLanguage: 'en-us', domains: [], allowAllDomains: false,
   launcherVisibility: 'On', launcherDisplayType: 'IconAndText', position: 'Auto', homeScreen: true,
-  logoUrl: null, attachments: false, maxFileSizeKb: null,
+  logoUrl: null, attachments: false, maxFileSizeKb: null, conversations: {},
 };
 
 export function init(shell) {
@@ -84,7 +88,44 @@ export function readForm() {
     logoUrl: optional('#f-logo'),
     attachments,
     maxFileSizeKb: attachments ? Number($('#f-max-size').value) || null : null,
+    conversations: readConversations(),
   };
+}
+
+// Each switch reads as the org had it until it is touched: a setting the org never set
+// stays unset, so saving writes only what the admin changed.
+let loadedConversations = {};
+function readConversations() {
+  const conversations = { ...loadedConversations };
+  const switches = [
+    ['agent-typing', 'agentTypingIndicator'], ['user-typing', 'userTypingIndicator'],
+    ['auto-start', 'autoStart'], ['markdown', 'markdown'], ['clear', 'clear'], ['humanize', 'humanize'],
+  ];
+  for (const [control, key] of switches) {
+    if (touched.has(control)) conversations[key] = $(`#f-${control}`).checked;
+  }
+  if (touched.has('disconnect')) conversations.disconnect = $('#f-disconnect').value || null;
+  if (touched.has('session-duration')) {
+    const seconds = $('#f-session-duration').value.trim();
+    conversations.sessionDurationSeconds = seconds === '' ? null : Number(seconds);
+  }
+  if (touched.has('bot-name')) conversations.botName = $('#f-bot-name').value.trim() || null;
+  if (touched.has('bot-avatar')) conversations.botAvatarUrl = $('#f-bot-avatar').value.trim() || null;
+  return conversations;
+}
+
+function writeConversations(conversations) {
+  loadedConversations = { ...conversations };
+  $('#f-agent-typing').checked = conversations.agentTypingIndicator ?? true;
+  $('#f-user-typing').checked = conversations.userTypingIndicator ?? true;
+  $('#f-auto-start').checked = !!conversations.autoStart;
+  $('#f-markdown').checked = !!conversations.markdown;
+  $('#f-clear').checked = !!conversations.clear;
+  $('#f-humanize').checked = !!conversations.humanize;
+  $('#f-disconnect').value = conversations.disconnect ?? '';
+  $('#f-session-duration').value = conversations.sessionDurationSeconds ?? '';
+  $('#f-bot-name').value = conversations.botName ?? '';
+  $('#f-bot-avatar').value = conversations.botAvatarUrl ?? '';
 }
 
 function pick(select, wanted, items) {
@@ -117,6 +158,7 @@ function writeForm(input) {
   $('#f-logo').value = input.logoUrl ?? '';
   $('#f-attachments').checked = !!input.attachments;
   $('#f-max-size').value = input.maxFileSizeKb ?? 10240;
+  writeConversations(input.conversations ?? {});
   pick($('#f-queue'), input.queue, options.queues);
   const inbound = options.flows.find((f) => f.name === 'Web Messaging Inbound');
   if (input.flow) pick($('#f-flow'), input.flow, options.flows);
