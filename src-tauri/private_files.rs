@@ -6,13 +6,24 @@
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 
-/// `create_dir_all`, with any folder it creates private to the user.
+/// `create_dir_all`, with any folder it creates private to the user, and the folder
+/// itself made private when it already existed open to others (the log plugin, or an
+/// older version, may have made the app's data folder before the app did).
 pub fn create_dir_all(directory: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(directory)
+    builder.create(directory)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(directory)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(directory, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
 }
 
 /// Options that create a file private to the user; an existing file keeps its mode.
@@ -72,5 +83,16 @@ mod tests {
         assert_eq!(mode(&root.path().join("a")), 0o700);
         assert_eq!(mode(&root.path().join("a/b")), 0o700);
         assert_eq!(mode(&file), 0o600);
+    }
+
+    #[test]
+    fn a_folder_others_could_read_is_made_private() {
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("com.webmsgdesk.app");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        create_dir_all(&data).unwrap();
+        assert_eq!(mode(&data), 0o700);
     }
 }

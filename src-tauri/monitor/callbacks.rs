@@ -71,10 +71,7 @@ impl Callbacks {
         } else {
             settings.timeout
         };
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .unwrap_or_default();
+        let http = webhook_client(timeout);
         tokio::spawn(async move {
             while let Some(event) = receiver.recv().await {
                 if let Some(url) = &settings.webhook {
@@ -135,6 +132,16 @@ fn count(stats: &DeliveryStats, ok: bool) {
     } else {
         stats.failed.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The client that delivers events: it follows no redirect, so a receiver (or whoever
+/// answers for it) cannot point the app's POSTs at an address inside the network.
+fn webhook_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
 }
 
 async fn post_with_retries(
@@ -224,6 +231,46 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_webhook_that_redirects_is_not_followed() {
+        use std::sync::atomic::AtomicU32;
+        let inside = Arc::new(AtomicU32::new(0));
+        let hits = inside.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let target = format!("{base}/internal");
+        let app = axum::Router::new()
+            .route(
+                "/hook",
+                axum::routing::post(move || {
+                    let target = target.clone();
+                    async move { axum::response::Redirect::temporary(&target) }
+                }),
+            )
+            .route(
+                "/internal",
+                axum::routing::post(move || {
+                    hits.fetch_add(1, Ordering::SeqCst);
+                    async { "ok" }
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let url = url::Url::parse(&format!("{base}/hook")).unwrap();
+        let delivered = post_with_retries(
+            &webhook_client(Duration::from_secs(5)),
+            &url,
+            &serde_json::json!({"kind": "test"}),
+            0,
+        )
+        .await;
+        assert!(!delivered, "a redirect is not a delivery");
+        assert_eq!(
+            inside.load(Ordering::SeqCst),
+            0,
+            "the redirect was followed"
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -276,10 +276,8 @@ impl Workspace {
         let profiles = ProfileStore::at(&locations.config_dir);
         let profiles_notice = set_aside_corrupt_profiles(&profiles)?;
         let settings = SettingsStore::in_directory(&locations.config_dir);
-        let (remembered, settings_notice) = match settings.load() {
-            Ok(settings) => (settings.active_profile, None),
-            Err(reason) => (None, Some(reason)),
-        };
+        let (loaded, settings_notice) = settings.load_or_set_aside();
+        let remembered = loaded.active_profile;
         let mut notice = join_notices([store_notice, profiles_notice, settings_notice]);
         let placeholder = Arc::new(ProfileSession::new(application::Session::new(
             connection::sandbox(sandbox_url)?,

@@ -83,10 +83,35 @@ impl SettingsStore {
             Err(error) => Err(format!("could not read {}: {error}", self.path.display())),
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
                 format!(
-                    "the settings file {} is not valid JSON ({error}); it was left untouched",
+                    "the settings file {} is not valid ({error}); it was left untouched",
                     self.path.display()
                 )
             }),
+        }
+    }
+
+    /// What the window starts with: the settings, or, when the file cannot be used (not
+    /// JSON, or JSON of the wrong shape), the defaults, with the file kept aside as
+    /// `settings.json.corrupt-<time>` and a notice saying so. A file the window cannot
+    /// read must not stop it, nor block every later save.
+    pub fn load_or_set_aside(&self) -> (Settings, Option<String>) {
+        match self.load() {
+            Ok(settings) => (settings, None),
+            Err(reason) if !self.path.exists() => (Settings::default(), Some(reason)),
+            Err(reason) => match crate::private_files::set_aside(&self.path) {
+                Ok(aside) => (
+                    Settings::default(),
+                    Some(format!(
+                        "The settings file could not be used ({}), so it was kept as {} and the defaults were taken",
+                        reason.trim_end_matches("; it was left untouched"),
+                        aside.display()
+                    )),
+                ),
+                Err(error) => (
+                    Settings::default(),
+                    Some(format!("{reason}, and it could not be set aside: {error}")),
+                ),
+            },
         }
     }
 

@@ -977,3 +977,42 @@ async fn quitting_mid_create_and_mid_watch_leaves_nothing_half_made_and_the_watc
     );
     assert!(third.resume_watches().await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_settings_file_of_the_wrong_shape_is_set_aside_and_later_saves_work() {
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::under(dir.path());
+    std::fs::create_dir_all(&locations.config_dir).unwrap();
+    let wrong = br#"{"activeProfile": 5, "watches": "not a list"}"#;
+    std::fs::write(locations.config_dir.join("settings.json"), wrong).unwrap();
+
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &unique("svc"));
+    let view = workspace.profiles_view().unwrap();
+    assert_eq!(view.active, SANDBOX_PROFILE);
+    let notice = view.notice.unwrap_or_default();
+    assert!(
+        notice.contains("settings file") && notice.contains(".corrupt-"),
+        "{notice}"
+    );
+    let kept = std::fs::read_dir(&locations.config_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("settings.json.corrupt-"))
+        .unwrap();
+    assert_eq!(std::fs::read(kept).unwrap(), wrong);
+    // The window goes on saving its settings.
+    let queue = app.queue_id("Support").await;
+    workspace
+        .set_queue_thresholds(
+            &queue,
+            webmsg_desk::monitor::Directives {
+                max_depth: Some(3),
+                max_wait_seconds: None,
+                min_agents: None,
+            },
+        )
+        .unwrap();
+    let saved = std::fs::read_to_string(locations.config_dir.join("settings.json")).unwrap();
+    assert!(saved.contains(&queue), "{saved}");
+}
