@@ -253,8 +253,14 @@ pub async fn run_canary(
     loop {
         number += 1;
         let at = chrono::Utc::now();
+        // A round that could not run at all (the org answered 503, the deployment could
+        // not be read) is a failed round like any other: recorded, reported, and the
+        // canary goes on to the next.
         let results =
-            run_scenarios(session, file, request, cancel, &|_: &ScenarioResult| {}).await?;
+            match run_scenarios(session, file, request, cancel, &|_: &ScenarioResult| {}).await {
+                Ok(results) => results,
+                Err(error) => round_that_could_not_run(file, &deployment_id, &error.message),
+            };
         let stored: Vec<crate::store::CanaryResult> = results
             .iter()
             .map(|result| crate::store::CanaryResult {
@@ -280,7 +286,9 @@ pub async fn run_canary(
             .collect();
         let cancelled = cancel.is_cancelled();
         if !cancelled {
-            session.store.record_canary_round(&stored)?;
+            if let Err(error) = session.store.record_canary_round(&stored) {
+                tracing::warn!(%error, "could not record a canary round");
+            }
         }
         let totals: Vec<u64> = results.iter().map(|r| r.report.timings.total_ms).collect();
         let round = CanaryRound {
@@ -293,6 +301,11 @@ pub async fn run_canary(
             results,
         };
         on_round(&round);
+        // Only the last round's transcripts are kept: a canary runs for days.
+        if let Some(previous) = rounds.last_mut() {
+            let previous: &mut CanaryRound = previous;
+            previous.results = Vec::new();
+        }
         rounds.push(round);
         let next = started + schedule.every * number;
         if cancelled || next.duration_since(started) >= schedule.run_for {
@@ -303,6 +316,32 @@ pub async fn run_canary(
             () = tokio::time::sleep_until(next) => {}
         }
     }
+}
+
+/// Every scenario of a round that could not run, failed with why.
+fn round_that_could_not_run(
+    file: &guest::ScenarioFile,
+    deployment_id: &str,
+    why: &str,
+) -> Vec<ScenarioResult> {
+    file.scenarios
+        .iter()
+        .map(|scenario| ScenarioResult {
+            name: scenario.name.clone(),
+            report: guest::DriveReport {
+                deployment_id: deployment_id.to_string(),
+                outcome: guest::Outcome::Error {
+                    message: format!("the round could not run: {why}"),
+                },
+                conversation_id: None,
+                routed: None,
+                positions: Vec::new(),
+                waited_seconds: None,
+                timings: Default::default(),
+                transcript: Vec::new(),
+            },
+        })
+        .collect()
 }
 
 /// The recorded canary results of a deployment over the last `since`.

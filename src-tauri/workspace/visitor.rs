@@ -169,6 +169,8 @@ impl Workspace {
             {
                 tracing::warn!(%error, "the canary stopped");
             }
+            // However it ended, it no longer runs: the window must not say it does.
+            cancel.cancel();
         });
         Ok(())
     }

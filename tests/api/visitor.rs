@@ -514,3 +514,61 @@ async fn a_canary_runs_every_interval_and_keeps_its_results_in_the_history() {
         .filter(|r| r.passed)
         .all(|r| r.first_reply_ms.is_some()));
 }
+
+/// A round the org cannot serve (every request of it answered 503) is recorded as a
+/// failed round, and the canary goes on to the next one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_canary_survives_a_round_the_org_could_not_serve() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("canary.yaml");
+    std::fs::write(
+        &file,
+        "scenarios:\n  Greets:\n    - say: hi\n    - expect-reply: { contains: help, within: 10 }\n",
+    )
+    .unwrap();
+    // Enough 503s to outlast the client's retries of the round's first request.
+    app.fault(json!({"kind": "status", "status": 503, "count": 4}))
+        .await;
+    let output = cli_in(
+        &app,
+        home.path(),
+        &[
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--deployment",
+            &deployment_id,
+            "--repeat",
+            "3s",
+            "--for",
+            "5s",
+        ],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("round 1: 0 of 1 passed") && text.contains("round 2: 1 of 1 passed"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the last round passed: {text}"
+    );
+    let database = crate::helpers::walk(home.path())
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+        .expect("the history database exists");
+    let store = webmsg_desk::store::Store::open(&database).unwrap();
+    let results = store.canary_results(&deployment_id, 0).unwrap();
+    assert_eq!(results.len(), 2, "{results:#?}");
+    assert!(results[0]
+        .failure
+        .as_deref()
+        .unwrap()
+        .contains("could not run"));
+    assert!(results[1].passed);
+}
