@@ -79,7 +79,7 @@ pub async fn guard(
 }
 
 /// `host[:port]` names this machine's loopback interface.
-fn is_loopback_host(host: &str) -> bool {
+pub(super) fn is_loopback_host(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(bracketed) => match bracketed.split_once(']') {
             Some((address, rest)) if rest.is_empty() || rest.starts_with(':') => address,
@@ -120,6 +120,7 @@ pub async fn status(State(state): State<SandboxState>) -> Json<Value> {
         "simulatedTime": super::state::iso(state.now()),
         "speed": state.clock().speed(),
         "configurations": org.configurations.len(),
+        "liveTokens": org.tokens.len(),
         "deployments": org.deployments.len(),
         "queues": org.queues.iter().map(|q| json!({"id": q.id, "name": q.name})).collect::<Vec<_>>(),
         "faultsPending": pending,

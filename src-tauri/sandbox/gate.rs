@@ -89,6 +89,30 @@ pub fn login_layers(router: Router<SandboxState>, state: &SandboxState) -> Route
         ))
 }
 
+/// The Sandbox listens on loopback only, so a request naming any other host was sent by
+/// a page whose name was rebound to 127.0.0.1 (DNS rebinding): refused on every route,
+/// before it can take a token, fill the org or drive the traffic.
+pub async fn loopback_host_only(request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| request.uri().authority().map(|a| a.as_str().to_string()));
+    match host {
+        Some(host) if super::control::is_loopback_host(&host) => next.run(request).await,
+        _ => (
+            StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({
+                "message": "The Sandbox answers only requests addressed to a loopback host (127.0.0.1, localhost or [::1]).",
+                "code": "sandbox.host.refused",
+                "status": 403
+            })),
+        )
+            .into_response(),
+    }
+}
+
 /// Every answer carries `Date`, as Genesys's do, by the org's clock: the simulated one,
 /// so a client reading dates against it sees the org as it would a real one.
 async fn server_date(State(state): State<SandboxState>, request: Request, next: Next) -> Response {

@@ -79,6 +79,7 @@ pub fn router(state: SandboxState) -> Router {
     api.merge(login)
         .merge(visitor_routes())
         .merge(control_routes(&state))
+        .layer(axum::middleware::from_fn(gate::loopback_host_only))
         .with_state(state)
 }
 

@@ -87,6 +87,7 @@ pub async fn token(State(state): State<SandboxState>, headers: HeaderMap, body: 
         );
     }
     let lifetime = state.options().token_lifetime;
+    const MAX_LIVE_TOKENS: usize = 10_000;
     let access_token = format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
@@ -94,6 +95,19 @@ pub async fn token(State(state): State<SandboxState>, headers: HeaderMap, body: 
     );
     let now = Instant::now();
     org.tokens.retain(|_, token| token.expires_at > now);
+    // A flood of logins must not grow memory without end: past the bound the token
+    // closest to expiring makes room, as if it had expired.
+    while org.tokens.len() >= MAX_LIVE_TOKENS {
+        let Some(soonest) = org
+            .tokens
+            .iter()
+            .min_by_key(|(_, token)| token.expires_at)
+            .map(|(key, _)| key.clone())
+        else {
+            break;
+        };
+        org.tokens.remove(&soonest);
+    }
     org.tokens.insert(
         access_token.clone(),
         TokenRecord {

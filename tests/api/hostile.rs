@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::Value;
 use webmsg_desk::genesys::{Client, ConnectionConfig, Environment};
@@ -201,4 +202,57 @@ async fn an_absurd_rate_limit_reset_neither_panics_nor_stalls_the_client() {
     )
     .await;
     assert!(second.is_err(), "a spent window is waited out, not ignored");
+}
+
+/// A page whose name was rebound to 127.0.0.1 reaches the Sandbox with its own name in
+/// `Host`: refused on every route, so it can neither log in nor fill the org.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_host_is_refused_on_every_route_and_logins_cannot_fill_memory() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let token = app.token().await;
+    let routes = [
+        (reqwest::Method::POST, "/oauth/token".to_string()),
+        (reqwest::Method::GET, "/api/v2/routing/queues".to_string()),
+        (
+            reqwest::Method::GET,
+            format!("/webdeployments/v1/deployments/{deployment}/config.json"),
+        ),
+        (reqwest::Method::GET, "/sandbox/status".to_string()),
+    ];
+    for (method, path) in routes {
+        let response = app
+            .http
+            .request(method.clone(), app.url(&path))
+            .header("host", "rebound.evil.example")
+            .bearer_auth(&token)
+            .basic_auth("sandbox-client", Some("sandbox-secret"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{method} {path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "sandbox.host.refused", "{method} {path}");
+    }
+
+    // Logins from loopback are answered, but live tokens stay bounded.
+    let logins = futures::stream::iter(0..10_100)
+        .map(|_| {
+            app.http
+                .post(app.url("/oauth/token"))
+                .basic_auth("sandbox-client", Some("sandbox-secret"))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+        })
+        .buffer_unordered(64)
+        .filter(|answer| {
+            let ok = answer.as_ref().is_ok_and(|r| r.status() == 200);
+            async move { ok }
+        })
+        .count()
+        .await;
+    assert_eq!(logins, 10_100);
+    let live = app.status().await["liveTokens"].as_u64().unwrap();
+    assert!(live <= 10_000, "{live} live tokens");
 }
