@@ -189,10 +189,16 @@ fn other_api_routes() -> Router<SandboxState> {
 /// What a website visitor's browser reaches without OAuth: the Guest WebSocket
 /// (`webmessaging.{domain}`) and the public deployment config (`api-cdn.{domain}`).
 fn visitor_routes() -> Router<SandboxState> {
-    Router::new().route("/v1", get(guest::upgrade)).route(
-        "/webdeployments/v1/deployments/{deployment_id}/config.json",
-        get(guest::public_config),
-    )
+    Router::new()
+        .route("/v1", get(guest::upgrade))
+        .route(
+            "/webdeployments/v1/deployments/{deployment_id}/config.json",
+            get(guest::public_config),
+        )
+        .route(
+            "/webdeployments/v1/deployments/{deployment_id}/domains.json",
+            get(guest::public_domains),
+        )
 }
 
 /// Controls outside the Genesys API: faults, latency, outcomes, traffic, speed, status.

@@ -137,13 +137,18 @@ fn validate_configuration(body: &Map<String, Value>) -> ApiResult<()> {
             ));
         }
     }
-    check_push_notification_labels(&value, &languages)?;
+    let label_language = default_language.or(languages.first().copied());
+    check_push_notification_labels(
+        &value,
+        label_language.into_iter().collect::<Vec<_>>().as_slice(),
+    )?;
     Ok(())
 }
 
-/// With push notifications on, every language needs its `PushNotificationTitle` and
-/// `PushNotificationBody` labels (the contract says they are required; per language is the
-/// strict reading, since Messenger shows the notification in the visitor's language).
+/// With push notifications on, the `PushNotificationTitle` and `PushNotificationBody`
+/// labels are required in one language set, the default language's: the terraform
+/// provider's acceptance test enables notifications on `["en-us", "ja"]` with labels for
+/// `en-us` only, and the SDK's schema requires the keys, not a set per language.
 fn check_push_notification_labels(configuration: &Value, languages: &[&str]) -> ApiResult<()> {
     let enabled = configuration
         .pointer("/messenger/apps/conversations/notifications/enabled")
@@ -461,20 +466,24 @@ pub async fn publish_draft(
     Ok(Json(without_nulls(Value::Object(published))))
 }
 
-fn deployment_view(org: &Org, record: &DeploymentRecord, expand_configuration: bool) -> Value {
-    let mut body = record.body.clone();
-    let status = if record.deleted_at.is_some() {
-        "Deleting".to_string()
+/// Where a deployment's lifecycle stands now.
+pub(super) fn deployment_status(record: &DeploymentRecord) -> &'static str {
+    if record.deleted_at.is_some() {
+        "Deleting"
     } else if Instant::now() < record.settles_at {
-        "Pending".to_string()
+        "Pending"
     } else {
         match &record.outcome {
-            SettleOutcome::Active => "Active".into(),
-            SettleOutcome::Error => "Error".into(),
-            SettleOutcome::StuckPending => "Pending".into(),
+            SettleOutcome::Active => "Active",
+            SettleOutcome::Error => "Error",
+            SettleOutcome::StuckPending => "Pending",
         }
-    };
-    body.insert("status".into(), json!(status));
+    }
+}
+
+fn deployment_view(org: &Org, record: &DeploymentRecord, expand_configuration: bool) -> Value {
+    let mut body = record.body.clone();
+    body.insert("status".into(), json!(deployment_status(record)));
     body.insert(
         "snippet".into(),
         json!(snippet(&org.public_base_url, &record.id)),

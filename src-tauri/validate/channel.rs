@@ -64,7 +64,19 @@ pub fn check_configuration(configuration: &mut WebDeploymentConfigurationVersion
             report.contrast = Some(Box::new(contrast));
         }
         check_uploads(messenger, &mut report.errors);
-        check_push_labels(messenger, labels.as_deref(), &languages, &mut report.errors);
+        // One language set is enough, the default language's (see check_push_labels).
+        let label_language: Vec<String> = configuration
+            .default_language
+            .clone()
+            .or_else(|| languages.first().cloned())
+            .into_iter()
+            .collect();
+        check_push_labels(
+            messenger,
+            labels.as_deref(),
+            &label_language,
+            &mut report.errors,
+        );
     }
     check_published_schema(configuration, &mut report.errors);
     report.lints = super::lint_channel(configuration, None, false);

@@ -402,7 +402,11 @@ async fn the_public_config_serves_a_new_version_only_after_the_cdn_delay() {
     };
     let before = served(app.http.clone(), url.clone()).await;
     assert_eq!(before["version"], "1");
-    assert_eq!(before["id"], deployment_id.as_str());
+    assert_eq!(
+        before["id"],
+        configuration_id.as_str(),
+        "the file's id is the configuration's"
+    );
     assert!(
         before["messenger"]["apps"]["conversations"]["messagingEndpoint"]
             .as_str()
@@ -439,5 +443,97 @@ async fn the_public_config_serves_a_new_version_only_after_the_cdn_delay() {
             .send()
             .await
             .unwrap();
-    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.status(),
+        403,
+        "the CDN refuses a file it does not have"
+    );
+}
+
+/// The public file is the whole configuration version as published: its `id` is the
+/// configuration's, the deployment's real status comes with it, and `domains.json` says
+/// which sites may load it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_config_carries_the_whole_version_and_the_domains_file_the_sites() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, configuration_id) = app.seeded_channel().await;
+    let get = |path: String| {
+        let http = app.http.clone();
+        let url = app.url(&path);
+        async move { http.get(url).send().await.unwrap() }
+    };
+    let config: Value = get(format!(
+        "/webdeployments/v1/deployments/{deployment_id}/config.json"
+    ))
+    .await
+    .json()
+    .await
+    .unwrap();
+    let published = app
+        .client
+        .configurations()
+        .version(&configuration_id, config["version"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(config["id"], configuration_id.as_str());
+    assert!(config.get("configurationId").is_none(), "{config:#}");
+    assert_eq!(config["status"], "Active");
+    assert_eq!(config["name"], published.name.as_str());
+    assert_eq!(
+        config["messenger"]["styles"],
+        serde_json::to_value(&published.messenger.as_ref().unwrap().styles).unwrap()
+    );
+    assert!(
+        config["messenger"]["apps"]["conversations"]["messagingEndpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("ws://")
+    );
+    assert!(config.get("selfUri").is_none());
+
+    let domains: Value = get(format!(
+        "/webdeployments/v1/deployments/{deployment_id}/domains.json"
+    ))
+    .await
+    .json()
+    .await
+    .unwrap();
+    let deployment = app.client.deployments().get(&deployment_id).await.unwrap();
+    assert_eq!(
+        domains["allowedDomains"],
+        serde_json::to_value(deployment.allowed_domains.unwrap_or_default()).unwrap()
+    );
+    assert_eq!(
+        domains["allowAllDomains"],
+        deployment.allow_all_domains.unwrap_or(false)
+    );
+}
+
+/// Genesys does not check a guest token's format: any token up to 2048 characters opens a
+/// session, a longer one is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn any_guest_token_up_to_2048_characters_is_accepted() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    for (token, accepted) in [
+        ("not-a-uuid:kept-by-a-custom-page".to_string(), true),
+        ("t".repeat(2048), true),
+        ("t".repeat(2049), false),
+    ] {
+        let mut socket = open(&app, &deployment_id, Some(ALLOWED_ORIGIN))
+            .await
+            .unwrap();
+        send(
+            &mut socket,
+            json!({"action": "configureSession", "token": token, "deploymentId": deployment_id, "tracingId": "t1"}),
+        )
+        .await;
+        let reply = next(&mut socket, 5).await.unwrap();
+        assert_eq!(
+            reply["class"] == "SessionResponse",
+            accepted,
+            "{} characters: {reply}",
+            token.len()
+        );
+    }
 }

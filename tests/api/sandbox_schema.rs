@@ -326,12 +326,13 @@ async fn configuration_writes_refuse_enums_types_and_missing_push_labels() {
             json!({"name": "Shop", "customI18nLabels": [{"language": "en-us", "localizedLabels": [{"key": "Title", "value": "x"}]}]}),
             ("invalid.value", "customI18nLabels.localizedLabels.key"),
         ),
-        // Push notifications need both labels for every language: fr has none here.
+        // Push notifications need both labels in the default language's set: here only
+        // fr, which is not the default, has them.
         (
             json!({"name": "Shop", "languages": ["en-us", "fr"], "defaultLanguage": "en-us",
-                "customI18nLabels": [{"language": "en-us", "localizedLabels": [
-                    {"key": "PushNotificationTitle", "value": "New message"},
-                    {"key": "PushNotificationBody", "value": "You have a reply"}]}],
+                "customI18nLabels": [{"language": "fr", "localizedLabels": [
+                    {"key": "PushNotificationTitle", "value": "Nouveau message"},
+                    {"key": "PushNotificationBody", "value": "Vous avez une réponse"}]}],
                 "messenger": {"enabled": true, "apps": {"conversations": {"enabled": true, "notifications": {"enabled": true}}}}}),
             ("constraint.validation", "customI18nLabels"),
         ),
@@ -434,4 +435,22 @@ async fn query_parameters_outside_their_sets_are_refused() {
         ("invalid.value", "mediaType"),
     )
     .await;
+}
+
+/// The terraform provider's acceptance test: notifications on for `["en-us", "ja"]` with
+/// push labels for `en-us` only is accepted, as Genesys accepts it.
+#[tokio::test(flavor = "multi_thread")]
+async fn push_labels_in_the_default_language_are_enough() {
+    let app = spawn_sandbox().await;
+    let created = app
+        .post_api(
+            "/api/v2/webdeployments/configurations",
+            &json!({"name": "Shop", "languages": ["en-us", "ja"], "defaultLanguage": "en-us",
+                "customI18nLabels": [{"language": "en-us", "localizedLabels": [
+                    {"key": "PushNotificationTitle", "value": "New message"},
+                    {"key": "PushNotificationBody", "value": "You have a reply"}]}],
+                "messenger": {"enabled": true, "apps": {"conversations": {"enabled": true, "notifications": {"enabled": true}}}}}),
+        )
+        .await;
+    assert!(created["id"].is_string(), "{created}");
 }

@@ -328,6 +328,9 @@ fn session_body(state: &SandboxState, session: &GuestSession, new_session: bool)
     })
 }
 
+/// The longest guest session token Genesys accepts.
+const MAX_GUEST_TOKEN_CHARS: usize = 2048;
+
 fn configure(
     state: &SandboxState,
     connection: &mut Connection,
@@ -335,7 +338,9 @@ fn configure(
     token: &str,
     tracing: Option<&str>,
 ) -> (Vec<Value>, After) {
-    if uuid::Uuid::parse_str(token).is_err() {
+    // Genesys does not check a guest token's format (any string up to 2048 characters;
+    // Messenger itself makes UUIDs): only an empty or longer one is refused.
+    if token.is_empty() || token.chars().count() > MAX_GUEST_TOKEN_CHARS {
         return (vec![frames::request_failed(tracing)], After::Continue);
     }
     let Some(deployment_id) = request.get("deploymentId").and_then(Value::as_str) else {
@@ -566,53 +571,85 @@ fn tell_other_sockets_closed(session: &GuestSession, closing_connection: u64) {
     });
 }
 
-/// `GET /webdeployments/v1/deployments/{id}/config.json`: what Messenger loads, public,
-/// the configuration version that has reached the CDN.
+/// What the CDN (S3 behind CloudFront) answers for a file it does not have: 403 with an
+/// XML body, never 404.
+fn cdn_refusal() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(axum::http::header::CONTENT_TYPE, "application/xml")],
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+    )
+        .into_response()
+}
+
+/// `GET /webdeployments/v1/deployments/{id}/config.json`: what Messenger loads, public:
+/// the whole configuration version that has reached the CDN (its `id` is the
+/// configuration's), with the endpoints to use and the deployment's real status.
 pub async fn public_config(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
     let org = state.org();
-    let not_found =
-        || (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response();
     let Some(record) = org
         .deployments
         .iter()
         .find(|r| r.id == id && r.deleted_at.is_none())
     else {
-        return not_found();
+        return cdn_refusal();
     };
     let Some(version) = record.served_version(Instant::now()).map(str::to_string) else {
-        return not_found();
+        return cdn_refusal();
     };
     let configuration_id = text_at(&record.body, "/configuration/id").unwrap_or_default();
     let Some(configuration) = configuration_version(&org, &configuration_id, &version) else {
-        return not_found();
+        return cdn_refusal();
     };
     let base = org.public_base_url.clone();
     let socket_base = base.replacen("http", "ws", 1);
-    let messenger = configuration.get("messenger").cloned().unwrap_or(json!({}));
-    let mut conversations = messenger
-        .pointer("/apps/conversations")
-        .cloned()
-        .unwrap_or(json!({}));
-    conversations["messagingEndpoint"] = json!(socket_base);
-    let public = json!({
-        "id": id,
-        "version": version,
-        "configurationId": configuration_id,
-        "languages": configuration.get("languages").cloned().unwrap_or(json!([])),
-        "defaultLanguage": configuration.get("defaultLanguage").cloned().unwrap_or(json!("en-us")),
-        "apiEndpoint": base,
-        "messenger": {
-            "enabled": messenger.get("enabled").cloned().unwrap_or(json!(true)),
-            "apps": {"conversations": conversations},
-            "styles": messenger.get("styles").cloned().unwrap_or(json!({})),
-            "launcherButton": messenger.get("launcherButton").cloned().unwrap_or(json!({"visibility": "On"})),
-            "fileUpload": messenger.get("fileUpload").cloned().unwrap_or(json!({"modes": []})),
-        },
-        "journeyEvents": {"enabled": configuration.get("journeyEvents").and_then(|j| j.get("enabled")).cloned().unwrap_or(json!(false))},
-        "status": "Active",
-        "auth": {"enabled": false, "allowSessionUpgrade": false},
-    });
+    let mut public = configuration;
+    // Who changed it and when stays in the Platform API.
+    for private in [
+        "selfUri",
+        "createdUser",
+        "lastModifiedUser",
+        "publishedUser",
+        "dateCreated",
+        "dateModified",
+        "datePublished",
+    ] {
+        public.remove(private);
+    }
+    public.insert("id".into(), json!(configuration_id));
+    public.insert("version".into(), json!(version));
+    public.insert("apiEndpoint".into(), json!(base));
+    public.insert(
+        "status".into(),
+        json!(super::webdeployments::deployment_status(record)),
+    );
+    let mut public = Value::Object(public);
+    if public.get("messenger").is_none_or(|m| !m.is_object()) {
+        public["messenger"] = json!({});
+    }
+    if public.pointer("/messenger/apps/conversations").is_none() {
+        public["messenger"]["apps"] = json!({"conversations": {}});
+    }
+    public["messenger"]["apps"]["conversations"]["messagingEndpoint"] = json!(socket_base);
     Json(super::body::without_nulls(public)).into_response()
+}
+
+/// `GET /webdeployments/v1/deployments/{id}/domains.json`: the websites that may load the
+/// deployment, which Messenger checks before it starts.
+pub async fn public_domains(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
+    let org = state.org();
+    let Some(record) = org
+        .deployments
+        .iter()
+        .find(|r| r.id == id && r.deleted_at.is_none())
+    else {
+        return cdn_refusal();
+    };
+    Json(json!({
+        "allowAllDomains": record.body.get("allowAllDomains").cloned().unwrap_or(json!(false)),
+        "allowedDomains": record.body.get("allowedDomains").cloned().unwrap_or(json!([])),
+    }))
+    .into_response()
 }
 
 /// `GET /api/v2/conversations/messages/{messageId}/details`: the conversation behind a
