@@ -30,8 +30,10 @@ use super::steps::{Matcher, Step};
 
 /// Gap kept between two `onMessage` frames: the limit is 2 per second per session.
 const MESSAGE_SPACING: Duration = Duration::from_millis(550);
-/// How often an idle socket says `echo`, as Messenger does.
-const ECHO_EVERY: Duration = Duration::from_secs(30);
+/// How often the socket sends an RFC 6455 ping, as the official guest SDK does
+/// (`PlatformSocket`): a keep-alive for proxies and load balancers. `echo` is Genesys's
+/// on-demand health check, not a keep-alive, and is not sent on a timer.
+const PING_EVERY: Duration = Duration::from_secs(15);
 /// How often the Platform API is asked where the conversation is.
 const TRACK_EVERY: Duration = Duration::from_secs(1);
 /// Resends of one message after 429 frames before the step fails.
@@ -169,7 +171,7 @@ struct Visitor<'a> {
     attributes: Map<String, Value>,
     started: Instant,
     last_sent: Option<Instant>,
-    last_echo: Instant,
+    last_ping: Instant,
     next_tracking: Instant,
     tracing_counter: u64,
     unacknowledged: HashMap<String, (Value, u32)>,
@@ -216,7 +218,7 @@ pub async fn drive(
         attributes,
         started,
         last_sent: None,
-        last_echo: Instant::now(),
+        last_ping: Instant::now(),
         next_tracking: Instant::now(),
         tracing_counter: 0,
         unacknowledged: HashMap::new(),
@@ -481,13 +483,14 @@ impl Visitor<'_> {
             if now >= until {
                 return Ok(false);
             }
-            if now >= self.last_echo + ECHO_EVERY {
-                self.last_echo = now;
-                let tracing_id = self.next_tracing_id();
-                let echo = protocol::echo(&self.token, &tracing_id);
-                self.send(&echo)
+            if now >= self.last_ping + PING_EVERY {
+                self.last_ping = now;
+                self.socket
+                    .send(Message::Ping(Vec::new().into()))
                     .await
-                    .map_err(|message| Outcome::Error { message })?;
+                    .map_err(|e| Outcome::Error {
+                        message: format!("the guest socket failed while sending a ping: {e}"),
+                    })?;
             }
             if now >= self.next_tracking {
                 self.next_tracking = now + TRACK_EVERY;
@@ -497,7 +500,7 @@ impl Visitor<'_> {
             }
             let wake = until
                 .min(self.next_tracking)
-                .min(self.last_echo + ECHO_EVERY);
+                .min(self.last_ping + PING_EVERY);
             tokio::select! {
                 () = self.cancel.cancelled() => return Err(Outcome::Cancelled),
                 () = tokio::time::sleep_until(wake) => {}

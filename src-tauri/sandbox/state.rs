@@ -271,6 +271,8 @@ pub struct RequestStats {
     pub token_requests: u64,
     pub rate_limited: u64,
     pub faults_served: u64,
+    /// RFC 6455 pings guest sockets sent (the official SDK's keep-alive).
+    pub guest_pings: u64,
     pub by_route: BTreeMap<String, u64>,
 }
 

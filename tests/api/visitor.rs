@@ -572,3 +572,38 @@ async fn a_canary_survives_a_round_the_org_could_not_serve() {
         .contains("could not run"));
     assert!(results[1].passed);
 }
+
+/// A visitor keeps its socket alive as the official guest SDK does, with RFC 6455 pings
+/// every 15 s.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_conversation_keeps_its_socket_alive_with_pings() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("long.yaml");
+    std::fs::write(
+        &file,
+        "scenarios:\n  Lingers:\n    - say: hi\n    - expect-reply: { contains: help, within: 10 }\n    - wait: 17\n",
+    )
+    .unwrap();
+    let output = cli_in(
+        &app,
+        home.path(),
+        &[
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--deployment",
+            &deployment_id,
+        ],
+    )
+    .await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stats = app.status().await["stats"].clone();
+    assert!(stats["guestPings"].as_u64().unwrap() >= 1, "{stats}");
+}

@@ -171,7 +171,12 @@ async fn serve(state: SandboxState, socket: WebSocket, deployment_id: String, dr
                     }
                     After::Continue
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => After::Continue,
+                Some(Ok(Message::Ping(_))) => {
+                    // axum answers the pong itself.
+                    state.org().stats.guest_pings += 1;
+                    After::Continue
+                }
+                Some(Ok(Message::Pong(_))) => After::Continue,
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
             },
             push = next_push(&mut connection.pushes) => match push {
