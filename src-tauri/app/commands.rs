@@ -124,11 +124,18 @@ pub async fn channel_detail(
 pub async fn create_channel(
     state: State<'_, AppState>,
     input: ChannelInput,
+    confirmation: Option<String>,
     operation: String,
     on_progress: Channel<Progress>,
 ) -> Result<CreatedChannel> {
     let report = reporter(on_progress);
-    Ok(Box::pin(state.workspace.create_channel(&input, &operation, &report)).await?)
+    let confirmation = Confirmation::typed(confirmation);
+    Ok(Box::pin(
+        state
+            .workspace
+            .create_channel(&input, confirmation, &operation, &report),
+    )
+    .await?)
 }
 
 #[tauri::command]
@@ -406,11 +413,18 @@ pub async fn choose_import<R: Runtime>(
 pub async fn import_channel(
     state: State<'_, AppState>,
     path: PathBuf,
+    confirmation: Option<String>,
     operation: String,
     on_progress: Channel<Progress>,
 ) -> Result<ImportReport> {
     let report = reporter(on_progress);
-    Ok(Box::pin(state.workspace.import_channel(&path, &operation, &report)).await?)
+    let confirmation = Confirmation::typed(confirmation);
+    Ok(Box::pin(
+        state
+            .workspace
+            .import_channel(&path, confirmation, &operation, &report),
+    )
+    .await?)
 }
 
 #[tauri::command]
@@ -467,11 +481,17 @@ pub async fn start_canary(
     deployment_id: String,
     file: PathBuf,
     every_minutes: u32,
+    confirmation: Option<String>,
     dark: bool,
 ) -> Result<crate::workspace::CanaryView> {
     state
         .workspace
-        .start_canary(&deployment_id, &file, every_minutes)
+        .start_canary(
+            &deployment_id,
+            &file,
+            every_minutes,
+            Confirmation::typed(confirmation),
+        )
         .await?;
     Ok(state.workspace.canary_view(&deployment_id, dark)?)
 }

@@ -119,9 +119,18 @@ pub async fn editor_options(session: &Session) -> Result<EditorOptions> {
 pub struct CreateChannel {
     pub channel: ValidChannel,
     pub options: PublishOptions,
+    pub confirmation: Confirmation,
 }
 
 pub async fn create(operation: &Operation<'_>, request: &CreateChannel) -> Result<CreatedChannel> {
+    if operation.session.production {
+        safety::check_name(
+            &operation.session.profile,
+            &request.channel.deployment().name,
+            GuardedChange::Create,
+            &request.confirmation,
+        )?;
+    }
     Ok(channel::create_channel(&operation.pipeline(), &request.channel, &request.options).await?)
 }
 
@@ -504,11 +513,20 @@ pub struct ImportChannel {
     /// The plan the person saw; its document is what is created.
     pub plan: ImportPlan,
     pub options: PublishOptions,
+    pub confirmation: Confirmation,
 }
 
 /// Creates the file's channel in the session's org, flows and queues matched by name.
 pub async fn import(operation: &Operation<'_>, request: &ImportChannel) -> Result<ImportReport> {
     let plan = &request.plan;
+    if operation.session.production {
+        safety::check_name(
+            &operation.session.profile,
+            &plan.channel,
+            GuardedChange::Import,
+            &request.confirmation,
+        )?;
+    }
     if plan.profile != operation.session.profile {
         return Err(AppError::invalid(format!(
             "the import plan was made for the profile `{}`, not `{}`; plan it again for this org",

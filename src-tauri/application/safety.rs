@@ -1,5 +1,7 @@
-//! Safety rails of production profiles: publish, rollback, delete and a live fallback
-//! watch of a production profile's channel go ahead only when the person asked for it by
+//! Safety rails of production profiles: creating, importing, publishing, rolling back or
+//! deleting a production profile's channel, a live fallback watch, and every synthetic
+//! visitor sent to one of its channels (a real agent may answer) go ahead only when the
+//! person asked for it by
 //! typing the channel's name (the window, or the command line on a terminal) or said so
 //! up front (`--yes`). The rule lives here, once, so neither front end can forget it.
 
@@ -34,6 +36,10 @@ pub enum GuardedChange {
     Rollback,
     Delete,
     LiveFallback,
+    Create,
+    Import,
+    /// A synthetic visitor's conversation: it reaches the org's real queues and agents.
+    VisitorTraffic,
 }
 
 impl GuardedChange {
@@ -43,6 +49,11 @@ impl GuardedChange {
             GuardedChange::Rollback => "rolling back",
             GuardedChange::Delete => "deleting",
             GuardedChange::LiveFallback => "letting the fallback switch the route of",
+            GuardedChange::Create => "creating",
+            GuardedChange::Import => "importing",
+            GuardedChange::VisitorTraffic => {
+                "sending a synthetic visitor (real agents may answer) to"
+            }
         }
     }
 }

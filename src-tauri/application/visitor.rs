@@ -14,6 +14,7 @@ use crate::guest::{self, parse_scenario_file, DrivePlan, DriveTarget, Step};
 pub use crate::guest::site::PageCheck;
 pub use crate::guest::{DriveReport, Line, ScenarioFile, ScenarioResult};
 
+use super::safety::{self, Confirmation, GuardedChange};
 use super::{AppError, ErrorCode, Result, Session};
 
 pub use crate::guest::run::MAX_PARALLEL;
@@ -35,6 +36,7 @@ pub struct DriveRequest {
     pub expect_routed: bool,
     /// How long to wait for routing and an agent.
     pub timeout: Duration,
+    pub confirmation: Confirmation,
 }
 
 fn allowed_domains(deployment: &WebDeployment) -> AllowedDomains {
@@ -91,6 +93,13 @@ pub async fn drive(
 ) -> Result<DriveReport> {
     check_writable(session)?;
     check_deployment_id(&request.deployment_id)?;
+    safety::check(
+        session,
+        &request.deployment_id,
+        GuardedChange::VisitorTraffic,
+        &request.confirmation,
+    )
+    .await?;
     if request.timeout.is_zero() || request.timeout > MAX_DRIVE_TIMEOUT {
         return Err(AppError::invalid(format!(
             "the timeout must be from 1 to {} seconds",
@@ -136,6 +145,7 @@ pub struct ScenarioRunRequest {
     pub deployment_id: Option<String>,
     pub origin: Option<String>,
     pub parallel: usize,
+    pub confirmation: Confirmation,
 }
 
 /// Reads a scenario file, refusing it whole when it is too large or invalid.
@@ -169,6 +179,13 @@ pub async fn run_scenarios(
     check_writable(session)?;
     let deployment_id = deployment_of(file, request)?;
     check_deployment_id(&deployment_id)?;
+    safety::check(
+        session,
+        &deployment_id,
+        GuardedChange::VisitorTraffic,
+        &request.confirmation,
+    )
+    .await?;
     let given_origin = request.origin.as_deref().or(file.origin.as_deref());
     let origin = origin_for(session, &deployment_id, given_origin).await?;
     let socket_url = session

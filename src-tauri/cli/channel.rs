@@ -21,7 +21,7 @@ use crate::application::fallback::{
 use crate::application::insight::{self, MetricsRequest};
 use crate::application::{AppError, Operation};
 
-use super::{CliError, Connected, ExitKind, OutputFormat};
+use super::{confirm_name, confirmation, CliError, Connected, ExitKind, OutputFormat};
 
 #[derive(Debug, Args, Default)]
 pub struct ChannelArgs {
@@ -314,35 +314,6 @@ fn cancel_on_interrupt() -> CancellationToken {
     token
 }
 
-/// How a change to a channel is confirmed: `--yes`; or, on a production profile and a
-/// terminal, the channel's name typed at a prompt; otherwise nothing, which the use case
-/// refuses on a production profile with what to do instead.
-async fn confirmation(
-    connected: &Connected,
-    deployment_id: &str,
-    change: &str,
-) -> Result<Confirmation, CliError> {
-    use std::io::{BufRead, IsTerminal};
-    if connected.assume_yes {
-        return Ok(Confirmation::Unattended);
-    }
-    let session = &connected.session;
-    if !session.production || !std::io::stdin().is_terminal() {
-        return Ok(Confirmation::None);
-    }
-    let channel = use_case::status(session, deployment_id).await?.name;
-    eprint!(
-        "`{}` is a production profile. Type the channel's name, {channel}, to confirm {change}: ",
-        session.profile
-    );
-    let mut typed = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut typed)
-        .map_err(|error| CliError::invalid(format!("could not read the confirmation: {error}")))?;
-    Ok(Confirmation::Typed(typed.trim().to_string()))
-}
-
 /// An operation on the command's session: cancelled by Ctrl-C, progress to stderr.
 fn operation(connected: &Connected) -> Operation<'_> {
     Operation::new(&connected.session, cancel_on_interrupt(), &print_progress)
@@ -537,8 +508,10 @@ async fn create(
 ) -> Result<(), CliError> {
     let mut options = options(wait.unwrap_or(120));
     options.wait_for_deployment = wait.is_some();
+    let channel = use_case::parse(&channel.input())?;
     let request = CreateChannel {
-        channel: use_case::parse(&channel.input())?,
+        confirmation: confirm_name(connected, &channel.deployment().name, "creating it")?,
+        channel,
         options,
     };
     let created = use_case::create(&operation(connected), &request).await?;
@@ -788,6 +761,7 @@ async fn import(
     // On stderr, so `--output json` keeps stdout to the report.
     eprintln!("{}", plan_text(&plan));
     let request = ImportChannel {
+        confirmation: confirm_name(connected, &plan.channel, "importing it")?,
         plan,
         options: options(wait),
     };

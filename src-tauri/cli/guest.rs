@@ -182,6 +182,12 @@ fn warn_real_org(connected: &Connected) {
 async fn drive(connected: &Connected, args: DriveArgs) -> Result<(), CliError> {
     warn_real_org(connected);
     let request = DriveRequest {
+        confirmation: super::confirmation(
+            connected,
+            &args.deployment,
+            "sending a synthetic visitor to it",
+        )
+        .await?,
         deployment_id: args.deployment,
         origin: args.origin,
         says: args.says,
@@ -218,10 +224,18 @@ async fn run(connected: &Connected, args: RunArgs) -> Result<(), CliError> {
         )));
     }
     warn_real_org(connected);
+    let visited = args.deployment.clone().or(file.deployment.clone());
+    let confirmation = match &visited {
+        Some(deployment) => {
+            super::confirmation(connected, deployment, "sending synthetic visitors to it").await?
+        }
+        None => Default::default(),
+    };
     let request = ScenarioRunRequest {
         deployment_id: args.deployment.clone(),
         origin: args.origin.clone(),
         parallel: args.parallel,
+        confirmation,
     };
     if let Some(every) = &args.repeat {
         let schedule = visitor::canary_schedule(every, &args.run_for)?;

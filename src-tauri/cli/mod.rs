@@ -34,6 +34,7 @@ use serde_json::json;
 
 use secrecy::ExposeSecret;
 
+use crate::application::channels::Confirmation;
 use crate::application::connection::OpenMode;
 use crate::application::profiles::{ProfileForm, ProfileStore, Profiles, SecretStore};
 use crate::application::{self, catalog, connection, AppError, ErrorCode, Session};
@@ -569,4 +570,52 @@ async fn serve_sandbox(context: &Context, args: SandboxArgs) -> Result<(), CliEr
     eprintln!("stopping the Sandbox");
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// How a change to a channel is confirmed: `--yes`; or, on a production profile and a
+/// terminal, the channel's name typed at a prompt; otherwise nothing, which the use case
+/// refuses on a production profile with what to do instead.
+pub(super) async fn confirmation(
+    connected: &Connected,
+    deployment_id: &str,
+    change: &str,
+) -> Result<Confirmation, CliError> {
+    use std::io::IsTerminal;
+    if connected.assume_yes {
+        return Ok(Confirmation::Unattended);
+    }
+    let session = &connected.session;
+    if !session.production || !std::io::stdin().is_terminal() {
+        return Ok(Confirmation::None);
+    }
+    let channel = crate::application::channels::status(session, deployment_id)
+        .await?
+        .name;
+    confirm_name(connected, &channel, change)
+}
+
+/// [`confirmation`] for a channel known by name (one about to be created or imported).
+pub(super) fn confirm_name(
+    connected: &Connected,
+    channel: &str,
+    change: &str,
+) -> Result<Confirmation, CliError> {
+    use std::io::{BufRead, IsTerminal};
+    if connected.assume_yes {
+        return Ok(Confirmation::Unattended);
+    }
+    let session = &connected.session;
+    if !session.production || !std::io::stdin().is_terminal() {
+        return Ok(Confirmation::None);
+    }
+    eprint!(
+        "`{}` is a production profile. Type the channel's name, {channel}, to confirm {change}: ",
+        session.profile
+    );
+    let mut typed = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut typed)
+        .map_err(|error| CliError::invalid(format!("could not read the confirmation: {error}")))?;
+    Ok(Confirmation::Typed(typed.trim().to_string()))
 }

@@ -43,6 +43,7 @@ impl Workspace {
     pub async fn create_channel(
         &self,
         input: &ChannelInput,
+        confirmation: Confirmation,
         operation: &str,
         report: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<CreatedChannel> {
@@ -50,6 +51,7 @@ impl Workspace {
         let request = CreateChannel {
             channel: use_case::parse(input)?,
             options: PublishOptions::default(),
+            confirmation,
         };
         let guard = self.begin_operation(operation, format!("creating “{}”", input.name));
         let run = Operation::new(&session.app, guard.token.clone(), report);
@@ -155,6 +157,7 @@ impl Workspace {
     pub async fn import_channel(
         &self,
         path: &Path,
+        confirmation: Confirmation,
         operation: &str,
         report: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<ImportReport> {
@@ -172,6 +175,7 @@ impl Workspace {
         let request = ImportChannel {
             plan,
             options: PublishOptions::default(),
+            confirmation,
         };
         let run = Operation::new(&session.app, guard.token.clone(), report);
         use_case::import(&run, &request).await

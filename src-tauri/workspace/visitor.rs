@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use crate::application::channels::Confirmation;
 use crate::application::visitor::{
     self, CanaryRound, CanarySchedule, CanarySummary, DriveRequest, EmbedInfo, LiveReport,
     ScenarioRunRequest,
@@ -46,6 +47,9 @@ pub struct TestDriveSetup {
     pub says: Vec<String>,
     pub expect_routed: bool,
     pub timeout_seconds: u64,
+    /// On a production profile, the channel's name as typed.
+    #[serde(default)]
+    pub confirmation: Option<String>,
 }
 
 /// A channel's Live panel.
@@ -75,6 +79,7 @@ impl Workspace {
                 .collect(),
             expect_routed: setup.expect_routed,
             timeout: Duration::from_secs(setup.timeout_seconds),
+            confirmation: Confirmation::typed(setup.confirmation),
         };
         visitor::drive(&session.app, &request, guard.token.clone(), on_line).await
     }
@@ -102,6 +107,7 @@ impl Workspace {
         deployment_id: &str,
         file: &Path,
         every_minutes: u32,
+        confirmation: Confirmation,
     ) -> Result<()> {
         if !CANARY_MINUTES.contains(&every_minutes) {
             return Err(AppError::invalid(format!(
@@ -138,6 +144,7 @@ impl Workspace {
                 deployment_id: Some(deployment_id.clone()),
                 origin: None,
                 parallel: 4,
+                confirmation,
             };
             let schedule = CanarySchedule {
                 every: Duration::from_secs(u64::from(every_minutes) * 60),

@@ -507,3 +507,120 @@ fn profile_add_over_a_profile_keeps_its_production_mark_and_colour() {
     );
     SecretStore::default().delete(&name).unwrap();
 }
+
+/// Every change to a production org and every synthetic conversation needs the same
+/// confirmation as a delete: off a terminal, `channel create`, `channel import`,
+/// `guest drive` and `guest run` without `--yes` exit 2 and send nothing that writes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_production_profile_guards_create_import_and_synthetic_visitors() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let base_url = app.sandbox.base_url();
+    let home = tempfile::tempdir().unwrap();
+    let home_path = home.path().to_path_buf();
+    let name = unique("Prod guarded");
+    let profile = name.clone();
+    let export = home.path().join("support.json");
+    let scenarios = home.path().join("scenarios.yaml");
+    std::fs::write(&scenarios, "scenarios:\n  Hi:\n    - say: hi\n").unwrap();
+    let (export_arg, scenarios_arg) = (
+        export.to_string_lossy().to_string(),
+        scenarios.to_string_lossy().to_string(),
+    );
+    let outputs = tokio::task::spawn_blocking(move || {
+        let cli = |args: &[&str], stdin: Option<&str>| {
+            let mut child = Command::new(BINARY)
+                .args(args)
+                .env("XDG_CONFIG_HOME", home_path.join("config"))
+                .env("XDG_DATA_HOME", home_path.join("data"))
+                .env_remove("GENESYS_CLIENT_SECRET")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut input = child.stdin.take().unwrap();
+            if let Some(text) = stdin {
+                input.write_all(text.as_bytes()).unwrap();
+            }
+            drop(input);
+            child.wait_with_output().unwrap()
+        };
+        let added = cli(
+            &[
+                "profile",
+                "add",
+                &profile,
+                "--environment",
+                &base_url,
+                "--client-id",
+                "sandbox-client",
+                "--production",
+            ],
+            Some("sandbox-secret\n"),
+        );
+        assert_eq!(added.status.code(), Some(0));
+        let with = |extra: &[&str]| {
+            let mut args = vec!["--profile", profile.as_str()];
+            args.extend_from_slice(extra);
+            cli(&args, None)
+        };
+        let exported = with(&[
+            "channel",
+            "export",
+            "--deployment",
+            &deployment,
+            "--out",
+            &export_arg,
+        ]);
+        assert_eq!(exported.status.code(), Some(0));
+        vec![
+            (
+                "create",
+                with(&[
+                    "channel",
+                    "create",
+                    "--name",
+                    "Prod shop",
+                    "--queue",
+                    "Support",
+                    "--flow",
+                    "Web Messaging Inbound",
+                    "--primary-color",
+                    "#1f5fa8",
+                    "--language",
+                    "en-us",
+                    "--domain",
+                    "shop.example.com",
+                ]),
+            ),
+            ("import", with(&["channel", "import", &export_arg])),
+            (
+                "drive",
+                with(&["guest", "drive", "--deployment", &deployment, "--say", "hi"]),
+            ),
+            (
+                "run",
+                with(&["guest", "run", &scenarios_arg, "--deployment", &deployment]),
+            ),
+        ]
+    })
+    .await
+    .unwrap();
+    for (what, output) in outputs {
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{what}: {message}");
+        assert!(
+            message.contains("is a production profile") && message.contains("--yes"),
+            "{what}: {message}"
+        );
+    }
+    let status = app.status().await;
+    assert_eq!(status["configurations"], 1, "nothing was created: {status}");
+    assert_eq!(
+        app.served("GET /api/v2/conversations/messages/{message_id}/details")
+            .await,
+        0
+    );
+    SecretStore::default().delete(&name).unwrap();
+}

@@ -592,17 +592,20 @@ async fn a_window_canary_runs_its_first_round_at_once_records_it_and_reports_fai
         "scenarios:\n  Greets:\n    - say: hi\n    - expect-reply: { contains: help, within: 10 }\n  Billing:\n    - say: hi\n    - expect-routed: { queue: Billing, within: 10 }\n",
     )
     .unwrap();
-    assert!(workspace.start_canary(&deployment, &file, 0).await.is_err());
+    assert!(workspace
+        .start_canary(&deployment, &file, 0, Default::default())
+        .await
+        .is_err());
     let broken = dir.path().join("broken.yaml");
     std::fs::write(&broken, "scenarios: {}\n").unwrap();
     let refused = workspace
-        .start_canary(&deployment, &broken, 15)
+        .start_canary(&deployment, &broken, 15, Default::default())
         .await
         .unwrap_err();
     assert!(refused.message.contains("empty"), "{}", refused.message);
 
     workspace
-        .start_canary(&deployment, &file, 15)
+        .start_canary(&deployment, &file, 15, Default::default())
         .await
         .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -730,7 +733,7 @@ async fn an_import_shows_domains_and_hidden_settings_and_creates_exactly_what_wa
     std::fs::write(&file, serde_json::to_vec(&document).unwrap()).unwrap();
 
     let error = workspace
-        .import_channel(&file, "op-unplanned", &|_| {})
+        .import_channel(&file, Default::default(), "op-unplanned", &|_| {})
         .await
         .unwrap_err();
     assert!(error.message.contains("choose the file again"), "{error:?}");
@@ -760,7 +763,7 @@ async fn an_import_shows_domains_and_hidden_settings_and_creates_exactly_what_wa
     document["deployment"]["allowedDomains"] = serde_json::json!(["swapped.example.com"]);
     std::fs::write(&file, serde_json::to_vec(&document).unwrap()).unwrap();
     let report = workspace
-        .import_channel(&file, "op-import", &|_| {})
+        .import_channel(&file, Default::default(), "op-import", &|_| {})
         .await
         .unwrap();
     assert!(report.outcome.is_active(), "{:?}", report.outcome);
@@ -786,7 +789,7 @@ async fn an_import_shows_domains_and_hidden_settings_and_creates_exactly_what_wa
     );
 
     let again = workspace
-        .import_channel(&file, "op-twice", &|_| {})
+        .import_channel(&file, Default::default(), "op-twice", &|_| {})
         .await
         .unwrap_err();
     assert!(
@@ -862,7 +865,7 @@ async fn quitting_mid_create_and_mid_watch_leaves_nothing_half_made_and_the_watc
                 stages.lock().unwrap().push(progress.stage)
             };
             workspace
-                .create_channel(&input, "op-create", &report)
+                .create_channel(&input, Default::default(), "op-create", &report)
                 .await
                 .unwrap()
         })

@@ -25,7 +25,8 @@ export const api = {
   editorOptions: () => call('editor_options'),
   checkChannel: (input) => call('check_channel', { input }),
   channelDetail: (deploymentId) => call('channel_detail', { deploymentId }),
-  createChannel: (input, operation, onProgress) => call('create_channel', { input, operation, onProgress }),
+  createChannel: (input, confirmation, operation, onProgress) =>
+    call('create_channel', { input, confirmation, operation, onProgress }),
   saveDraft: (deploymentId, input) => call('save_draft', { deploymentId, input }),
   publishPreview: (deploymentId) => call('publish_preview', { deploymentId }),
   publishChannel: (deploymentId, input, confirmation, operation, onProgress) =>
@@ -51,14 +52,15 @@ export const api = {
   metricsView: (deploymentId, since) => call('metrics_view', { deploymentId, since }),
   exportChannel: (deploymentId, name) => call('export_channel', { deploymentId, name }),
   chooseImport: () => call('choose_import'),
-  importChannel: (path, operation, onProgress) => call('import_channel', { path, operation, onProgress }),
+  importChannel: (path, confirmation, operation, onProgress) =>
+    call('import_channel', { path, confirmation, operation, onProgress }),
   diffFile: (deploymentId) => call('diff_file', { deploymentId }),
   // The visitor's view.
   testDrive: (setup, operation, onLine) => call('test_drive', { setup, operation, onLine }),
   liveView: (deploymentId) => call('live_view', { deploymentId }),
   checkPage: (deploymentId, url) => call('check_page', { deploymentId, url }),
-  startCanary: (deploymentId, file, everyMinutes, dark) =>
-    call('start_canary', { deploymentId, file, everyMinutes, dark }),
+  startCanary: (deploymentId, file, everyMinutes, confirmation, dark) =>
+    call('start_canary', { deploymentId, file, everyMinutes, confirmation, dark }),
   stopCanary: (deploymentId, dark) => call('stop_canary', { deploymentId, dark }),
   canaryView: (deploymentId, dark) => call('canary_view', { deploymentId, dark }),
 };

@@ -1,7 +1,7 @@
 // Test drive: be the website visitor. The transcript streams as Messenger would show it
 // (guest, bot and agent bubbles, events in between), with the conversation's place in the
 // queue drawn as it changes and the timings at the end.
-import { $, Channel, fill, h, operationId, seconds, showError } from './core.js';
+import { $, Channel, fill, h, operationId, seconds, showError, typedConfirmation } from './core.js';
 import { api } from './api.js';
 
 let app;
@@ -86,6 +86,9 @@ function drawPositions() {
 async function start() {
   const deploymentId = $('#drive-channel').value;
   if (!deploymentId) return;
+  const name = $('#drive-channel').selectedOptions[0]?.textContent ?? 'channel';
+  const typed = await typedConfirmation(app.profile, name, 'sending a synthetic visitor to it (real agents may answer)');
+  if (typed === null) return;
   showError(null);
   positions = [];
   drawPositions();
@@ -113,6 +116,7 @@ async function start() {
     says: $('#drive-says').value.split('\n').map((s) => s.trim()).filter(Boolean),
     expectRouted: $('#drive-expect-routed').checked,
     timeoutSeconds: Number($('#drive-timeout').value),
+    confirmation: typed ?? null,
   };
   try {
     const report = await api.testDrive(setup, operation, onLine);

@@ -1,6 +1,6 @@
 // Live & embed: which configuration version visitors are served compared with the
 // published one and the draft, the snippet and CSP to copy, and a page check.
-import { $, busy, differenceRows, fill, h, showError, when } from './core.js';
+import { $, busy, differenceRows, fill, h, showError, typedConfirmation, when } from './core.js';
 import { api } from './api.js';
 
 let app;
@@ -21,7 +21,12 @@ export function init(shell) {
     const deploymentId = $('#live-channel').value;
     const file = $('#canary-file').value.trim();
     if (!deploymentId || !file) return;
-    busy($('#canary-start'), async () => showCanary(await api.startCanary(deploymentId, file, Number($('#canary-every').value), dark())));
+    const name = $('#live-channel').selectedOptions[0]?.textContent ?? 'channel';
+    busy($('#canary-start'), async () => {
+      const typed = await typedConfirmation(app.profile, name, 'running synthetic visitors against it (real agents may answer)');
+      if (typed === null) return;
+      showCanary(await api.startCanary(deploymentId, file, Number($('#canary-every').value), typed ?? null, dark()));
+    });
   });
   $('#canary-stop').addEventListener('click', () => {
     const deploymentId = $('#live-channel').value;

@@ -125,10 +125,12 @@ function finish(outcome, error) {
 }
 
 async function runCreate(input) {
+  const typed = await typedConfirmation(app.profile, input.name.trim(), 'creating it');
+  if (typed === null) return;
   $('#publish-review').hidden = true;
   const { operation, onProgress } = startRun(`Creating ${input.name}`);
   try {
-    const created = await api.createChannel(input, operation, onProgress);
+    const created = await api.createChannel(input, typed ?? null, operation, onProgress);
     finish(created.outcome);
     if (created.deploymentId) {
       await app.refreshChannels();

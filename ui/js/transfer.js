@@ -1,6 +1,6 @@
 // Export / import through the native dialogs. Import shows how queues and flows map onto
 // the open org before anything is written.
-import { $, Channel, busy, differenceRows, fill, h, operationId, showError, when } from './core.js';
+import { $, Channel, busy, differenceRows, fill, h, operationId, showError, typedConfirmation, when } from './core.js';
 import { api } from './api.js';
 
 let app;
@@ -77,11 +77,13 @@ async function choose() {
 
 async function importPlanned() {
   if (!plan) return;
+  const typed = await typedConfirmation(app.profile, plan.channel, 'importing it');
+  if (typed === null) return;
   const onProgress = new Channel();
   const result = $('#import-result');
   onProgress.onmessage = (progress) => { result.textContent = `${progress.message}…`; };
   try {
-    const report = await api.importChannel(plan.path, operationId(), onProgress);
+    const report = await api.importChannel(plan.path, typed ?? null, operationId(), onProgress);
     result.className = report.outcome.end === 'active' ? 'ok' : 'error';
     result.textContent = report.outcome.end === 'active'
       ? `Imported: ${plan.channel} is Active (version ${report.outcome.version}).`
