@@ -66,7 +66,8 @@ pub use output::OutputFormat;
 )]
 pub struct Cli {
     /// Connection profile to use (see `profile add`); otherwise GENESYS_CLIENT_ID,
-    /// GENESYS_CLIENT_SECRET and GENESYS_ENVIRONMENT are read.
+    /// GENESYS_CLIENT_SECRET and GENESYS_ENVIRONMENT are read (and GENESYS_PRODUCTION=1
+    /// marks that org as production).
     #[arg(long, global = true)]
     pub profile: Option<String>,
 
@@ -404,11 +405,17 @@ fn connect(context: &Context) -> Result<Connected, CliError> {
             let opened = connection::for_profile(&profiles, &SecretStore::default(), name, mode)?;
             Session::of_profile(opened, store, name.clone())
         }
-        None => Session::new(
-            connection::from_environment(|key| std::env::var(key).ok())?,
-            store,
-            "environment",
-        ),
+        None => Session {
+            // A connection from variables (CI, scripts) has no profile to carry the mark:
+            // GENESYS_PRODUCTION=1 puts the same rails on it.
+            production: std::env::var("GENESYS_PRODUCTION")
+                .is_ok_and(|value| matches!(value.trim(), "1" | "true" | "yes")),
+            ..Session::new(
+                connection::from_environment(|key| std::env::var(key).ok())?,
+                store,
+                "environment",
+            )
+        },
     };
     Ok(Connected {
         session,

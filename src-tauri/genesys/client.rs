@@ -659,13 +659,45 @@ async fn read_exchange(sent: Result<reqwest::Response, reqwest::Error>) -> Excha
     };
     let status = response.status();
     let headers = response.headers().clone();
-    match response.bytes().await {
+    match read_body_capped(response).await {
         Ok(body) => Exchange::Answered {
             status,
             headers,
             body,
         },
-        Err(error) => failed(&error),
+        Err(exchange) => exchange,
+    }
+}
+
+/// The largest answer read: Genesys pages are kilobytes, so anything near this is a
+/// broken or hostile host, and reading it whole would only fill memory.
+const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+async fn read_body_capped(mut response: reqwest::Response) -> Result<bytes::Bytes, Exchange> {
+    let too_large = || Exchange::Failed {
+        outcome: Outcome::TransportFailed,
+        reason: format!(
+            "the answer was larger than {} MiB, far more than any Genesys answer; it was not read",
+            MAX_RESPONSE_BYTES >> 20
+        ),
+        timed_out: false,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if body.len() + chunk.len() > MAX_RESPONSE_BYTES => {
+                return Err(too_large())
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => return Ok(bytes::Bytes::from(body)),
+            Err(error) => return Err(failed(&error)),
+        }
     }
 }
 

@@ -742,3 +742,33 @@ async fn a_corrupt_profiles_file_or_database_stops_the_cli_with_what_to_do() {
         b"{\"profiles\": ["
     );
 }
+
+/// A connection from variables marked GENESYS_PRODUCTION=1 has the production rails of a
+/// production profile: off a terminal, a delete without --yes exits 2 and deletes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn genesys_production_puts_the_rails_on_a_connection_from_variables() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let base = app.sandbox.base_url();
+    let home = tempfile::tempdir().unwrap();
+    let home_path = home.path().to_path_buf();
+    let refused = tokio::task::spawn_blocking(move || {
+        Command::new(BINARY)
+            .args(["channel", "delete", "--deployment", &deployment])
+            .env("GENESYS_ENVIRONMENT", &base)
+            .env("GENESYS_CLIENT_ID", "sandbox-client")
+            .env("GENESYS_CLIENT_SECRET", "sandbox-secret")
+            .env("GENESYS_PRODUCTION", "1")
+            .env("XDG_CONFIG_HOME", &home_path)
+            .env("XDG_DATA_HOME", &home_path)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{message}");
+    assert!(message.contains("is a production profile"), "{message}");
+    assert_eq!(app.status().await["deployments"], 1, "nothing was deleted");
+}

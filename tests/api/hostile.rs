@@ -256,3 +256,22 @@ async fn a_foreign_host_is_refused_on_every_route_and_logins_cannot_fill_memory(
     let live = app.status().await["liveTokens"].as_u64().unwrap();
     assert!(live <= 10_000, "{live} live tokens");
 }
+
+/// An answer far larger than any Genesys answer is refused while it is read, not read
+/// whole into memory.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enormous_answer_is_refused_not_read_whole() {
+    let app = spawn_sandbox().await;
+    let url = proxy(app.sandbox.base_url(), |route, body, _| {
+        if route == "GET /api/v2/routing/queues" {
+            *body = Value::String("x".repeat(40 << 20));
+        }
+    })
+    .await;
+    let error = client_at(&url)
+        .queues()
+        .list_all(None)
+        .await
+        .expect_err("a 40 MiB answer is not a page of queues");
+    assert!(error.to_string().contains("larger than 32 MiB"), "{error}");
+}
