@@ -1,6 +1,6 @@
 // The window's shell: navigation, the profile picker, the Sandbox banner, the rate-budget
 // meter and background events. Each screen lives in its own module under js/.
-import { $, $$, closeWindow, fill, h, listen, showError, fillChannelSelects } from './js/core.js';
+import { $, $$, closeWindow, fill, h, listen, showError, fillChannelSelects, typedConfirmation } from './js/core.js';
 import { api } from './js/api.js';
 import * as channels from './js/channels.js';
 import * as editor from './js/editor.js';
@@ -27,10 +27,38 @@ export const app = {
     const events = await api.resumeWatches();
     if (!events.length) return;
     const mode = (event) => (event.mode === 'run' ? 'live fallback watch' : 'fallback dry run');
-    banner.textContent = events.map((event) => (event.error
+    const said = events.filter((event) => !event.needsConfirmation).map((event) => (event.error
       ? `The ${mode(event)} on ${event.channel} did not resume: ${event.error}.`
       : `Resumed the ${mode(event)} on ${event.channel}, as it was when the app last closed.`)).join(' ');
-    banner.className = events.some((event) => event.error) ? 'banner warn' : 'banner';
+    // A live watch of a production org waits for the person: Resume asks for the
+    // channel's name, Forget drops the record.
+    const waiting = events.filter((event) => event.needsConfirmation).map((event) => h('p', { class: 'awaiting' },
+      `The live fallback watch on ${event.channel} was running when the app last closed. It switches a production route, so it waits for you. `,
+      h('button', {
+        type: 'button',
+        'aria-label': `Resume the watch on ${event.channel}`,
+        onclick: async (click) => {
+          const typed = await typedConfirmation(this.profile, event.channel, 'resuming its live fallback watch');
+          if (typed === null) return;
+          try {
+            await api.resumeWatch(event.deploymentId, typed ?? null);
+            click.target.closest('p').replaceWith(h('p', {}, `Resumed the live fallback watch on ${event.channel}.`));
+          } catch (error) {
+            showError(error);
+          }
+        },
+      }, 'Resume…'),
+      ' ',
+      h('button', {
+        type: 'button',
+        'aria-label': `Forget the watch on ${event.channel}`,
+        onclick: async (click) => {
+          await api.stopFallback(event.deploymentId);
+          click.target.closest('p').replaceWith(h('p', {}, `Forgot the watch on ${event.channel}.`));
+        },
+      }, 'Forget')));
+    fill(banner, [...(said ? [h('p', {}, said)] : []), ...waiting]);
+    banner.className = events.some((event) => event.error || event.needsConfirmation) ? 'banner warn' : 'banner';
     banner.hidden = false;
   },
 

@@ -225,6 +225,18 @@ pub async fn resume_watches(state: State<'_, AppState>) -> Result<Vec<WorkspaceE
     Ok(state.workspace.resume_watches().await)
 }
 
+#[tauri::command]
+pub async fn resume_watch(
+    state: State<'_, AppState>,
+    deployment_id: String,
+    confirmation: Option<String>,
+) -> Result<()> {
+    Ok(state
+        .workspace
+        .resume_watch(&deployment_id, Confirmation::typed(confirmation))
+        .await?)
+}
+
 /// When the page started, painted and showed its first screen with data, in epoch
 /// milliseconds as the page measured them.
 #[derive(Debug, Clone, Copy, serde::Deserialize)]

@@ -316,6 +316,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::cancel_operation,
             commands::running_work,
             commands::resume_watches,
+            commands::resume_watch,
             commands::quit,
             commands::window_shown,
             commands::fallback_view,

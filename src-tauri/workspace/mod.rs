@@ -82,6 +82,9 @@ pub enum WorkspaceEvent {
         channel: String,
         mode: RunnerMode,
         error: Option<String>,
+        /// Not started: a live watch of a production profile waits for the channel's
+        /// name to be typed (then `resume_watch`) or to be forgotten (`stop_fallback`).
+        needs_confirmation: bool,
     },
     /// A fallback watch moved a channel's route (not a dry run).
     RouteSwitched {

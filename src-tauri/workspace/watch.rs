@@ -151,6 +151,21 @@ impl Workspace {
             .collect();
         let mut reports = Vec::new();
         for watch in recorded {
+            // A live watch on a production org switches real routes: it resumes only when
+            // the person confirms it now (the window asks), never on the strength of a
+            // record in a file anyone with access to the folder could have written.
+            if session.production && watch.mode == RunnerMode::Run && !session.read_only {
+                let event = WorkspaceEvent::WatchResumed {
+                    deployment_id: watch.deployment_id.clone(),
+                    channel: watch.channel.clone(),
+                    mode: watch.mode,
+                    error: None,
+                    needs_confirmation: true,
+                };
+                (self.events)(event.clone());
+                reports.push(event);
+                continue;
+            }
             let result = if session.read_only && watch.mode == RunnerMode::Run {
                 Err(AppError::new(
                     ErrorCode::ReadOnly,
@@ -187,11 +202,45 @@ impl Workspace {
                 channel: watch.channel.clone(),
                 mode: watch.mode,
                 error,
+                needs_confirmation: false,
             };
             (self.events)(event.clone());
             reports.push(event);
         }
         reports
+    }
+
+    /// Resumes a recorded watch that waits for confirmation (a live watch of a production
+    /// profile), as recorded, once the channel's name was typed.
+    pub async fn resume_watch(
+        &self,
+        deployment_id: &str,
+        confirmation: Confirmation,
+    ) -> Result<()> {
+        let session = self.session();
+        let watch = self
+            .settings
+            .load()
+            .map_err(AppError::invalid)?
+            .watches
+            .into_iter()
+            .find(|w| w.is_for(&session.profile, deployment_id))
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    format!("no fallback watch of {deployment_id} waits to resume"),
+                )
+            })?;
+        let setup = FallbackSetup {
+            rules: watch.rules,
+            mode: watch.mode,
+            primary_queue_id: watch.primary_queue_id,
+            fallback_flow_id: watch.fallback_flow_id,
+            confirmation: None,
+        };
+        self.start_watch(deployment_id, &setup, confirmation)
+            .await
+            .map(|_| ())
     }
 
     fn forget_watch(&self, profile: &str, deployment_id: &str) {

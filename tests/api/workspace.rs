@@ -1019,3 +1019,81 @@ async fn a_settings_file_of_the_wrong_shape_is_set_aside_and_later_saves_work() 
     let saved = std::fs::read_to_string(locations.config_dir.join("settings.json")).unwrap();
     assert!(saved.contains(&queue), "{saved}");
 }
+
+/// A live watch recorded for a production profile (here written into settings.json by
+/// hand) does not start when the profile opens: it waits until the channel's name is
+/// typed, and meanwhile the route is left alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_production_watch_resumes_only_once_the_channel_name_is_typed() {
+    use webmsg_desk::application::channels::Confirmation;
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let support = app.queue_id("Support").await;
+    let fallback_flow = app.flow_id(webmsg_desk::sandbox::FALLBACK_FLOW_NAME).await;
+    let flow_before = app
+        .client
+        .deployments()
+        .get(&deployment)
+        .await
+        .unwrap()
+        .flow;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("webmsg-desk-workspace-test");
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    workspace
+        .save_profile(ProfileForm {
+            name: "Prod".into(),
+            environment: app.sandbox.base_url(),
+            client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
+            client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
+            production: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let settings = Locations::under(dir.path())
+        .config_dir
+        .join("settings.json");
+    let mut recorded: serde_json::Value = std::fs::read(&settings)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    recorded["watches"] = serde_json::json!([{
+        "profile": "Prod", "deploymentId": deployment, "channel": "Support Site",
+        "rules": webmsg_desk::fallback::FallbackRules { min_agents: 1000, trigger_samples: 1,
+                                                        ..Default::default() },
+        "mode": "run", "primaryQueueId": support, "fallbackFlowId": fallback_flow
+    }]);
+    std::fs::write(&settings, serde_json::to_vec(&recorded).unwrap()).unwrap();
+
+    workspace.activate("Prod").unwrap();
+    let resumed = workspace.resume_watches().await;
+    let waiting = serde_json::to_value(&resumed).unwrap();
+    assert_eq!(waiting[0]["needsConfirmation"], true, "{waiting}");
+    assert!(
+        workspace.running_work().watches.is_empty(),
+        "nothing started"
+    );
+    assert_eq!(
+        app.client
+            .deployments()
+            .get(&deployment)
+            .await
+            .unwrap()
+            .flow,
+        flow_before,
+        "the route was left alone"
+    );
+
+    let refused = workspace
+        .resume_watch(&deployment, Confirmation::Typed("Support".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "confirmation.required", "{}", refused.message);
+    workspace
+        .resume_watch(&deployment, Confirmation::Typed("Support Site".into()))
+        .await
+        .unwrap();
+    assert_eq!(workspace.running_work().watches.len(), 1);
+    assert!(workspace.stop_fallback(&deployment));
+    SecretStore::new(&service).delete("Prod").unwrap();
+}

@@ -168,6 +168,24 @@ fn wait_until_no_process_holds(path: &Path) {
     }
 }
 
+/// Types the channel's name into the production confirmation dialog and confirms.
+async fn confirm_typed(driver: &WebDriver, channel: &str) {
+    wait_js(
+        driver,
+        "document.querySelector('#confirm-dialog').open",
+        Duration::from_secs(10),
+    )
+    .await;
+    type_into(driver, "#confirm-typed", channel).await;
+    wait_js(
+        driver,
+        "!document.querySelector('#confirm-ok').disabled",
+        Duration::from_secs(5),
+    )
+    .await;
+    click(driver, "#confirm-ok").await;
+}
+
 /// Posts to one of the embedded Sandbox's controls and returns its answer.
 async fn control(http: &reqwest::Client, url: &str, body: Value) -> Value {
     let response = http
@@ -1007,7 +1025,7 @@ async fn first_start_create_publish_monitor_export() {
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let form = json!({"name": watched, "environment": format!("http://127.0.0.1:{port}"),
-                      "clientId": "sandbox-client", "clientSecret": "sandbox-secret"});
+                      "clientId": "sandbox-client", "clientSecret": "sandbox-secret", "production": true});
     wait_js(
         &driver,
         &format!(
@@ -1037,6 +1055,8 @@ async fn first_start_create_publish_monitor_export() {
     type_into(&driver, "#fb-min-agents", "1000").await;
     type_into(&driver, "#fb-trigger", "1").await;
     click(&driver, "#fb-start").await;
+    // A production profile: the live watch starts once the channel's name is typed.
+    confirm_typed(&driver, "Support Site").await;
     wait_js(
         &driver,
         "document.querySelector('#fallback-state').textContent.startsWith('Watching (live)')",
@@ -1101,17 +1121,35 @@ async fn first_start_create_publish_monitor_export() {
     )
     .await
     .unwrap();
-    let resumed = wait_js(
+    // On a production profile the recorded live watch waits for the person.
+    let waiting = wait_js(
         &driver,
         "!document.querySelector('#watch-resumed').hidden && document.querySelector('#watch-resumed').textContent",
         Duration::from_secs(30),
     )
     .await;
     assert!(
-        resumed
+        waiting
             .as_str()
             .unwrap()
-            .contains("Resumed the live fallback watch on Support Site"),
+            .contains("switches a production route, so it waits for you"),
+        "{waiting}"
+    );
+    shot(&driver, &screenshots, "resume-waits").await;
+    click(
+        &driver,
+        "button[aria-label='Resume the watch on Support Site']",
+    )
+    .await;
+    confirm_typed(&driver, "Support Site").await;
+    let resumed = wait_js(
+        &driver,
+        "document.querySelector('#watch-resumed').textContent.includes('Resumed the live fallback watch on Support Site') && document.querySelector('#watch-resumed').textContent",
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(
+        !resumed.as_str().unwrap().contains("waits for you"),
         "{resumed}"
     );
     nav(&driver, "fallback").await;

@@ -37,6 +37,7 @@ export const api = {
   cancelOperation: (operation) => call('cancel_operation', { operation }),
   runningWork: () => call('running_work'),
   resumeWatches: () => call('resume_watches'),
+  resumeWatch: (deploymentId, confirmation) => call('resume_watch', { deploymentId, confirmation }),
   quit: () => call('quit'),
   windowShown: (timings) => call('window_shown', { timings }),
   // Fallback.
