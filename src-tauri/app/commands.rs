@@ -40,24 +40,9 @@ pub struct WrittenFile {
     pub bytes: u64,
 }
 
-/// A file name without characters the file systems refuse.
+/// A file name without characters the file systems refuse, of a length they take.
 fn file_stem(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let trimmed = cleaned.trim_matches('-');
-    if trimmed.is_empty() {
-        "channel".into()
-    } else {
-        trimmed.to_string()
-    }
+    crate::application::channels::file_slug(name, "channel")
 }
 
 #[tauri::command]

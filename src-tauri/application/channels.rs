@@ -23,6 +23,7 @@ pub use crate::channel::{
     PublishOutcome, Stage, ValidChannel,
 };
 pub use crate::overview::Overview;
+pub use crate::transfer::names::slug as file_slug;
 pub use crate::transfer::{
     CarriedSetting, Difference, ExportAllOptions, ExportSummary, ImportReport, Mapping,
     VersionDiffs,

@@ -587,18 +587,26 @@ pub(super) async fn confirmation(
     deployment_id: &str,
     change: &str,
 ) -> Result<Confirmation, CliError> {
-    use std::io::IsTerminal;
-    if connected.assume_yes {
-        return Ok(Confirmation::Unattended);
+    if let Some(settled) = settled_without_asking(connected) {
+        return Ok(settled);
     }
-    let session = &connected.session;
-    if !session.production || !std::io::stdin().is_terminal() {
-        return Ok(Confirmation::None);
-    }
-    let channel = crate::application::channels::status(session, deployment_id)
+    let channel = crate::application::channels::status(&connected.session, deployment_id)
         .await?
         .name;
     confirm_name(connected, &channel, change)
+}
+
+/// The confirmation when nobody is to be asked: `--yes`, a profile that is not production,
+/// or no terminal to type on.
+fn settled_without_asking(connected: &Connected) -> Option<Confirmation> {
+    use std::io::IsTerminal;
+    if connected.assume_yes {
+        Some(Confirmation::Unattended)
+    } else if !connected.session.production || !std::io::stdin().is_terminal() {
+        Some(Confirmation::None)
+    } else {
+        None
+    }
 }
 
 /// [`confirmation`] for a channel known by name (one about to be created or imported).
@@ -607,14 +615,11 @@ pub(super) fn confirm_name(
     channel: &str,
     change: &str,
 ) -> Result<Confirmation, CliError> {
-    use std::io::{BufRead, IsTerminal};
-    if connected.assume_yes {
-        return Ok(Confirmation::Unattended);
+    use std::io::BufRead;
+    if let Some(settled) = settled_without_asking(connected) {
+        return Ok(settled);
     }
     let session = &connected.session;
-    if !session.production || !std::io::stdin().is_terminal() {
-        return Ok(Confirmation::None);
-    }
     eprint!(
         "`{}` is a production profile. Type the channel's name, {channel}, to confirm {change}: ",
         session.profile

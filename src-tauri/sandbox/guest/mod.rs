@@ -587,16 +587,22 @@ fn cdn_refusal() -> Response {
         .into_response()
 }
 
+/// The deployment the CDN serves files of: one that exists and is not being deleted.
+fn served_deployment<'a>(
+    org: &'a super::state::Org,
+    id: &str,
+) -> Option<&'a super::state::DeploymentRecord> {
+    org.deployments
+        .iter()
+        .find(|r| r.id == id && r.deleted_at.is_none())
+}
+
 /// `GET /webdeployments/v1/deployments/{id}/config.json`: what Messenger loads, public:
 /// the whole configuration version that has reached the CDN (its `id` is the
 /// configuration's), with the endpoints to use and the deployment's real status.
 pub async fn public_config(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
     let org = state.org();
-    let Some(record) = org
-        .deployments
-        .iter()
-        .find(|r| r.id == id && r.deleted_at.is_none())
-    else {
+    let Some(record) = served_deployment(&org, &id) else {
         return cdn_refusal();
     };
     let Some(version) = record.served_version(Instant::now()).map(str::to_string) else {
@@ -643,11 +649,7 @@ pub async fn public_config(State(state): State<SandboxState>, Path(id): Path<Str
 /// deployment, which Messenger checks before it starts.
 pub async fn public_domains(State(state): State<SandboxState>, Path(id): Path<String>) -> Response {
     let org = state.org();
-    let Some(record) = org
-        .deployments
-        .iter()
-        .find(|r| r.id == id && r.deleted_at.is_none())
-    else {
+    let Some(record) = served_deployment(&org, &id) else {
         return cdn_refusal();
     };
     Json(json!({
