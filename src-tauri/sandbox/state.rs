@@ -358,6 +358,7 @@ impl SandboxState {
         let now = self.clock().now();
         let mut org = lock(&self.inner.org);
         org.traffic.advance_to(now);
+        org.end_idle_guests(false);
         let real_now = Instant::now();
         org.deployments
             .retain(|record| record.deleted_at.is_none_or(|gone| gone > real_now));

@@ -537,3 +537,47 @@ async fn any_guest_token_up_to_2048_characters_is_accepted() {
         );
     }
 }
+
+/// A visitor who leaves without closing its session (the tab shut, the network gone) does
+/// not stay in the queue for ever: the conversation ends with the session's idle expiry,
+/// with no socket left to tell.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_abandoned_session_leaves_the_queue_when_it_expires() {
+    let app = spawn_sandbox_with(SandboxOptions {
+        guest_session_idle: Duration::from_secs(2),
+        ..test_options()
+    })
+    .await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let support = app.queue_id("Support").await;
+    app.empty_queue(&support).await;
+    let token = token();
+    let mut socket = configured(&app, &deployment_id, &token).await;
+    send(&mut socket, text(&token, "I need an agent", "t2")).await;
+    until(&mut socket, 10, |f| {
+        f["body"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Support"))
+    })
+    .await;
+    let waiting = || async {
+        app.traffic(&support, json!({})).await["waiting"]
+            .as_u64()
+            .unwrap()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while waiting().await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never queued");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Gone without a closeSession: the socket is simply dropped.
+    drop(socket);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while waiting().await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the abandoned conversation is still queued"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -373,6 +373,7 @@ fn configure(
     if start_new {
         org.guest_close(token);
     }
+    org.end_idle_guests(true);
     let new_session = org.guests.configure(token, deployment_id, flow_id, idle);
     let Some(session) = org.guests.session(token) else {
         return (vec![frames::request_failed(tracing)], After::Continue);

@@ -252,6 +252,28 @@ impl Guests {
     pub fn close(&mut self, token: &str) -> Option<GuestSession> {
         self.sessions.remove(token)
     }
+
+    /// Sessions idle past their limit at `now`, and, when the store is full, the one
+    /// closest to expiring, which a new session would otherwise push out unended.
+    pub fn to_end(&self, now: Instant, making_room: bool) -> Vec<String> {
+        let mut tokens: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(_, session)| session.expires_at <= now)
+            .map(|(token, _)| token.clone())
+            .collect();
+        if making_room && self.sessions.len() - tokens.len() >= MAX_SESSIONS {
+            if let Some((oldest, _)) = self
+                .sessions
+                .iter()
+                .filter(|(_, session)| session.expires_at > now)
+                .min_by_key(|(_, session)| session.expires_at)
+            {
+                tokens.push(oldest.clone());
+            }
+        }
+        tokens
+    }
 }
 
 fn schedule(session: &mut GuestSession, after: Duration, frame: Value) {
@@ -454,6 +476,23 @@ impl Org {
                 closes: true,
             });
             self.guest_close(token);
+        }
+    }
+
+    /// Ends every session idle past its limit, and its conversation, whether or not a
+    /// socket is still there to be told: a visitor who left without closing must not
+    /// stay in a queue for ever. With `making_room`, also the session a new one would
+    /// push out of a full store.
+    pub fn end_idle_guests(&mut self, making_room: bool) {
+        for token in self.guests.to_end(Instant::now(), making_room) {
+            if let Some(session) = self.guests.session(&token) {
+                let _ = session.events.send(Push {
+                    frame: frames::session_expired(),
+                    except_connection: None,
+                    closes: true,
+                });
+            }
+            self.guest_close(&token);
         }
     }
 
