@@ -62,6 +62,17 @@ export const app = {
     banner.hidden = false;
   },
 
+  /**
+   * Leaving the open profile (another one opened, or this one edited) stops its
+   * operations and watches: say so first. Live watches resume when it opens again.
+   */
+  async confirmLeavingWork(action) {
+    const work = await api.runningWork();
+    const watches = work.watches.map((w) => `${w.channel}: ${w.mode === 'run' ? 'live fallback watch' : 'fallback dry run'}`);
+    if (!work.operations.length && !watches.length) return true;
+    return window.confirm(`${action} stops what runs on this profile now:\n\n${[...work.operations, ...watches].join('\n')}\n\nFallback watches resume when this profile is opened again; canaries and operations do not. Go on?`);
+  },
+
   /** Shows a screen; `params` tell it what to open (a channel id, a mode). */
   async show(name, params = {}) {
     this.current = name;
@@ -122,6 +133,10 @@ export function updateBudget(budget) {
 
 async function switchProfile(name) {
   showError(null);
+  if (!(await app.confirmLeavingWork(`Opening “${name}”`))) {
+    await app.refreshProfiles();
+    return;
+  }
   try {
     await app.refreshProfiles(await api.activateProfile(name));
     await app.refreshChannels();

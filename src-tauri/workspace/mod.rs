@@ -420,6 +420,21 @@ impl Workspace {
     /// Adds or edits a profile; an edit of the open profile reopens it.
     pub fn save_profile(&self, form: ProfileForm) -> Result<ProfilesView> {
         let saved = self.profiles().save(&form)?;
+        // A renamed profile keeps its recorded fallback watches: they are filed under
+        // the profile's name and would otherwise never resume.
+        if let Some(old) = form
+            .original_name
+            .as_ref()
+            .filter(|old| **old != saved.name)
+        {
+            if let Err(reason) = self.settings.update(|settings| {
+                for watch in settings.watches.iter_mut().filter(|w| &w.profile == old) {
+                    watch.profile = saved.name.clone();
+                }
+            }) {
+                tracing::warn!(%reason, "could not carry the fallback watches over to the new name");
+            }
+        }
         let active = self.session().profile.clone();
         if Some(&active) == form.original_name.as_ref() {
             self.activate(&saved.name)?;

@@ -1097,3 +1097,55 @@ async fn a_production_watch_resumes_only_once_the_channel_name_is_typed() {
     assert!(workspace.stop_fallback(&deployment));
     SecretStore::new(&service).delete("Prod").unwrap();
 }
+
+/// Renaming the open profile keeps its fallback watches: they are recorded under the
+/// new name and resume with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_renamed_profile_keeps_its_fallback_watches() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let support = app.queue_id("Support").await;
+    let fallback_flow = app.flow_id(webmsg_desk::sandbox::FALLBACK_FLOW_NAME).await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("webmsg-desk-workspace-test");
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    let form = ProfileForm {
+        name: "Staging".into(),
+        environment: app.sandbox.base_url(),
+        client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
+        client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
+        ..Default::default()
+    };
+    workspace.save_profile(form.clone()).unwrap();
+    workspace.activate("Staging").unwrap();
+    workspace
+        .start_fallback(
+            &deployment,
+            webmsg_desk::workspace::FallbackSetup {
+                confirmation: None,
+                rules: Default::default(),
+                mode: webmsg_desk::fallback::RunnerMode::DryRun,
+                primary_queue_id: support,
+                fallback_flow_id: fallback_flow,
+            },
+        )
+        .await
+        .unwrap();
+    workspace
+        .save_profile(ProfileForm {
+            original_name: Some("Staging".into()),
+            name: "Staging EU".into(),
+            client_secret: String::new(),
+            ..form
+        })
+        .unwrap();
+    assert_eq!(workspace.profiles_view().unwrap().active, "Staging EU");
+    let resumed = workspace.resume_watches().await;
+    let resumed = serde_json::to_value(&resumed).unwrap();
+    assert_eq!(resumed.as_array().unwrap().len(), 1, "{resumed}");
+    assert_eq!(resumed[0]["deploymentId"], deployment.as_str());
+    assert!(resumed[0]["error"].is_null(), "{resumed}");
+    assert_eq!(workspace.running_work().watches.len(), 1);
+    assert!(workspace.stop_fallback(&deployment));
+    SecretStore::new(&service).delete("Staging EU").unwrap();
+}

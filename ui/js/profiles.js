@@ -68,10 +68,13 @@ async function save() {
     production: $('#p-production').checked,
     colour: $('#p-use-colour').checked ? $('#p-colour').value : null,
   };
+  const editingOpen = form.originalName && form.originalName === app.profile?.name;
+  if (editingOpen && !(await app.confirmLeavingWork(`Saving “${form.originalName}” reopens it and`))) return;
   try {
     const view = await api.saveProfile(form);
     $('#p-secret').value = '';
     render(await app.refreshProfiles(view));
+    if (editingOpen) await app.resumeWatches();
     $('#profile-status').className = 'ok';
     $('#profile-status').textContent = `Saved “${form.name.trim()}”. Its secret is in the OS keychain.`;
     edit(null);
@@ -81,6 +84,7 @@ async function save() {
 }
 
 async function open(name, readOnly = false) {
+  if (!(await app.confirmLeavingWork(`Opening “${name}”`))) return;
   const view = await api.activateProfile(name, readOnly);
   await app.refreshProfiles(view);
   render(view);
