@@ -56,10 +56,11 @@ pub async fn activate_profile(
     name: String,
     read_only: Option<bool>,
 ) -> Result<ProfilesView> {
-    let mode = if read_only == Some(true) {
-        OpenMode::ReadOnly
-    } else {
-        OpenMode::ReadWrite
+    // Picked without a say (the profile picker): the way it was last opened.
+    let mode = match read_only {
+        None => return Ok(state.workspace.activate(&name)?),
+        Some(true) => OpenMode::ReadOnly,
+        Some(false) => OpenMode::ReadWrite,
     };
     Ok(state.workspace.activate_as(&name, mode)?)
 }

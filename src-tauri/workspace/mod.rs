@@ -345,9 +345,19 @@ impl Workspace {
         ))
     }
 
-    /// Opens a profile: stops the previous profile's background work, starts the monitor.
+    /// Opens a profile the way it was last opened (read-only if it was): stops the
+    /// previous profile's background work, starts the monitor.
     pub fn activate(&self, name: &str) -> Result<ProfilesView> {
-        self.activate_as(name, OpenMode::ReadWrite)
+        let read_only = self
+            .settings
+            .load()
+            .is_ok_and(|settings| settings.read_only_profiles.contains(name));
+        let mode = if read_only {
+            OpenMode::ReadOnly
+        } else {
+            OpenMode::ReadWrite
+        };
+        self.activate_as(name, mode)
     }
 
     /// Opens a profile read-only or not.
@@ -362,10 +372,14 @@ impl Workspace {
         );
         previous.shutdown();
         monitoring::start(self, &session);
-        if let Err(reason) = self
-            .settings
-            .update(|s| s.active_profile = Some(name.into()))
-        {
+        if let Err(reason) = self.settings.update(|s| {
+            s.active_profile = Some(name.into());
+            if mode == OpenMode::ReadOnly {
+                s.read_only_profiles.insert(name.into());
+            } else {
+                s.read_only_profiles.remove(name);
+            }
+        }) {
             tracing::warn!(%reason, "could not remember the active profile");
         }
         *lock(&self.notice) = None;

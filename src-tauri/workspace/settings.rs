@@ -22,6 +22,10 @@ pub struct Settings {
     /// Fallback watches that were running: kept while they run (so a crash loses none),
     /// dropped when the admin stops one, resumed when their profile opens again.
     pub watches: Vec<RecordedWatch>,
+    /// Profiles last opened read-only: they open so again (at start, or picked again)
+    /// until opened read-write on purpose.
+    #[serde(skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub read_only_profiles: std::collections::BTreeSet<String>,
 }
 
 /// A fallback watch as started, enough to start it again.

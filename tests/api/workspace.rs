@@ -678,7 +678,8 @@ async fn a_production_profile_asks_for_the_channel_name_and_opens_read_only_on_r
         .unwrap_err();
     assert_eq!(refused.code, "profile.read.only", "{}", refused.message);
 
-    let writable = workspace.activate("Prod").unwrap();
+    // Read-only is remembered for the profile; opening it read-write is a choice.
+    let writable = workspace.activate_as("Prod", OpenMode::ReadWrite).unwrap();
     assert!(!writable.read_only);
     for (typed, expected) in [
         (None, "is a production profile"),
@@ -1148,4 +1149,52 @@ async fn a_renamed_profile_keeps_its_fallback_watches() {
     assert_eq!(workspace.running_work().watches.len(), 1);
     assert!(workspace.stop_fallback(&deployment));
     SecretStore::new(&service).delete("Staging EU").unwrap();
+}
+
+/// A profile opened read-only opens so again, at the next start and when picked again,
+/// until it is opened read-write on purpose.
+#[tokio::test(flavor = "multi_thread")]
+async fn read_only_is_remembered_per_profile() {
+    use webmsg_desk::application::connection::OpenMode;
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("webmsg-desk-workspace-test");
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    workspace
+        .save_profile(ProfileForm {
+            name: "Prod".into(),
+            environment: app.sandbox.base_url(),
+            client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
+            client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
+            production: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        workspace
+            .activate_as("Prod", OpenMode::ReadOnly)
+            .unwrap()
+            .read_only
+    );
+    workspace.activate(SANDBOX_PROFILE).unwrap();
+    assert!(
+        workspace.activate("Prod").unwrap().read_only,
+        "picked again: read-only"
+    );
+    drop(workspace);
+    let (reopened, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    let view = reopened.profiles_view().unwrap();
+    assert_eq!(view.active, "Prod");
+    assert!(view.read_only, "the next start opens it read-only");
+    assert!(
+        !reopened
+            .activate_as("Prod", OpenMode::ReadWrite)
+            .unwrap()
+            .read_only
+    );
+    assert!(
+        !reopened.activate("Prod").unwrap().read_only,
+        "until opened read-write"
+    );
+    SecretStore::new(&service).delete("Prod").unwrap();
 }

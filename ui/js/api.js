@@ -16,7 +16,8 @@ export const ERROR_CODES = [
 export const api = {
   // Profiles.
   profilesView: () => call('profiles_view'),
-  activateProfile: (name, readOnly = false) => call('activate_profile', { name, readOnly }),
+  // Without readOnly the profile opens the way it was last opened.
+  activateProfile: (name, readOnly = null) => call('activate_profile', { name, readOnly }),
   saveProfile: (form) => call('save_profile', { form }),
   removeProfile: (name) => call('remove_profile', { name }),
   testConnection: (name) => call('test_connection', { name }),
