@@ -83,10 +83,22 @@ pub async fn submit_query(
         "id": id, "state": "Running", "startDate": iso(now), "interval": query.interval,
         "serviceName": query.service_name, "filters": query.filters, "sort": query.sort,
     }));
+    while org.audit_queries.len() >= super::state::MAX_AUDIT_TRANSACTIONS {
+        let Some(oldest) = org
+            .audit_queries
+            .values()
+            .min_by_key(|record| record.submitted)
+            .map(|record| record.id.clone())
+        else {
+            break;
+        };
+        org.audit_queries.remove(&oldest);
+    }
     org.audit_queries.insert(
         id.clone(),
         AuditQueryRecord {
             id,
+            submitted: tokio::time::Instant::now(),
             status_reads: 0,
             response: response.clone(),
             results,

@@ -258,6 +258,8 @@ impl DeploymentRecord {
 #[derive(Debug, Clone)]
 pub struct AuditQueryRecord {
     pub id: String,
+    /// When it was submitted: past [`MAX_AUDIT_TRANSACTIONS`] the oldest is dropped.
+    pub submitted: Instant,
     pub status_reads: u32,
     pub response: Value,
     pub results: Vec<AuditLogMessage>,
@@ -315,6 +317,9 @@ struct Shared {
 
 /// Enough for a full test workload; a long-running Sandbox stops recording past it.
 const MAX_RECORDED_REQUESTS: usize = 20_000;
+/// Audit query transactions kept (each holds its results); a client reads its own within
+/// seconds, so only a flood reaches the bound, and its oldest then answer 404.
+pub const MAX_AUDIT_TRANSACTIONS: usize = 200;
 
 /// One API request with a body, as the Sandbox received it.
 #[derive(Debug, Clone, serde::Serialize)]

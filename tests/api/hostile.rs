@@ -275,3 +275,36 @@ async fn an_enormous_answer_is_refused_not_read_whole() {
         .expect_err("a 40 MiB answer is not a page of queues");
     assert!(error.to_string().contains("larger than 32 MiB"), "{error}");
 }
+
+/// A flood of audit queries keeps at most 200 transactions (each holds its results): the
+/// oldest then answer 404, the newest are there.
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_query_transactions_are_bounded() {
+    let app = spawn_sandbox().await;
+    let token = app.token().await;
+    let interval = "2026-01-01T00:00:00.000Z/2027-01-01T00:00:00.000Z";
+    let mut ids = Vec::new();
+    for _ in 0..250 {
+        let submitted: Value = app
+            .http
+            .post(app.url("/api/v2/audits/query"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"interval": interval, "serviceName": "WebDeployments"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(submitted["id"].as_str().unwrap().to_string());
+    }
+    let status = |id: String| {
+        let request = app
+            .http
+            .get(app.url(&format!("/api/v2/audits/query/{id}")))
+            .bearer_auth(&token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(ids[0].clone()).await, 404, "the oldest was dropped");
+    assert_eq!(status(ids[249].clone()).await, 200, "the newest is kept");
+}
