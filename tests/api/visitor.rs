@@ -152,6 +152,21 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
     assert!(report["conversationId"].is_string());
 }
 
+/// The canary results the command recorded in the history database under `home`.
+fn canary_results(
+    home: &std::path::Path,
+    deployment_id: &str,
+) -> Vec<webmsg_desk::store::CanaryResult> {
+    let database = crate::helpers::walk(home)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+        .expect("the history database exists");
+    webmsg_desk::store::Store::open(&database)
+        .unwrap()
+        .canary_results(deployment_id, 0)
+        .unwrap()
+}
+
 const SCENARIOS: &str = r#"
 scenarios:
   Greets and routes to Support:
@@ -492,15 +507,7 @@ async fn a_canary_runs_every_interval_and_keeps_its_results_in_the_history() {
     );
     assert!(!text.contains("round 3"), "{text}");
 
-    let database = crate::helpers::walk(home.path())
-        .into_iter()
-        .find(|p| {
-            p.extension()
-                .is_some_and(|e| e == "sqlite3" || e == "db" || e == "sqlite")
-        })
-        .expect("the history database exists");
-    let store = webmsg_desk::store::Store::open(&database).unwrap();
-    let results = store.canary_results(&deployment_id, 0).unwrap();
+    let results = canary_results(home.path(), &deployment_id);
     assert_eq!(results.len(), 4, "{results:#?}");
     let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
     assert_eq!(failed.len(), 2);
@@ -558,12 +565,7 @@ async fn a_canary_survives_a_round_the_org_could_not_serve() {
         Some(0),
         "the last round passed: {text}"
     );
-    let database = crate::helpers::walk(home.path())
-        .into_iter()
-        .find(|p| p.extension().is_some_and(|e| e == "sqlite3"))
-        .expect("the history database exists");
-    let store = webmsg_desk::store::Store::open(&database).unwrap();
-    let results = store.canary_results(&deployment_id, 0).unwrap();
+    let results = canary_results(home.path(), &deployment_id);
     assert_eq!(results.len(), 2, "{results:#?}");
     assert!(results[0]
         .failure

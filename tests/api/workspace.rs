@@ -15,6 +15,18 @@ use crate::helpers::{spawn_sandbox, unique, walk};
 
 type Events = Arc<Mutex<Vec<WorkspaceEvent>>>;
 
+/// A profile of the test's Sandbox with its demo credentials.
+fn sandbox_profile(app: &crate::helpers::TestApp, name: &str, production: bool) -> ProfileForm {
+    ProfileForm {
+        name: name.into(),
+        environment: app.sandbox.base_url(),
+        client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
+        client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
+        production,
+        ..Default::default()
+    }
+}
+
 fn open(dir: &std::path::Path, sandbox_url: &str, service: &str) -> (Workspace, Events) {
     let events: Events = Arc::default();
     let sink = events.clone();
@@ -649,13 +661,8 @@ async fn a_production_profile_asks_for_the_channel_name_and_opens_read_only_on_r
     let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
     workspace
         .save_profile(ProfileForm {
-            name: "Prod".into(),
-            environment: app.sandbox.base_url(),
-            client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
-            client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
-            production: true,
             colour: Some("#c0392b".into()),
-            ..Default::default()
+            ..sandbox_profile(&app, "Prod", true)
         })
         .unwrap();
 
@@ -1042,14 +1049,7 @@ async fn a_production_watch_resumes_only_once_the_channel_name_is_typed() {
     let service = unique("webmsg-desk-workspace-test");
     let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
     workspace
-        .save_profile(ProfileForm {
-            name: "Prod".into(),
-            environment: app.sandbox.base_url(),
-            client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
-            client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
-            production: true,
-            ..Default::default()
-        })
+        .save_profile(sandbox_profile(&app, "Prod", true))
         .unwrap();
     let settings = Locations::under(dir.path())
         .config_dir
@@ -1110,13 +1110,7 @@ async fn a_renamed_profile_keeps_its_fallback_watches() {
     let dir = tempfile::tempdir().unwrap();
     let service = unique("webmsg-desk-workspace-test");
     let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
-    let form = ProfileForm {
-        name: "Staging".into(),
-        environment: app.sandbox.base_url(),
-        client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
-        client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
-        ..Default::default()
-    };
+    let form = sandbox_profile(&app, "Staging", false);
     workspace.save_profile(form.clone()).unwrap();
     workspace.activate("Staging").unwrap();
     workspace
@@ -1161,14 +1155,7 @@ async fn read_only_is_remembered_per_profile() {
     let service = unique("webmsg-desk-workspace-test");
     let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
     workspace
-        .save_profile(ProfileForm {
-            name: "Prod".into(),
-            environment: app.sandbox.base_url(),
-            client_id: webmsg_desk::sandbox::DEMO_CLIENT_ID.into(),
-            client_secret: webmsg_desk::sandbox::DEMO_CLIENT_SECRET.into(),
-            production: true,
-            ..Default::default()
-        })
+        .save_profile(sandbox_profile(&app, "Prod", true))
         .unwrap();
     assert!(
         workspace
