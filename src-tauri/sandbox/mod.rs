@@ -19,6 +19,7 @@ mod analytics;
 mod audit_trail;
 mod audits;
 mod body;
+mod catalog;
 mod control;
 pub mod error;
 pub mod faults;
@@ -136,6 +137,23 @@ fn other_api_routes() -> Router<SandboxState> {
         .route(
             "/api/v2/routing/queues/{queue_id}/mediatypes/{media_type}/estimatedwaittime",
             get(routing::estimated_wait_time_for_media),
+        )
+        .route(
+            catalog::SUPPORTED_CONTENT_PATH,
+            get(catalog::list_supported_content),
+        )
+        .route(
+            "/api/v2/conversations/messaging/supportedcontent/{supported_content_id}",
+            get(catalog::get_supported_content),
+        )
+        .route(
+            "/api/v2/knowledge/knowledgebases",
+            get(catalog::list_knowledge_bases),
+        )
+        .route("/api/v2/integrations", get(catalog::list_integrations))
+        .route(
+            "/api/v2/integrations/{integration_id}",
+            get(catalog::get_integration),
         )
         .route("/api/v2/flows", get(routing::list_flows))
         .route("/api/v2/flows/{flow_id}", get(routing::get_flow))

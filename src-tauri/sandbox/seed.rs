@@ -13,6 +13,7 @@ use crate::genesys::models::{
     EntityRef, Flow, FlowVersion, MessageMediaSettings, Queue, QueueMediaSettings, ServiceLevel,
 };
 
+use super::catalog::seeded_catalog;
 use super::state::{
     iso, ConfigurationRecord, DeploymentRecord, OAuthClientRecord, Org, RequestStats,
     SandboxOptions, SettleOutcome, SimClock, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
@@ -34,6 +35,9 @@ const VIEW_PERMISSIONS: &[&str] = &[
     "analytics:conversationDetail:view",
     "analytics:conversationAggregate:view",
     "audits:audit:view",
+    "messaging:supportedContent:view",
+    "knowledge:knowledgebase:view",
+    "integrations:integration:view",
 ];
 
 struct QueueSeed {
@@ -255,7 +259,7 @@ pub fn demo_org(options: &SandboxOptions, clock: &SimClock) -> Org {
         org_id,
         org_name: "Sandbox Org".into(),
         user_id,
-        supported_content_id: uuid_from(&mut rng),
+        catalog: seeded_catalog(&mut rng, &created),
         clients,
         tokens: HashMap::new(),
         configurations: Vec::new(),
@@ -349,7 +353,7 @@ fn seed_channel(
         "configuration": {"id": configuration_id, "version": "1", "name": configuration_name,
                           "selfUri": format!("/api/v2/webdeployments/configurations/{configuration_id}")},
         "flow": {"id": flow_id, "name": flow_name, "selfUri": format!("/api/v2/flows/{flow_id}")},
-        "supportedContent": {"id": org.supported_content_id},
+        "supportedContent": {"id": org.catalog.default_supported_content_id()},
         "dateCreated": created,
         "dateModified": created,
         "lastModifiedUser": user,

@@ -265,6 +265,30 @@ pub struct AuditQueryRecord {
     pub results: Vec<AuditLogMessage>,
 }
 
+/// The org's entities of these three kinds, as the API returns them.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// The first is the org's default profile (`/supportedcontent/default`).
+    pub supported_content: Vec<Value>,
+    pub knowledge_bases: Vec<Value>,
+    pub integrations: Vec<Value>,
+}
+
+impl Catalog {
+    pub fn default_supported_content_id(&self) -> Option<&str> {
+        self.supported_content.first().map(entity_id)
+    }
+
+    pub fn supported_content(&self, id: &str) -> Option<&Value> {
+        self.supported_content.iter().find(|p| entity_id(p) == id)
+    }
+}
+
+/// The `id` of an entity as the API returns it.
+pub fn entity_id(entity: &Value) -> &str {
+    entity.get("id").and_then(Value::as_str).unwrap_or("")
+}
+
 /// Counters of what the Sandbox served, for tests and benchmarks.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -283,7 +307,8 @@ pub struct Org {
     pub org_id: String,
     pub org_name: String,
     pub user_id: String,
-    pub supported_content_id: String,
+    /// Supported content profiles, knowledge bases and integrations.
+    pub catalog: Catalog,
     pub clients: Vec<OAuthClientRecord>,
     pub tokens: HashMap<String, TokenRecord>,
     pub configurations: Vec<ConfigurationRecord>,

@@ -600,7 +600,7 @@ fn validate_deployment(org: &Org, body: &mut Map<String, Value>) -> ApiResult<()
         }
     }
     if let Some(content_id) = text_at(body, "/supportedContent/id") {
-        if content_id != org.supported_content_id {
+        if org.catalog.supported_content(&content_id).is_none() {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "scp.id.not.found",
@@ -610,7 +610,7 @@ fn validate_deployment(org: &Org, body: &mut Map<String, Value>) -> ApiResult<()
     } else {
         body.insert(
             "supportedContent".into(),
-            json!({"id": org.supported_content_id}),
+            json!({"id": org.catalog.default_supported_content_id()}),
         );
     }
     Ok(())

@@ -56,6 +56,17 @@ def main():
     written = web.put_webdeployments_configuration_versions_draft(configuration.id, draft)
     check("draft write", written.description == "Edited by the official SDK" and written.status in ("Pending", "Active"), f"status={written.status}")
 
+    conversations = gc.ConversationsApi(client)
+    profiles = conversations.get_conversations_messaging_supportedcontent(page_size=25, page_number=1)
+    default = conversations.get_conversations_messaging_supportedcontent_supported_content_id("default")
+    check("supported content", profiles.total == 2 and default.id == profiles.entities[0].id
+          and default.media_types.allow.inbound[0].type == "image/jpeg", default.name)
+    bases = gc.KnowledgeApi(client).get_knowledge_knowledgebases(page_size="1")
+    check("knowledge bases", len(bases.entities) == 1 and bases.next_uri is not None, bases.entities[0].name)
+    integrations = gc.IntegrationsApi(client).get_integrations(page_size=25, page_number=1)
+    logins = [i for i in integrations.entities if i.integration_type.id == "openid-connect"]
+    check("integrations", len(logins) == 1 and logins[0].intended_state == "ENABLED", logins[0].name)
+
     query = gc.QueueObservationQuery()
     query.filter = gc.QueueObservationQueryFilter()
     query.filter.type = "or"

@@ -2,6 +2,7 @@
 
 mod analytics;
 mod audits;
+mod catalog;
 mod configurations;
 mod conversations;
 mod deployments;
@@ -11,6 +12,7 @@ mod tokens;
 
 pub use analytics::Analytics;
 pub use audits::Audits;
+pub use catalog::Catalog;
 pub use configurations::Configurations;
 pub use conversations::Conversations;
 pub use deployments::Deployments;
@@ -31,6 +33,10 @@ impl Client {
 
     pub fn queues(&self) -> Queues<'_> {
         Queues { client: self }
+    }
+
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog { client: self }
     }
 
     pub fn flows(&self) -> Flows<'_> {

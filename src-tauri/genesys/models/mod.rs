@@ -9,6 +9,7 @@
 
 pub mod analytics;
 pub mod audits;
+pub mod catalog;
 pub mod common;
 pub mod conversations;
 pub mod deployments;
@@ -18,6 +19,7 @@ pub mod webdeployments;
 
 pub use analytics::*;
 pub use audits::*;
+pub use catalog::*;
 pub use common::*;
 pub use conversations::*;
 pub use deployments::*;
