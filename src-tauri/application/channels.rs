@@ -85,6 +85,63 @@ pub struct EditorOptions {
     pub queues: Vec<NamedItem>,
     pub flows: Vec<NamedItem>,
     pub languages: Vec<&'static str>,
+    /// Supported content profiles, with the media types visitors may send; `None` when
+    /// the profile may not list them (the editor then takes an id).
+    pub supported_content: Option<Vec<ContentProfile>>,
+    pub knowledge_bases: Option<Vec<NamedItem>>,
+    /// Integrations (the login integration of Messenger authentication is one).
+    pub integrations: Option<Vec<NamedItem>>,
+    /// The label keys a language may carry.
+    pub label_keys: Vec<&'static str>,
+}
+
+/// A supported content profile as the editor offers it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentProfile {
+    pub id: String,
+    pub name: String,
+    pub inbound: Vec<String>,
+}
+
+/// The id of the supported content profile named `name_or_id` (a name or an id).
+pub async fn supported_content_id(session: &Session, name_or_id: &str) -> Result<String> {
+    let wanted = name_or_id.trim();
+    let profiles = session.client.catalog().supported_content().await?;
+    let found: Vec<_> = profiles
+        .iter()
+        .filter(|p| p.id.as_deref() == Some(wanted) || p.name.as_deref() == Some(wanted))
+        .filter_map(|p| p.id.clone())
+        .collect();
+    match found.as_slice() {
+        [id] => Ok(id.clone()),
+        [] => Err(AppError::new(
+            ErrorCode::NotFound,
+            format!(
+                "no supported content profile is named `{wanted}`; the org has: {}",
+                profiles
+                    .iter()
+                    .filter_map(|p| p.name.as_deref())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+        _ => Err(AppError::invalid(format!(
+            "{} supported content profiles are named `{wanted}`; give the id",
+            found.len()
+        ))),
+    }
+}
+
+/// A listing the caller may not be allowed to read: a 403 or 404 leaves the picker out.
+fn optional_listing<T>(
+    listing: std::result::Result<Vec<T>, crate::genesys::Error>,
+) -> Result<Option<Vec<T>>> {
+    match listing {
+        Ok(items) => Ok(Some(items)),
+        Err(error) if matches!(error.status(), Some(403 | 404)) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The queues and inbound message flows a channel can be routed to, by name.
@@ -107,11 +164,45 @@ pub async fn routing_choices(session: &Session) -> Result<(Vec<NamedItem>, Vec<N
 }
 
 pub async fn editor_options(session: &Session) -> Result<EditorOptions> {
-    let (queues, flows) = routing_choices(session).await?;
+    let catalog = session.client.catalog();
+    let (routing, profiles, bases, integrations) = tokio::join!(
+        routing_choices(session),
+        catalog.supported_content(),
+        catalog.knowledge_bases(),
+        catalog.integrations()
+    );
+    let (queues, flows) = routing?;
+    let named = |id, name| NamedItem::of(id, name);
     Ok(EditorOptions {
         queues,
         flows,
         languages: SUPPORTED_LANGUAGES.to_vec(),
+        supported_content: optional_listing(profiles)?.map(|profiles| {
+            profiles
+                .into_iter()
+                .filter_map(|profile| {
+                    let inbound = profile.inbound_types();
+                    Some(ContentProfile {
+                        id: profile.id?,
+                        name: profile.name.unwrap_or_default(),
+                        inbound,
+                    })
+                })
+                .collect()
+        }),
+        knowledge_bases: optional_listing(bases)?.map(|bases| {
+            bases
+                .into_iter()
+                .filter_map(|b| named(b.id, b.name))
+                .collect()
+        }),
+        integrations: optional_listing(integrations)?.map(|integrations| {
+            integrations
+                .into_iter()
+                .filter_map(|i| named(i.id, i.name))
+                .collect()
+        }),
+        label_keys: crate::genesys::models::LabelKey::KNOWN.to_vec(),
     })
 }
 
@@ -152,6 +243,8 @@ pub async fn configuration_of(session: &Session, deployment_id: &str) -> Result<
 pub struct PublishChannel {
     pub deployment_id: String,
     pub edits: Option<ChannelInput>,
+    /// A supported content profile (name or id) to move the deployment to.
+    pub supported_content: Option<String>,
     pub options: PublishOptions,
     pub confirmation: Confirmation,
 }
@@ -178,9 +271,15 @@ pub async fn publish(
     let mut options = request.options.clone();
     if let Some(input) = &request.edits {
         options.deployment_changes = Some(DeploymentChanges {
-            allow_all_domains: input.allow_all_domains,
-            allowed_domains: input.domains.clone(),
+            domains: Some((input.allow_all_domains, input.domains.clone())),
+            supported_content: input.supported_content.clone(),
         });
+    }
+    if let Some(profile) = &request.supported_content {
+        let changes = options
+            .deployment_changes
+            .get_or_insert_with(Default::default);
+        changes.supported_content = Some(supported_content_id(session, profile).await?);
     }
     let publish = PublishRequest {
         configuration_id,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::channel::patch::{display_path, merge_patch, parse_path, set_at, Patch};
+use crate::channel::settings::complete_support_center;
 use crate::genesys::models::WebDeploymentConfigurationVersion;
 use crate::validate::{check_configuration, lint_channel, Lint};
 
@@ -130,9 +131,14 @@ pub async fn edit_draft(session: &Session, request: &EditDraft) -> Result<Edited
         set_at(&mut edited, path, value)
             .map_err(|conflict| AppError::invalid(format!("{shown}: {conflict}")))?;
     }
-    let patch = Patch::between(&before, &edited);
-    let sent: WebDeploymentConfigurationVersion = serde_json::from_value(edited)
+    let mut sent: WebDeploymentConfigurationVersion = serde_json::from_value(edited)
         .map_err(|e| AppError::invalid(format!("the edited draft is not a configuration: {e}")))?;
+    // A support center switched on gets the screens and styles it requires where the
+    // draft has none; they are shown among the changes.
+    complete_support_center(&mut sent);
+    let edited = serde_json::to_value(&sent)
+        .map_err(|e| AppError::invalid(format!("the edited draft could not be read: {e}")))?;
+    let patch = Patch::between(&before, &edited);
     // Checked on a copy: normalising (trimming, lower-casing) would change values the
     // user did not touch, and only the user's changes are sent.
     let mut configuration = sent.clone();

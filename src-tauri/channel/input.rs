@@ -5,13 +5,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::genesys::models::{
     BotSettings, ConversationAppSettings, ConversationDisconnectSettings, CustomI18nLabels,
-    DeploymentConfigurationRef, DeploymentFlowRef, FileUploadMode, FileUploadSettings,
-    HomeScreenSettings, HumanizeSettings, LabelKey, LauncherButtonSettings, LauncherDisplayType,
-    LauncherVisibility, LocalizedLabel, MessengerApps, MessengerSettings, MessengerStyles,
+    DeploymentConfigurationRef, DeploymentFlowRef, EntityRef, FileUploadMode, FileUploadSettings,
+    HomeScreenSettings, HumanizeSettings, IconSettings, LabelKey, LauncherButtonSettings,
+    LauncherDisplayType, LauncherVisibility, MessengerApps, MessengerSettings, MessengerStyles,
     NotificationsSettings, PositionAlignment, PositionSettings, Toggle, WebDeployment,
     WebDeploymentConfigurationVersion,
 };
 use crate::validate::{check_configuration, check_deployment, CheckReport};
+
+use super::settings::{
+    complete_support_center, headless_settings, labels_to_api, AuthenticationInput, CobrowseInput,
+    JourneyInput, KnowledgeInput, Labels, SupportCenterInput,
+};
 
 /// A channel as the admin describes it. Queue and flows are names or ids.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -43,6 +48,22 @@ pub struct ChannelInput {
     pub notification_body: Option<String>,
     /// The Conversations app: `None` leaves each as Messenger's default.
     pub conversations: ConversationSettings,
+    /// Custom labels per language (`MessengerHomeHeaderTitle`, …): language → key → text.
+    pub labels: Labels,
+    /// The launcher button's own icon.
+    pub launcher_icon_url: Option<String>,
+    /// Pixels between the Messenger and the page's side and bottom edges.
+    pub side_space: Option<i64>,
+    pub bottom_space: Option<i64>,
+    pub knowledge: KnowledgeInput,
+    /// No Messenger UI: the page draws its own through the Messenger SDK.
+    pub headless: Option<bool>,
+    pub authentication: AuthenticationInput,
+    pub cobrowse: CobrowseInput,
+    pub journey_events: JourneyInput,
+    pub support_center: SupportCenterInput,
+    /// The deployment's supported content profile (what visitors may upload), by id.
+    pub supported_content: Option<String>,
 }
 
 /// The Messenger's Conversations app as the editor shows it.
@@ -141,40 +162,37 @@ impl ConversationSettings {
 }
 
 impl ChannelInput {
-    /// The configuration draft this input describes.
+    /// The configuration draft this input describes, with what a switched-on block
+    /// requires and the form does not draw filled in (see [`complete_support_center`]).
     pub fn configuration(&self) -> WebDeploymentConfigurationVersion {
+        let mut configuration = self.described();
+        complete_support_center(&mut configuration);
+        configuration
+    }
+
+    /// Exactly what the form says, nothing filled in: what an edit compares.
+    pub fn described(&self) -> WebDeploymentConfigurationVersion {
         let default_language = self
             .default_language
             .clone()
             .or_else(|| self.languages.first().cloned());
         let attachments = self.attachments.unwrap_or(false);
         let notifications = self.notifications.unwrap_or(false);
-        let labels: Vec<CustomI18nLabels> = if notifications {
-            self.languages
-                .iter()
-                .map(|language| CustomI18nLabels {
-                    language: Some(language.clone()),
-                    localized_labels: Some(
-                        [
-                            (LabelKey::PushNotificationTitle, &self.notification_title),
-                            (LabelKey::PushNotificationBody, &self.notification_body),
-                        ]
-                        .into_iter()
-                        .filter_map(|(key, value)| {
-                            value.clone().map(|value| LocalizedLabel {
-                                key: Some(key),
-                                value: Some(value),
-                                ..Default::default()
-                            })
-                        })
-                        .collect(),
-                    ),
-                    ..Default::default()
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let mut labels = self.labels.clone();
+        if notifications {
+            for language in &self.languages {
+                let keyed = labels.entry(language.clone()).or_default();
+                for (key, value) in [
+                    (LabelKey::PushNotificationTitle, &self.notification_title),
+                    (LabelKey::PushNotificationBody, &self.notification_body),
+                ] {
+                    if let Some(value) = value {
+                        keyed.insert(key.to_string(), value.clone());
+                    }
+                }
+            }
+        }
+        let labels: Vec<CustomI18nLabels> = labels_to_api(&labels, &self.languages);
         WebDeploymentConfigurationVersion {
             name: self.name.clone(),
             description: self.description.clone(),
@@ -197,6 +215,10 @@ impl ChannelInput {
                         .launcher_display_type
                         .as_deref()
                         .map(LauncherDisplayType::from),
+                    icon: self.launcher_icon_url.clone().map(|url| IconSettings {
+                        url: Some(url),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 }),
                 home_screen: Some(HomeScreenSettings {
@@ -227,14 +249,25 @@ impl ChannelInput {
                             ..Default::default()
                         }
                     }))),
+                    knowledge: self.knowledge.app(),
                     ..Default::default()
                 }),
                 ..Default::default()
             }),
-            position: self.position.as_deref().map(|alignment| PositionSettings {
-                alignment: Some(PositionAlignment::from(alignment)),
+            position: (self.position.is_some()
+                || self.side_space.is_some()
+                || self.bottom_space.is_some())
+            .then(|| PositionSettings {
+                alignment: self.position.as_deref().map(PositionAlignment::from),
+                side_space: self.side_space,
+                bottom_space: self.bottom_space,
                 ..Default::default()
             }),
+            headless_mode: headless_settings(self.headless),
+            authentication_settings: self.authentication.settings(),
+            cobrowse: self.cobrowse.settings(),
+            journey_events: self.journey_events.settings(),
+            support_center: self.support_center.settings(),
             ..Default::default()
         }
     }
@@ -249,6 +282,7 @@ impl ChannelInput {
                 .then(|| self.domains.clone()),
             configuration: Some(DeploymentConfigurationRef::default()),
             flow: Some(DeploymentFlowRef::default()),
+            supported_content: self.supported_content.clone().map(EntityRef::id),
             ..Default::default()
         }
     }

@@ -8,6 +8,7 @@ mod lifecycle;
 pub mod patch;
 mod publish;
 mod resolve;
+pub mod settings;
 
 pub use edit::{apply_patch, edit_patch, EditError};
 pub use input::{ChannelInput, ConversationSettings, ValidChannel, DISCONNECT_CHOICES};

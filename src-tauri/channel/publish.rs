@@ -13,8 +13,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::genesys::models::{
-    AuditQueryFilter, AuditQuerySort, AuditRealtimeQueryRequest, DeploymentStatus, WebDeployment,
-    WebDeploymentConfigurationVersion,
+    AuditQueryFilter, AuditQuerySort, AuditRealtimeQueryRequest, DeploymentStatus, EntityRef,
+    WebDeployment, WebDeploymentConfigurationVersion,
 };
 use crate::genesys::{Client, Error};
 use crate::store::Store;
@@ -86,10 +86,12 @@ pub struct PublishOptions {
 }
 
 /// What the editor may change on a deployment besides its configuration version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeploymentChanges {
-    pub allow_all_domains: bool,
-    pub allowed_domains: Vec<String>,
+    /// `allowAllDomains` and `allowedDomains`, set together; `None` keeps the deployment's.
+    pub domains: Option<(bool, Vec<String>)>,
+    /// The supported content profile's id; `None` keeps the deployment's.
+    pub supported_content: Option<String>,
 }
 
 impl Default for PublishOptions {
@@ -408,8 +410,19 @@ async fn publish_channel_inner(
         reference.version = Some(version.clone());
     }
     if let Some(changes) = &options.deployment_changes {
-        deployment.allow_all_domains = Some(changes.allow_all_domains);
-        deployment.allowed_domains = Some(changes.allowed_domains.clone());
+        if let Some((allow_all, domains)) = &changes.domains {
+            deployment.allow_all_domains = Some(*allow_all);
+            deployment.allowed_domains = Some(domains.clone());
+        }
+        if let Some(profile) = &changes.supported_content {
+            let current = deployment
+                .supported_content
+                .as_ref()
+                .and_then(|s| s.id.as_ref());
+            if current != Some(profile) {
+                deployment.supported_content = Some(EntityRef::id(profile.clone()));
+            }
+        }
     }
     client
         .deployments()

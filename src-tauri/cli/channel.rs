@@ -154,20 +154,7 @@ pub enum ChannelCommand {
     /// `customI18nLabels[language=fr].localizedLabels[key=MessengerHomeHeaderTitle].value=Bonjour`);
     /// the value is JSON when it parses as JSON, text otherwise; `PATH=` removes the
     /// setting. `--file` merges a partial configuration (RFC 7396) first.
-    Edit {
-        #[arg(long)]
-        deployment: String,
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        settings: Vec<String>,
-        #[arg(long, value_name = "PATCH.json")]
-        file: Option<PathBuf>,
-        /// Show what would change and stop.
-        #[arg(long, conflicts_with = "publish")]
-        plan_only: bool,
-        /// Publish the saved draft and wait for the deployment (seconds, default 120).
-        #[arg(long, num_args = 0..=1, default_missing_value = "120", value_name = "SECONDS")]
-        publish: Option<u64>,
-    },
+    Edit(EditArgs),
     /// Publish the current draft and move the deployment to it.
     Publish {
         #[arg(long)]
@@ -422,6 +409,7 @@ pub async fn channel_command(
                 confirmation: confirmation(connected, &deployment, "publishing it").await?,
                 deployment_id: deployment,
                 edits: None,
+                supported_content: None,
                 options: options(wait),
             };
             let outcome = use_case::publish(&operation(connected), &request).await?;
@@ -446,18 +434,7 @@ pub async fn channel_command(
             );
             Ok(())
         }
-        ChannelCommand::Edit {
-            deployment,
-            settings,
-            file,
-            plan_only,
-            publish,
-        } => {
-            Box::pin(edit(
-                connected, deployment, settings, file, plan_only, publish,
-            ))
-            .await
-        }
+        ChannelCommand::Edit(args) => Box::pin(edit(connected, args)).await,
         ChannelCommand::Status { deployment } => status(connected, &deployment).await,
         ChannelCommand::Versions { deployment } => versions(connected, &deployment).await,
         ChannelCommand::Rollback {
@@ -530,14 +507,35 @@ async fn create(
     outcome_result(&created.outcome)
 }
 
-async fn edit(
-    connected: &Connected,
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    #[arg(long)]
     deployment: String,
+    #[arg(long = "set", value_name = "PATH=VALUE")]
     settings: Vec<String>,
+    #[arg(long, value_name = "PATCH.json")]
     file: Option<PathBuf>,
+    /// Move the deployment to this supported content profile (name or id): what visitors
+    /// may upload. A deployment setting, live at once, so it needs --publish.
+    #[arg(long, value_name = "PROFILE", requires = "publish")]
+    supported_content: Option<String>,
+    /// Show what would change and stop.
+    #[arg(long, conflicts_with = "publish")]
     plan_only: bool,
+    /// Publish the saved draft and wait for the deployment (seconds, default 120).
+    #[arg(long, num_args = 0..=1, default_missing_value = "120", value_name = "SECONDS")]
     publish: Option<u64>,
-) -> Result<(), CliError> {
+}
+
+async fn edit(connected: &Connected, args: EditArgs) -> Result<(), CliError> {
+    let EditArgs {
+        deployment,
+        settings,
+        file,
+        supported_content,
+        plan_only,
+        publish,
+    } = args;
     let settings = settings
         .iter()
         .map(|typed| {
@@ -548,9 +546,9 @@ async fn edit(
         Some(path) => Some(use_case::read_json_file(path)?),
         None => None,
     };
-    if settings.is_empty() && merge.is_none() {
+    if settings.is_empty() && merge.is_none() && supported_content.is_none() {
         return Err(CliError::invalid(
-            "nothing to change: give --set PATH=VALUE or --file PATCH.json",
+            "nothing to change: give --set PATH=VALUE, --file PATCH.json or --supported-content",
         ));
     }
     let request = EditDraft {
@@ -559,13 +557,20 @@ async fn edit(
         merge,
         plan_only,
     };
+    let draft_edited = !request.settings.is_empty() || request.merge.is_some();
     let edited = Box::pin(editing::edit_draft(&connected.session, &request)).await?;
-    eprint!("{}", edit_text(&edited));
+    if draft_edited {
+        eprint!("{}", edit_text(&edited));
+    }
+    if let Some(profile) = &supported_content {
+        eprintln!("  deployment.supportedContent → {profile} (applied with the publish)");
+    }
     if let Some(wait) = publish {
         let request = PublishChannel {
             confirmation: confirmation(connected, &deployment, "publishing it").await?,
             deployment_id: deployment,
             edits: None,
+            supported_content,
             options: options(wait),
         };
         let outcome = Box::pin(use_case::publish(&operation(connected), &request)).await?;

@@ -79,6 +79,40 @@ pub const EDITOR_FIELDS: &[(&str, &str)] = &[
         "messenger.apps.conversations.sessionDurationSeconds",
         "f-session-duration",
     ),
+    (
+        "messenger.apps.conversations.notifications.enabled",
+        "f-notifications",
+    ),
+    ("customI18nLabels", "f-label-language"),
+    ("messenger.launcherButton.icon.url", "f-launcher-icon"),
+    ("position.sideSpace", "f-side-space"),
+    ("position.bottomSpace", "f-bottom-space"),
+    ("headlessMode.enabled", "f-headless"),
+    ("messenger.apps.knowledge.enabled", "f-knowledge"),
+    (
+        "messenger.apps.knowledge.knowledgeBase.id",
+        "f-knowledge-base",
+    ),
+    ("supportCenter.enabled", "f-support-center"),
+    ("supportCenter.knowledgeBase.id", "f-support-kb"),
+    ("supportCenter.feedback.enabled", "f-support-feedback"),
+    ("authenticationSettings.enabled", "f-auth"),
+    ("authenticationSettings.integrationId", "f-auth-integration"),
+    (
+        "authenticationSettings.allowSessionUpgrade",
+        "f-auth-upgrade",
+    ),
+    ("cobrowse.enabled", "f-cobrowse"),
+    ("cobrowse.allowAgentControl", "f-cobrowse-control"),
+    ("cobrowse.allowAgentNavigation", "f-cobrowse-navigation"),
+    ("cobrowse.allowDraw", "f-cobrowse-draw"),
+    ("cobrowse.maskSelectors", "f-cobrowse-mask"),
+    ("journeyEvents.enabled", "f-journey"),
+    ("journeyEvents.pageviewConfig", "f-pageview"),
+    (
+        "journeyEvents.trackingSettings.excludedQueryParameters",
+        "f-journey-excluded",
+    ),
 ];
 
 /// Deployment fields the plan shows on their own (domains) or maps (configuration, flow).
@@ -229,7 +263,9 @@ mod tests {
                               "fileUpload": {"enableAttachments": false},
                               "secretTheme": {"css": "x"}},
                 "authenticationSettings": {"enabled": true, "integrationId": "abc"},
-                "cobrowse": {"enabled": true, "allowAgentControl": true, "maskSelectors": ["#card"]},
+                "cobrowse": {"enabled": true, "allowAgentControl": true, "maskSelectors": ["#card"],
+                             "readonlySelectors": ["#pin"]},
+                "video": {"enabled": true},
                 "futureSetting": 42
             }),
             serde_json::json!({
@@ -243,23 +279,13 @@ mod tests {
             .map(|s| (s.path.as_str(), s.value.as_str(), s.unknown))
             .collect();
         for expected in [
-            (
-                "configuration.messenger.launcherButton.icon.url",
-                "\"https://cdn.example/i.png\"",
-                false,
-            ),
             ("configuration.messenger.secretTheme.css", "\"x\"", true),
+            ("configuration.video.enabled", "true", false),
             (
-                "configuration.authenticationSettings.enabled",
-                "true",
+                "configuration.cobrowse.readonlySelectors",
+                "[\"#pin\"]",
                 false,
             ),
-            (
-                "configuration.authenticationSettings.integrationId",
-                "\"abc\"",
-                false,
-            ),
-            ("configuration.cobrowse.maskSelectors", "[\"#card\"]", false),
             ("configuration.futureSetting", "42", true),
             ("deployment.supportedContent.id", "\"s1\"", false),
             ("deployment.hiddenToggle", "\"on\"", true),
@@ -278,6 +304,10 @@ mod tests {
             "allowAllDomains",
             "status",
             "version",
+            "icon.url",
+            "integrationId",
+            "maskSelectors",
+            "allowAgentControl",
         ] {
             assert!(
                 !listed.iter().any(|(path, _, _)| path.ends_with(shown)),
@@ -300,7 +330,7 @@ mod tests {
     }
 
     #[test]
-    fn conversation_settings_labels_and_other_upload_modes_are_listed() {
+    fn the_conversations_app_switch_and_other_upload_modes_are_listed_labels_are_not() {
         let document = document(
             serde_json::json!({
                 "name": "Shop", "languages": ["en-us"],
@@ -319,7 +349,6 @@ mod tests {
             .map(|s| s.path)
             .collect();
         for expected in [
-            "configuration.customI18nLabels[0].localizedLabels[0].value",
             "configuration.messenger.apps.conversations.enabled",
             "configuration.messenger.fileUpload.modes[0].fileTypes",
             "configuration.messenger.fileUpload.modes[1].maxFileSizeKB",
@@ -329,10 +358,9 @@ mod tests {
                 "{expected}: {paths:#?}"
             );
         }
-        assert!(paths
-            .iter()
-            .any(|p| p == "configuration.messenger.apps.conversations.notifications.enabled"));
         for shown in [
+            "configuration.customI18nLabels[0].localizedLabels[0].value",
+            "configuration.messenger.apps.conversations.notifications.enabled",
             "configuration.messenger.fileUpload.modes[0].maxFileSizeKB",
             "configuration.messenger.apps.conversations.showAgentTypingIndicator",
         ] {

@@ -94,6 +94,7 @@ impl Workspace {
         let request = PublishChannel {
             deployment_id: deployment_id.to_string(),
             edits: input.cloned(),
+            supported_content: None,
             options: PublishOptions::default(),
             confirmation,
         };

@@ -245,3 +245,258 @@ async fn an_edit_genesys_would_refuse_is_refused_before_any_request() {
         "nothing was sent"
     );
 }
+
+/// The id of the entry named `name` in an editor picker.
+fn picked(items: &[webmsg_desk::overview::NamedItem], name: &str) -> String {
+    items
+        .iter()
+        .find(|item| item.name == name)
+        .unwrap_or_else(|| panic!("{name} is not offered"))
+        .id
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_editor_changes_a_setting_in_every_group_and_nothing_else() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = tuned_channel(&app).await;
+    let before = get(&app, &deployment, "--draft");
+    let session = Session::new(app.client.clone(), Store::in_memory().unwrap(), "Sandbox");
+    let options = channels::editor_options(&session).await.unwrap();
+    let profiles = options.supported_content.clone().unwrap();
+    let images_and_pdf = profiles
+        .iter()
+        .find(|p| p.name == "Images and PDF")
+        .unwrap();
+    assert!(images_and_pdf
+        .inbound
+        .contains(&"application/pdf".to_string()));
+    let bases = options.knowledge_bases.clone().unwrap();
+    let integrations = options.integrations.clone().unwrap();
+
+    let shown = ChannelInput {
+        queue: "Support".into(),
+        ..channels::detail(&session, &deployment).await.unwrap().input
+    };
+    assert_eq!(shown.labels["fr"]["MessengerHomeHeaderTitle"], "Bonjour");
+    let mut edited = shown.clone();
+    edited.labels.get_mut("fr").unwrap().insert(
+        "MessengerHomeHeaderSubTitle".into(),
+        "Comment aider ?".into(),
+    );
+    edited.launcher_icon_url = Some("https://cdn.example.com/launcher.png".into());
+    edited.side_space = Some(24);
+    edited.knowledge.enabled = Some(true);
+    edited.knowledge.knowledge_base = Some(picked(&bases, "Help Center"));
+    edited.authentication.enabled = Some(true);
+    edited.authentication.integration = Some(picked(&integrations, "Customer Login"));
+    edited.cobrowse.enabled = Some(true);
+    edited.cobrowse.mask_selectors = Some(vec![".card-number".into()]);
+    edited.journey_events.enabled = Some(true);
+    edited.journey_events.pageview_config = Some("Once".into());
+    edited.support_center.enabled = Some(true);
+    edited.support_center.knowledge_base = Some(picked(&bases, "Returns FAQ"));
+    edited.supported_content = Some(images_and_pdf.id.clone());
+    channels::save_draft(&session, &deployment, &edited)
+        .await
+        .unwrap();
+
+    let after = get(&app, &deployment, "--draft");
+    assert_eq!(
+        after["customI18nLabels"][1]["localizedLabels"],
+        json!([
+            {"key": "MessengerHomeHeaderTitle", "value": "Bonjour"},
+            {"key": "MessengerHomeHeaderSubTitle", "value": "Comment aider ?"}
+        ])
+    );
+    assert_eq!(after["customI18nLabels"][0], before["customI18nLabels"][0]);
+    assert_eq!(
+        after["messenger"]["launcherButton"]["icon"]["url"],
+        "https://cdn.example.com/launcher.png"
+    );
+    assert_eq!(after["position"]["sideSpace"], 24);
+    assert_eq!(
+        after["messenger"]["apps"]["knowledge"]["knowledgeBase"]["id"],
+        json!(picked(&bases, "Help Center"))
+    );
+    assert_eq!(after["authenticationSettings"]["enabled"], true);
+    assert_eq!(after["cobrowse"]["maskSelectors"], json!([".card-number"]));
+    assert_eq!(after["journeyEvents"]["pageviewConfig"], "Once");
+    // Switched on, the support center got the screens and styles Genesys requires.
+    assert_eq!(
+        after["supportCenter"]["screens"].as_array().unwrap().len(),
+        4
+    );
+    // What the form did not touch is as the org had it.
+    for untouched in [
+        "/messenger/fileUpload",
+        "/messenger/apps/conversations",
+        "/futureSetting",
+        "/languages",
+        "/messenger/styles",
+    ] {
+        assert_eq!(
+            after.pointer(untouched),
+            before.pointer(untouched),
+            "{untouched}"
+        );
+    }
+
+    // Publishing the edit moves the deployment to the chosen supported content profile.
+    let progress = |_| {};
+    let operation = webmsg_desk::application::Operation::new(
+        &session,
+        tokio_util::sync::CancellationToken::new(),
+        &progress,
+    );
+    let outcome = channels::publish(
+        &operation,
+        &channels::PublishChannel {
+            deployment_id: deployment.clone(),
+            edits: Some(edited.clone()),
+            supported_content: None,
+            options: Default::default(),
+            confirmation: Default::default(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(outcome.is_active(), "{outcome:?}");
+    let (_, live) = app
+        .get_api(&format!("/api/v2/webdeployments/deployments/{deployment}"))
+        .await;
+    assert_eq!(live["supportedContent"]["id"], json!(images_and_pdf.id));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_serves_what_the_editor_picks_by_name() {
+    let app = spawn_sandbox().await;
+    let (status, profiles) = app
+        .get_api("/api/v2/conversations/messaging/supportedcontent")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(profiles["total"], 2);
+    let (_, default) = app
+        .get_api("/api/v2/conversations/messaging/supportedcontent/default")
+        .await;
+    assert_eq!(default["id"], profiles["entities"][0]["id"]);
+    assert_eq!(
+        default["mediaTypes"]["allow"]["inbound"][0]["type"],
+        "image/jpeg"
+    );
+    let (status, missing) = app
+        .get_api(&format!(
+            "/api/v2/conversations/messaging/supportedcontent/{}",
+            uuid::Uuid::nil()
+        ))
+        .await;
+    assert_eq!(
+        (status, missing["code"].as_str()),
+        (404, Some("scp.id.not.found"))
+    );
+    let (_, bases) = app
+        .get_api("/api/v2/knowledge/knowledgebases?pageSize=1")
+        .await;
+    assert_eq!(bases["entities"].as_array().unwrap().len(), 1);
+    assert!(
+        bases.get("total").is_none(),
+        "a knowledge base listing has no total"
+    );
+    let next = bases["nextUri"].as_str().unwrap().to_string();
+    let (_, second) = app.get_api(&next).await;
+    assert_eq!(second["entities"][0]["name"], "Returns FAQ");
+    let (_, logins) = app
+        .get_api("/api/v2/integrations?integrationType=openid-connect")
+        .await;
+    assert_eq!(logins["entities"][0]["name"], "Customer Login");
+
+    // A deployment may point at any profile of the org, and at none other.
+    let (deployment, _) = app.seeded_channel().await;
+    let path = format!("/api/v2/webdeployments/deployments/{deployment}");
+    let url = app.url(&path);
+    let token = app.token().await;
+    let (_, mut body) = app.get_api(&path).await;
+    body["supportedContent"] = json!({"id": profiles["entities"][1]["id"]});
+    let put = app
+        .http
+        .put(&url)
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    body["supportedContent"] = json!({"id": uuid::Uuid::nil().to_string()});
+    let refused = app
+        .http
+        .put(&url)
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn channel_edit_moves_the_deployment_to_a_supported_content_profile_by_name() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let unknown = cli(
+        &app,
+        &[
+            "channel",
+            "edit",
+            "--deployment",
+            &deployment,
+            "--supported-content",
+            "Videos",
+            "--publish",
+            "30",
+        ],
+    );
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert_ne!(unknown.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("`Videos`") && said.contains("Images and PDF"),
+        "names what the org has: {said}"
+    );
+
+    let moved = cli(
+        &app,
+        &[
+            "--output",
+            "json",
+            "channel",
+            "edit",
+            "--deployment",
+            &deployment,
+            "--supported-content",
+            "Images and PDF",
+            "--set",
+            "cobrowse={\"enabled\":true,\"maskSelectors\":[\".card\"]}",
+            "--publish",
+            "30",
+        ],
+    );
+    assert_eq!(
+        moved.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    let (_, profiles) = app
+        .get_api("/api/v2/conversations/messaging/supportedcontent")
+        .await;
+    let (_, live) = app
+        .get_api(&format!("/api/v2/webdeployments/deployments/{deployment}"))
+        .await;
+    assert_eq!(
+        live["supportedContent"]["id"],
+        profiles["entities"][1]["id"]
+    );
+    assert_eq!(
+        get(&app, &deployment, "--published")["cobrowse"]["maskSelectors"],
+        json!([".card"])
+    );
+}

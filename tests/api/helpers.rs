@@ -211,6 +211,18 @@ impl TestApp {
             .as_u16()
     }
 
+    /// GETs an API path (or a `nextUri`) with a fresh token: the status and JSON answer.
+    pub async fn get_api(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.token().await)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
     /// POSTs a body to an API path with a fresh token and returns the 2xx JSON answer.
     pub async fn post_api(&self, path: &str, body: &Value) -> Value {
         let response = self

@@ -427,7 +427,8 @@ async fn first_start_create_publish_monitor_export() {
     .await;
     shot(&driver, &screenshots, "publish").await;
 
-    // Editing one Conversations setting saves a draft whose only change is that setting.
+    // Editing one setting in each group of the editor saves a draft whose changes are
+    // those settings and nothing else.
     nav(&driver, "channels").await;
     wait_js(
         &driver,
@@ -442,15 +443,100 @@ async fn first_start_create_publish_monitor_export() {
         Duration::from_secs(10),
     )
     .await;
+    let into_view = |css: &'static str| {
+        let driver = &driver;
+        async move {
+            driver
+                .execute(
+                    "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+                    vec![json!(css)],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    // Appearance: the launcher on demand, more side space.
+    choose(&driver, "#f-visibility", "On demand (site opens it)").await;
+    type_into(&driver, "#f-side-space", "40").await;
+    wait_js(
+        &driver,
+        "!!document.querySelector('.page.light [data-role=on-demand]')",
+        Duration::from_secs(5),
+    )
+    .await;
+    into_view("#preview-pages").await;
+    shot(&driver, &screenshots, "editor-on-demand").await;
+    // Languages and labels: French added, a home title in each language; the preview
+    // speaks the language whose labels are edited.
     driver
         .execute(
-            "document.querySelector('#f-agent-typing').scrollIntoView({block: 'center'});",
+            "const o = [...document.querySelector('#f-languages').options].find(o => o.value === 'fr'); o.selected = true; o.parentElement.dispatchEvent(new Event('input', {bubbles: true}));",
             vec![],
         )
         .await
         .unwrap();
+    choose(&driver, "#f-label-language", "en-us").await;
+    type_into(
+        &driver,
+        "#f-label-MessengerHomeHeaderTitle",
+        "Welcome to E2E",
+    )
+    .await;
+    choose(&driver, "#f-label-language", "fr").await;
+    type_into(
+        &driver,
+        "#f-label-MessengerHomeHeaderTitle",
+        "Bienvenue chez E2E",
+    )
+    .await;
+    let french = wait_js(
+        &driver,
+        "document.querySelector('.page.light [data-role=home-title]')?.textContent",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(french, "Bienvenue chez E2E");
+    into_view("#f-label-language").await;
+    shot(&driver, &screenshots, "editor-labels").await;
+    choose(&driver, "#f-label-language", "en-us").await;
+    let english = wait_js(
+        &driver,
+        "document.querySelector('.page.light [data-role=home-title]')?.textContent === 'Welcome to E2E'",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(english, true);
+    // Conversations, attachments, knowledge, authentication, cobrowse, journey events,
+    // support center.
+    into_view("#f-agent-typing").await;
     click(&driver, "#f-agent-typing").await;
     shot(&driver, &screenshots, "editor-conversations").await;
+    choose(&driver, "#f-supported-content", "Images and PDF").await;
+    let types = text_of(&driver, "#supported-content-types").await;
+    assert!(types.contains("application/pdf"), "{types}");
+    into_view("#f-knowledge").await;
+    click(&driver, "#f-knowledge").await;
+    choose(&driver, "#f-knowledge-base", "Help Center").await;
+    choose(&driver, "#f-auth-integration", "Customer Login").await;
+    into_view("#f-auth").await;
+    click(&driver, "#f-auth").await;
+    into_view("#f-cobrowse").await;
+    click(&driver, "#f-cobrowse").await;
+    choose(&driver, "#f-pageview", "The first page").await;
+    into_view("#f-support-center").await;
+    click(&driver, "#f-support-center").await;
+    choose(&driver, "#f-support-kb", "Returns FAQ").await;
+    // Headless last: the preview then shows the page drawing its own UI.
+    into_view("#f-headless").await;
+    click(&driver, "#f-headless").await;
+    wait_js(
+        &driver,
+        "!!document.querySelector('.page.light [data-role=headless]')",
+        Duration::from_secs(5),
+    )
+    .await;
+    into_view("#preview-pages").await;
+    shot(&driver, &screenshots, "editor-headless").await;
     click(&driver, "#editor-submit").await;
     let changed = wait_js(
         &driver,
@@ -458,11 +544,34 @@ async fn first_start_create_publish_monitor_export() {
         Duration::from_secs(20),
     )
     .await;
-    let changed = changed.as_str().unwrap();
-    assert!(
-        changed == "messenger.apps.conversations.showAgentTypingIndicator",
-        "only the typing indicator changed: {changed}"
-    );
+    let changed: Vec<&str> = changed.as_str().unwrap().lines().collect();
+    let expected = [
+        "messenger.launcherButton.visibility",
+        "position.sideSpace",
+        "languages",
+        "customI18nLabels",
+        "messenger.apps.conversations.showAgentTypingIndicator",
+        "deployment.supportedContent.id",
+        "messenger.apps.knowledge",
+        "authenticationSettings",
+        "cobrowse",
+        "journeyEvents",
+        "supportCenter",
+        "headlessMode",
+    ];
+    for group in expected {
+        assert!(
+            changed.iter().any(|path| path.starts_with(group)),
+            "{group} is among the changes: {changed:#?}"
+        );
+    }
+    for path in &changed {
+        assert!(
+            expected.iter().any(|group| path.starts_with(group)),
+            "{path} changed but was not edited: {changed:#?}"
+        );
+    }
+    shot(&driver, &screenshots, "editor-review").await;
 
     // The monitor shows a wait-time graph once two polls are in.
     nav(&driver, "monitor").await;

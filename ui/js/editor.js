@@ -8,6 +8,10 @@ let mode = 'new';
 let editing = null;
 let options = null;
 let lastValidColor = '#1f5fa8';
+// The input as loaded: settings the user does not touch are sent back as they came.
+let loaded = {};
+// Custom labels being edited: language → key → text.
+let labels = {};
 let checkTimer = null;
 let checkSequence = 0;
 const touched = new Set();
@@ -24,13 +28,72 @@ const FIELD_TARGETS = [
   ['messenger.apps.conversations.sessionDurationSeconds', 'session-duration'],
   ['messenger.apps.conversations.humanize.bot.name', 'bot-name'],
   ['messenger.apps.conversations.humanize.bot.avatarUrl', 'bot-avatar'],
+  ['messenger.apps.conversations.notifications', 'notifications'],
+  ['messenger.launcherButton.icon', 'launcher-icon'], ['position.sideSpace', 'side-space'],
+  ['position.bottomSpace', 'bottom-space'], ['headlessMode', 'headless'],
+  ['customI18nLabels', 'label-language'], ['deployment.supportedContent', 'supported-content'],
+  ['messenger.apps.knowledge', 'knowledge-base'], ['supportCenter', 'support-kb'],
+  ['authenticationSettings', 'auth-integration'], ['cobrowse', 'cobrowse-mask'],
+  ['journeyEvents.pageviewConfig', 'pageview'], ['journeyEvents', 'journey-excluded'],
 ];
+
+// The settings beyond the basics: control, where it sits in the input, and its kind.
+// Each reads as the org has it until touched, so an untouched one never becomes an edit.
+const SETTINGS = [
+  ['launcher-icon', 'launcherIconUrl', 'text'], ['side-space', 'sideSpace', 'int'],
+  ['bottom-space', 'bottomSpace', 'int'], ['headless', 'headless', 'bool'],
+  ['notifications', 'notifications', 'bool'], ['supported-content', 'supportedContent', 'text'],
+  ['knowledge', 'knowledge.enabled', 'bool'], ['knowledge-base', 'knowledge.knowledgeBase', 'text'],
+  ['support-center', 'supportCenter.enabled', 'bool'], ['support-kb', 'supportCenter.knowledgeBase', 'text'],
+  ['support-feedback', 'supportCenter.feedback', 'bool'],
+  ['auth', 'authentication.enabled', 'bool'], ['auth-integration', 'authentication.integration', 'text'],
+  ['auth-upgrade', 'authentication.allowSessionUpgrade', 'bool'],
+  ['cobrowse', 'cobrowse.enabled', 'bool'], ['cobrowse-control', 'cobrowse.allowAgentControl', 'bool'],
+  ['cobrowse-navigation', 'cobrowse.allowAgentNavigation', 'bool'],
+  ['cobrowse-draw', 'cobrowse.allowDraw', 'bool'], ['cobrowse-mask', 'cobrowse.maskSelectors', 'lines'],
+  ['journey', 'journeyEvents.enabled', 'bool'], ['pageview', 'journeyEvents.pageviewConfig', 'text'],
+  ['journey-excluded', 'journeyEvents.excludedQueryParameters', 'lines'],
+];
+
+function getPath(object, path) {
+  return path.split('.').reduce((here, key) => (here == null ? undefined : here[key]), object);
+}
+
+function setPath(object, path, value) {
+  const keys = path.split('.');
+  const last = keys.pop();
+  let here = object;
+  for (const key of keys) {
+    if (here[key] == null || typeof here[key] !== 'object') here[key] = {};
+    here = here[key];
+  }
+  here[last] = value;
+}
+
+function readSetting(control, kind) {
+  const element = $(`#f-${control}`);
+  if (kind === 'bool') return element.checked;
+  const text = element.value.trim();
+  if (kind === 'int') return text === '' ? null : Number(text);
+  if (kind === 'lines') {
+    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines.length ? lines : null;
+  }
+  return text || null;
+}
+
+function writeSetting(control, kind, value) {
+  const element = $(`#f-${control}`);
+  if (kind === 'bool') element.checked = !!value;
+  else if (kind === 'lines') element.value = (value ?? []).join('\n');
+  else element.value = value ?? '';
+}
 
 const DEFAULTS = {
   name: '', description: null, queue: '', flow: '', fallbackFlow: null, primaryColor: '#1f5fa8',
   languages: ['en-us'], defaultLanguage: 'en-us', domains: [], allowAllDomains: false,
   launcherVisibility: 'On', launcherDisplayType: 'IconAndText', position: 'Auto', homeScreen: true,
-  logoUrl: null, attachments: false, maxFileSizeKb: null, conversations: {},
+  logoUrl: null, attachments: false, maxFileSizeKb: null, conversations: {}, labels: {},
 };
 
 export function init(shell) {
@@ -38,15 +101,18 @@ export function init(shell) {
   const form = $('#editor-form');
   form.addEventListener('input', (event) => {
     touched.add(controlKey(event.target));
+    if (event.target.dataset.label) editLabel(event.target);
     if (event.target.id === 'f-color-picker') $('#f-color').value = event.target.value;
     if (event.target.id === 'f-color' && /^#[0-9a-fA-F]{6}$/.test(event.target.value.trim())) {
       $('#f-color-picker').value = event.target.value.trim().toLowerCase();
     }
-    if (event.target.id === 'f-languages') syncDefaultLanguage();
+    if (event.target.id === 'f-languages') { syncDefaultLanguage(); syncLabelLanguages(); }
     scheduleCheck();
   });
   form.addEventListener('change', (event) => {
     touched.add(controlKey(event.target));
+    if (event.target.id === 'f-label-language') showLabels();
+    if (event.target.id === 'f-supported-content') showContentTypes();
     scheduleCheck();
   });
   form.addEventListener('submit', (event) => {
@@ -89,7 +155,65 @@ export function readForm() {
     attachments,
     maxFileSizeKb: attachments ? Number($('#f-max-size').value) || null : null,
     conversations: readConversations(),
+    labels: JSON.parse(JSON.stringify(labels)),
+    ...readSettings(),
   };
+}
+
+function readSettings() {
+  const settings = JSON.parse(JSON.stringify({
+    launcherIconUrl: loaded.launcherIconUrl ?? null, sideSpace: loaded.sideSpace ?? null,
+    bottomSpace: loaded.bottomSpace ?? null, headless: loaded.headless ?? null,
+    notifications: loaded.notifications ?? null, supportedContent: loaded.supportedContent ?? null,
+    knowledge: loaded.knowledge ?? {}, supportCenter: loaded.supportCenter ?? {},
+    authentication: loaded.authentication ?? {}, cobrowse: loaded.cobrowse ?? {},
+    journeyEvents: loaded.journeyEvents ?? {},
+  }));
+  for (const [control, path, kind] of SETTINGS) {
+    if (touched.has(control)) setPath(settings, path, readSetting(control, kind));
+  }
+  return settings;
+}
+
+function editLabel(control) {
+  const language = $('#f-label-language').value;
+  if (!language) return;
+  const keyed = { ...(labels[language] ?? {}) };
+  if (control.value === '') delete keyed[control.dataset.label];
+  else keyed[control.dataset.label] = control.value;
+  if (Object.keys(keyed).length) labels[language] = keyed;
+  else delete labels[language];
+}
+
+function showLabels() {
+  const keyed = labels[$('#f-label-language').value] ?? {};
+  for (const control of $$('[data-label]', $('#editor-form'))) control.value = keyed[control.dataset.label] ?? '';
+}
+
+function syncLabelLanguages() {
+  const select = $('#f-label-language');
+  const keep = select.value;
+  const chosen = selectedValues($('#f-languages'));
+  const all = [...chosen, ...Object.keys(labels).filter((l) => !chosen.includes(l))];
+  fill(select, all.map((l) => h('option', { value: l }, chosen.includes(l) ? l : `${l} (not a channel language)`)));
+  if (all.includes(keep)) select.value = keep;
+  else if ($('#f-default-language').value) select.value = $('#f-default-language').value;
+  showLabels();
+}
+
+function showContentTypes() {
+  const profile = (options.supportedContent ?? []).find((p) => p.id === $('#f-supported-content').value);
+  $('#supported-content-types').textContent = profile
+    ? `Visitors may send: ${profile.inbound.join(', ') || 'nothing'}`
+    : '';
+}
+
+// A picker of named entities; an id the org's list does not hold stays choosable as is.
+function namedPicker(select, items, current, none) {
+  const entries = (items ?? []).map((i) => h('option', { value: i.id }, i.name));
+  if (current && !(items ?? []).some((i) => i.id === current)) entries.push(h('option', { value: current }, `${current} (not found in this org)`));
+  fill(select, [h('option', { value: '' }, none), ...entries]);
+  select.value = current ?? '';
 }
 
 // Each switch reads as the org had it until it is touched: a setting the org never set
@@ -159,6 +283,19 @@ function writeForm(input) {
   $('#f-attachments').checked = !!input.attachments;
   $('#f-max-size').value = input.maxFileSizeKb ?? 10240;
   writeConversations(input.conversations ?? {});
+  loaded = JSON.parse(JSON.stringify(input));
+  labels = JSON.parse(JSON.stringify(input.labels ?? {}));
+  namedPicker($('#f-supported-content'), options.supportedContent, input.supportedContent, "The org's default profile");
+  namedPicker($('#f-knowledge-base'), options.knowledgeBases, input.knowledge?.knowledgeBase, 'None');
+  namedPicker($('#f-support-kb'), options.knowledgeBases, input.supportCenter?.knowledgeBase, 'None');
+  namedPicker($('#f-auth-integration'), options.integrations, input.authentication?.integration, 'None');
+  for (const [control, path, kind] of SETTINGS) {
+    if (!['supported-content', 'knowledge-base', 'support-kb', 'auth-integration'].includes(control)) {
+      writeSetting(control, kind, getPath(input, path));
+    }
+  }
+  syncLabelLanguages();
+  showContentTypes();
   pick($('#f-queue'), input.queue, options.queues);
   const inbound = options.flows.find((f) => f.name === 'Web Messaging Inbound');
   if (input.flow) pick($('#f-flow'), input.flow, options.flows);
@@ -274,27 +411,69 @@ function chatIcon() {
   return svg;
 }
 
+// The language the preview speaks: the one whose labels are being edited.
+function previewLanguage(input) {
+  return $('#f-label-language')?.value || input.defaultLanguage || (input.languages ?? [])[0] || 'en-us';
+}
+
+// Markdown as Messenger renders it when the switch is on: bold, italics and links only.
+function markdownSample(markdown) {
+  const text = 'Your order **#1042** ships *today*.';
+  if (!markdown) return [text];
+  return ['Your order ', h('strong', {}, '#1042'), ' ships ', h('em', {}, 'today'), '.'];
+}
+
 function messengerMock(input) {
   const side = input.position === 'Left' ? 'left' : 'right';
-  const launcherHidden = input.launcherVisibility === 'Off';
+  const conversations = input.conversations ?? {};
+  const keyed = (input.labels ?? {})[previewLanguage(input)] ?? {};
   const display = input.launcherDisplayType ?? 'IconAndText';
-  const launcher = h('div', { class: `mock-launcher ${side}${launcherHidden ? ' off' : ''}`, 'data-role': 'launcher' },
-    display !== 'Text' ? chatIcon() : null,
-    display !== 'Icon' ? h('span', {}, 'Chat with us') : null);
+  // Spacing drawn to scale, capped so the mock stays on its page.
+  const offset = { [side]: `${Math.min(Number(input.sideSpace ?? 12), 60)}px` };
+  const bottom = Math.min(Number(input.bottomSpace ?? 12), 60);
+  if (input.headless) {
+    return [h('div', { class: 'mock-state', 'data-role': 'headless' },
+      h('strong', {}, 'Headless mode'),
+      h('p', {}, 'No launcher and no Messenger window: your page draws its own UI through the Messenger SDK.'))];
+  }
+  const icon = input.launcherIconUrl
+    ? h('span', { class: 'icon custom-icon', title: input.launcherIconUrl, 'data-role': 'launcher-icon' })
+    : chatIcon();
+  const launcherText = keyed.MessengerLauncherButtonText || 'Chat with us';
+  const launcher = h('div', {
+    class: `mock-launcher ${side}${input.launcherVisibility === 'Off' ? ' off' : ''}${input.launcherVisibility === 'OnDemand' ? ' on-demand' : ''}`,
+    'data-role': 'launcher',
+  },
+  display !== 'Text' ? icon : null,
+  display !== 'Icon' ? h('span', { 'data-role': 'launcher-text' }, launcherText) : null);
+  const bot = conversations.humanize ? (conversations.botName || 'Bot') : null;
+  const botLine = (text) => h('div', { class: 'mock-line' },
+    bot ? h('span', { class: 'mock-avatar', title: conversations.botAvatarUrl || bot }, bot.slice(0, 1).toUpperCase()) : null,
+    h('p', { class: 'mock-bubble agent' }, bot ? h('span', { class: 'mock-from', 'data-role': 'bot-name' }, bot) : null, ...text));
   const body = input.homeScreen
     ? h('div', { class: 'mock-body' },
       input.logoUrl ? h('div', { class: 'mock-logo' }, 'LOGO') : null,
-      h('p', { class: 'mock-greeting' }, 'Hi there!'),
-      h('p', { class: 'mock-sub' }, 'How can we help you today?'),
+      h('p', { class: 'mock-greeting', 'data-role': 'home-title' }, keyed.MessengerHomeHeaderTitle || 'Hi there!'),
+      h('p', { class: 'mock-sub', 'data-role': 'home-subtitle' }, keyed.MessengerHomeHeaderSubTitle || 'How can we help you today?'),
       h('div', { class: 'mock-start' }, 'Start a conversation'))
     : h('div', { class: 'mock-body' },
-      h('p', { class: 'mock-bubble agent' }, 'Hello! How can I help?'),
+      botLine(['Hello! How can I help?']),
       h('p', { class: 'mock-bubble user' }, 'Where is my order?'),
+      botLine(markdownSample(!!conversations.markdown)),
       h('div', { class: 'mock-input' }, 'Type a message'));
   const window = h('div', { class: `mock-window ${side}`, 'data-role': 'window' },
     h('div', { class: 'mock-header' }, input.name?.trim() || 'Your channel'),
     body);
-  return [window, launcher];
+  // Through the CSSOM: the window's content security policy allows no inline styles.
+  for (const element of [launcher, window]) element.style.setProperty(side, offset[side]);
+  launcher.style.setProperty('bottom', `${bottom}px`);
+  window.style.setProperty('bottom', `${bottom + 50}px`);
+  const parts = [window, launcher];
+  if (input.launcherVisibility === 'OnDemand') {
+    parts.push(h('p', { class: 'mock-note', 'data-role': 'on-demand' },
+      'On demand: hidden until your page calls Launcher.show'));
+  }
+  return parts;
 }
 
 /** Redraws the preview; an invalid colour keeps the last valid one. */

@@ -47,17 +47,36 @@ export async function show(params = {}) {
       params.diffs ? Promise.resolve(params.diffs) : api.publishPreview(deploymentId),
       api.channelDetail(deploymentId),
     ]);
-    renderDiffs(diffs);
+    renderDiffs(diffs, detail);
     renderVersions(detail);
   } catch (error) {
     showError(error);
   }
 }
 
-function renderDiffs(diffs) {
+// Deployment settings the edit changes (domains, supported content profile): not part of
+// any configuration version, they are written with the publish, so they are shown here.
+function deploymentChanges(detail) {
+  if (!pendingInput) return [];
+  const now = detail?.input ?? {};
+  const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const rows = [];
+  if (pendingInput.supportedContent && !same(pendingInput.supportedContent, now.supportedContent)) {
+    rows.push({ path: 'deployment.supportedContent.id', left: pendingInput.supportedContent, right: now.supportedContent ?? null });
+  }
+  if (!same(!!pendingInput.allowAllDomains, !!now.allowAllDomains)) {
+    rows.push({ path: 'deployment.allowAllDomains', left: !!pendingInput.allowAllDomains, right: !!now.allowAllDomains });
+  }
+  if (!same(pendingInput.domains ?? [], now.domains ?? [])) {
+    rows.push({ path: 'deployment.allowedDomains', left: pendingInput.domains ?? [], right: now.domains ?? [] });
+  }
+  return rows;
+}
+
+function renderDiffs(diffs, detail) {
   $('#diff-published-version').textContent = diffs.publishedVersion ? `(v${diffs.publishedVersion})` : '(nothing published)';
   $('#diff-live-version').textContent = diffs.liveVersion ? `(live v${diffs.liveVersion})` : '';
-  differenceRows($('#diff-draft tbody'), diffs.draftVsPublished, 'Draft', 'Published');
+  differenceRows($('#diff-draft tbody'), [...diffs.draftVsPublished, ...deploymentChanges(detail)], 'Draft', 'Published');
   differenceRows($('#diff-live tbody'), diffs.publishedVsLive, 'Published', 'Live');
 }
 
