@@ -500,3 +500,94 @@ async fn channel_edit_moves_the_deployment_to_a_supported_content_profile_by_nam
         json!([".card"])
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_group_survives_export_and_import_into_another_org() {
+    let source = spawn_sandbox().await;
+    let (deployment, configuration) = tuned_channel(&source).await;
+    let draft_path =
+        format!("/api/v2/webdeployments/configurations/{configuration}/versions/draft");
+    let (_, mut draft) = source.get_api(&draft_path).await;
+    let groups = json!({
+        "position": {"alignment": "Left", "sideSpace": 24, "bottomSpace": 8},
+        "headlessMode": {"enabled": false},
+        "cobrowse": {"enabled": true, "allowAgentControl": true, "maskSelectors": [".card"],
+                     "channels": ["Webmessaging"]},
+        "journeyEvents": {"enabled": true, "pageviewConfig": "Once",
+                          "trackingSettings": {"excludedQueryParameters": ["token"]}},
+    });
+    for (key, value) in groups.as_object().unwrap() {
+        draft[key] = value.clone();
+    }
+    draft["messenger"]["launcherButton"]["icon"] = json!({"url": "https://cdn.example.com/l.png"});
+    let token = source.token().await;
+    let put = source
+        .http
+        .put(source.url(&draft_path))
+        .bearer_auth(&token)
+        .json(&draft)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+    let published = cli(
+        &source,
+        &["channel", "publish", "--deployment", &deployment],
+    );
+    assert_eq!(published.status.code(), Some(0));
+    let original = get(&source, &deployment, "--published");
+
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("channel.json");
+    let exported = cli(
+        &source,
+        &[
+            "channel",
+            "export",
+            "--deployment",
+            &deployment,
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(exported.status.code(), Some(0));
+
+    let target = spawn_sandbox().await;
+    let imported = cli(
+        &target,
+        &[
+            "--output",
+            "json",
+            "channel",
+            "import",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let report: Value = serde_json::from_slice(&imported.stdout).unwrap();
+    let new_deployment = report["deploymentId"].as_str().unwrap().to_string();
+    let copy = get(&target, &new_deployment, "--published");
+    for pointer in [
+        "/customI18nLabels",
+        "/position",
+        "/headlessMode",
+        "/cobrowse",
+        "/journeyEvents",
+        "/messenger/launcherButton",
+        "/messenger/fileUpload",
+        "/messenger/apps/conversations",
+        "/languages",
+        "/futureSetting",
+    ] {
+        assert_eq!(
+            copy.pointer(pointer),
+            original.pointer(pointer),
+            "{pointer}"
+        );
+    }
+}
