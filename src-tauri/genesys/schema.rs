@@ -83,6 +83,55 @@ pub fn check(shape: &Shape, value: &Value) -> Result<(), Violation> {
     check_at(shape, value, "")
 }
 
+/// Removes every property `shape` does not know, at every depth, as a typed backend
+/// does when it reads a body (`Any` keeps what it holds). Returns the paths removed.
+pub fn retain_known(shape: &Shape, value: &mut Value) -> Vec<String> {
+    let mut removed = Vec::new();
+    retain_at(shape, value, "", &mut removed);
+    removed
+}
+
+/// [`retain_known`] for a body already read as an object.
+pub fn retain_known_fields(shape: &Shape, map: &mut serde_json::Map<String, Value>) -> Vec<String> {
+    let mut removed = Vec::new();
+    if let Shape::Object(fields) = shape {
+        retain_object(fields, map, "", &mut removed);
+    }
+    removed
+}
+
+fn retain_object(
+    fields: &[Field],
+    map: &mut serde_json::Map<String, Value>,
+    path: &str,
+    removed: &mut Vec<String>,
+) {
+    map.retain(|name, _| {
+        let known = fields.iter().any(|field| field.name == name);
+        if !known {
+            removed.push(join(path, name));
+        }
+        known
+    });
+    for field in fields {
+        if let Some(inner) = map.get_mut(field.name) {
+            retain_at(&field.shape, inner, &join(path, field.name), removed);
+        }
+    }
+}
+
+fn retain_at(shape: &Shape, value: &mut Value, path: &str, removed: &mut Vec<String>) {
+    match (shape, value) {
+        (Shape::Object(fields), Value::Object(map)) => retain_object(fields, map, path, removed),
+        (Shape::List(item), Value::Array(items)) => {
+            for (index, inner) in items.iter_mut().enumerate() {
+                retain_at(item, inner, &format!("{path}[{index}]"), removed);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn join(path: &str, name: &str) -> String {
     if path.is_empty() {
         name.to_string()
@@ -1294,6 +1343,30 @@ pub const WEB_DEPLOYMENT: Shape = Shape::Object(&[
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn unknown_properties_are_dropped_at_every_depth_and_named() {
+        let mut body = json!({
+            "name": "Shop",
+            "futureSetting": 1,
+            "messenger": {"styles": {"primaryColor": "#1f5fa8", "font": "x"}},
+            "customI18nLabels": [{"language": "fr", "extra": true, "localizedLabels": []}]
+        });
+        let removed = retain_known(&CONFIGURATION_VERSION, &mut body);
+        assert_eq!(
+            removed,
+            [
+                "futureSetting",
+                "customI18nLabels[0].extra",
+                "messenger.styles.font"
+            ]
+        );
+        assert_eq!(
+            body,
+            json!({"name": "Shop", "messenger": {"styles": {"primaryColor": "#1f5fa8"}},
+                   "customI18nLabels": [{"language": "fr", "localizedLabels": []}]})
+        );
+    }
 
     #[test]
     fn flow_id_is_not_an_aggregates_dimension() {

@@ -53,14 +53,16 @@ const DEPLOYMENT_READ_ONLY: &[&str] = &[
 
 /// Parses a written body, checks it against the published schema as sent (an unknown
 /// `status` is refused even though the value is then ignored), and drops the read-only
-/// fields the server sets itself.
+/// fields the server sets itself. Properties the schema does not know are dropped too,
+/// at every depth: the API's typed models never store or return them.
 fn writable_body(
     body: &[u8],
     shape: &schema::Shape,
     read_only: &[&str],
 ) -> ApiResult<Map<String, Value>> {
-    let body = parse_object(body)?;
+    let mut body = parse_object(body)?;
     schema::check(shape, &Value::Object(body.clone()))?;
+    schema::retain_known_fields(shape, &mut body);
     Ok(strip(body, read_only))
 }
 

@@ -334,70 +334,77 @@ async fn paging_walks_every_page_of_both_styles() {
     assert_eq!(app.served("GET /api/v2/routing/queues").await, 4);
 }
 
-#[tokio::test]
-async fn unknown_fields_survive_a_read_write_round_trip() {
-    let app = spawn_sandbox().await;
-    let configuration = app
-        .client
-        .configurations()
-        .list_all(false)
-        .await
-        .unwrap()
-        .remove(0);
-    let id = configuration.id.unwrap();
-    let token = app.token().await;
-    let draft_url = app.url(&format!(
-        "/api/v2/webdeployments/configurations/{id}/versions/draft"
-    ));
-    let mut raw: Value = app
-        .http
-        .get(&draft_url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    raw["futureFeature"] = json!({"mode": "beta", "levels": [1, 2]});
-    raw["messenger"]["futureFlag"] = json!(true);
-    let put = app
-        .http
-        .put(&draft_url)
-        .bearer_auth(&token)
-        .json(&raw)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 200);
+/// The last body the Sandbox received for `method route`.
+fn last_sent(app: &crate::helpers::TestApp, method: &str, route_end: &str) -> Value {
+    app.sandbox
+        .state()
+        .recorded_requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == method && r.route.ends_with(route_end))
+        .unwrap_or_else(|| panic!("no {method} …{route_end} was sent"))
+        .body
+}
 
-    let mut typed = app.client.configurations().draft(&id).await.unwrap();
+#[tokio::test]
+async fn the_client_writes_back_fields_it_does_not_know_and_the_sandbox_drops_them() {
+    let app = spawn_sandbox_with(SandboxOptions {
+        record_requests: true,
+        ..test_options()
+    })
+    .await;
+    let (_, id) = app.seeded_channel().await;
+    let draft_path = format!("/api/v2/webdeployments/configurations/{id}/versions/draft");
+    // A newer API: the draft comes with fields this version does not model.
+    let watched = draft_path.clone();
+    let newer = crate::hostile::proxy(app.sandbox.base_url(), move |route, body, _| {
+        if route == format!("GET {watched}") {
+            body["futureFeature"] = json!({"mode": "beta", "levels": [1, 2]});
+            body["messenger"]["futureFlag"] = json!(true);
+        }
+    })
+    .await;
+    let client = crate::hostile::client_at(&newer);
+    let mut typed = client.configurations().draft(&id).await.unwrap();
     typed.description = Some("Edited by a typed client".into());
-    app.client
+    client
         .configurations()
         .update_draft(&id, &typed)
         .await
         .unwrap();
-
-    let after: Value = app
-        .http
-        .get(&draft_url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sent = last_sent(&app, "PUT", "/versions/draft");
     assert_eq!(
-        after["futureFeature"],
+        sent["futureFeature"],
         json!({"mode": "beta", "levels": [1, 2]})
     );
-    assert_eq!(after["messenger"]["futureFlag"], json!(true));
+    assert_eq!(sent["messenger"]["futureFlag"], json!(true));
+
+    // Like the API's typed models, the Sandbox stores none of it, at any depth.
+    let (_, after) = app.get_api(&draft_path).await;
+    assert!(after.get("futureFeature").is_none(), "{after:#}");
+    assert!(after["messenger"].get("futureFlag").is_none(), "{after:#}");
     assert_eq!(after["description"], "Edited by a typed client");
-    assert_eq!(
-        after["messenger"]["styles"]["primaryColor"],
-        raw["messenger"]["styles"]["primaryColor"]
+    let deployment_path = format!(
+        "/api/v2/webdeployments/deployments/{}",
+        app.seeded_channel().await.0
+    );
+    let (_, mut deployment) = app.get_api(&deployment_path).await;
+    deployment["hiddenToggle"] = json!("on");
+    deployment["supportedContent"]["note"] = json!("x");
+    let put = app
+        .http
+        .put(app.url(&deployment_path))
+        .bearer_auth(app.token().await)
+        .json(&deployment)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let (_, stored) = app.get_api(&deployment_path).await;
+    assert!(stored.get("hiddenToggle").is_none(), "{stored:#}");
+    assert!(
+        stored["supportedContent"].get("note").is_none(),
+        "{stored:#}"
     );
 }
 

@@ -67,7 +67,7 @@ async fn forward(
 }
 
 /// Serves a rewriting proxy in front of `upstream` on a loopback port; returns its URL.
-async fn proxy(
+pub(crate) async fn proxy(
     upstream: String,
     rewrite: impl Fn(&str, &mut Value, &mut HeaderMap) + Send + Sync + 'static,
 ) -> String {
@@ -83,7 +83,7 @@ async fn proxy(
     url
 }
 
-fn client_at(url: &str) -> Client {
+pub(crate) fn client_at(url: &str) -> Client {
     Client::new(ConnectionConfig::new(
         Environment::parse(url).unwrap(),
         DEMO_CLIENT_ID,
