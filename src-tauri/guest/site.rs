@@ -420,9 +420,11 @@ impl AllowedDomains {
                 .map(|(_, rest)| rest.to_string())
                 .unwrap_or(entry);
             let entry = entry.split(['/', ':']).next().unwrap_or("").to_string();
+            // A plain entry covers its subdomains too, as Messenger's own check does;
+            // `*.` covers the subdomains only.
             match entry.strip_prefix("*.") {
                 Some(parent) => host.ends_with(&format!(".{parent}")),
-                None => host == entry,
+                None => host == entry || host.ends_with(&format!(".{entry}")),
             }
         })
     }
@@ -526,7 +528,16 @@ mod tests {
         assert!(allowed.allows("www.example.com"));
         assert!(allowed.allows("eu.shop.example"));
         assert!(allowed.allows("support.example.com"));
+        assert!(
+            allowed.allows("eu.www.example.com"),
+            "a plain entry covers subdomains"
+        );
+        assert!(
+            !allowed.allows("shop.example"),
+            "a wildcard covers subdomains only"
+        );
         assert!(!allowed.allows("example.com"));
+        assert!(!allowed.allows("notwww.example.com"));
         assert!(!allowed.allows("evil.com"));
         assert_eq!(
             allowed.first_origin().as_deref(),

@@ -248,6 +248,24 @@ async fn the_upgrade_is_refused_for_unknown_deployments_and_foreign_origins() {
     assert!(open(&app, &deployment_id, Some("support.example.com"))
         .await
         .is_ok());
+    // A plain allowed domain covers its subdomains, and only those.
+    assert!(
+        open(&app, &deployment_id, Some("https://eu.support.example.com"))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        open(&app, &deployment_id, Some("https://example.com"))
+            .await
+            .err(),
+        Some(403)
+    );
+    assert_eq!(
+        open(&app, &deployment_id, Some("https://notsupport.example.com"))
+            .await
+            .err(),
+        Some(403)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

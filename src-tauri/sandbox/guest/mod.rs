@@ -81,8 +81,9 @@ pub async fn upgrade(
 }
 
 /// True when the deployment takes visitors from `origin` (scheme optional, as the Java
-/// SDK sends a bare host). Entries match the host exactly; `*.example.com` matches its
-/// subdomains.
+/// SDK sends a bare host). A plain entry matches the host and its subdomains, as
+/// Messenger's own check does (`example.com` lets `www.example.com` in);
+/// `*.example.com` matches the subdomains only.
 pub fn origin_allowed(deployment: &Map<String, Value>, origin: Option<&str>) -> bool {
     if deployment
         .get("allowAllDomains")
@@ -105,11 +106,8 @@ pub fn origin_allowed(deployment: &Map<String, Value>, origin: Option<&str>) -> 
             None => host_of(entry).map(|exact| (false, exact)),
         })
         .any(|(wildcard, domain)| {
-            if wildcard {
-                host.ends_with(&format!(".{domain}"))
-            } else {
-                host == domain
-            }
+            let subdomain = host.ends_with(&format!(".{domain}"));
+            subdomain || (!wildcard && host == domain)
         })
 }
 
