@@ -559,11 +559,6 @@ impl Visitor<'_> {
                 self.line(voice, shown);
                 self.observed.replies.push((speaker, text));
             }
-            ServerEvent::AgentJoined => {
-                if !self.observed.agent_joined {
-                    self.agent_joined();
-                }
-            }
             ServerEvent::Disconnected => {
                 self.observed.disconnected = true;
                 self.line(Voice::Event, "the conversation was disconnected");

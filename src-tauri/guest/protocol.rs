@@ -99,7 +99,6 @@ pub enum ServerEvent {
         text: String,
         nickname: Option<String>,
     },
-    AgentJoined,
     Disconnected,
     Typing,
     EchoReply,
@@ -184,7 +183,8 @@ fn structured_message(body: &Value, tracing_id: Option<String>) -> ServerEvent {
             text_at(event, "/eventType"),
             text_at(event, "/presence/type"),
         ) {
-            (Some("Presence"), Some("Join")) => ServerEvent::AgentJoined,
+            // A Presence Join is the conversation's auto-start, never an agent: the
+            // agent is known by the first message a Human sends.
             (Some("Presence"), Some("Disconnect")) => ServerEvent::Disconnected,
             (Some("Typing"), _) => ServerEvent::Typing,
             _ => ServerEvent::Ignored,
@@ -225,7 +225,7 @@ mod tests {
             Some(ServerEvent::Said { speaker: Speaker::Agent, nickname: Some(n), .. }) if n == "Sam"
         ));
         let join = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"b4","type":"Event","direction":"Outbound","events":[{"eventType":"Presence","presence":{"type":"Join"}}]}}"#;
-        assert_eq!(read_frame(join), Some(ServerEvent::AgentJoined));
+        assert_eq!(read_frame(join), Some(ServerEvent::Ignored));
         let limited = r#"{"type":"response","class":"TooManyRequestsErrorMessage","code":429,"body":{"retryAfter":3,"errorCode":4029,"errorMessage":"Message rate too high for this session"},"tracingId":"t7"}"#;
         assert_eq!(
             read_frame(limited),

@@ -14,27 +14,33 @@ use crate::genesys::models::{
 use crate::genesys::schema::{self, Shape};
 
 use super::error::{ApiError, ApiResult};
+use super::gate::Caller;
 
-/// A request model whose body the published schema describes.
+/// A request model whose body the published schema describes, and the permissions its
+/// endpoint takes (any one of them).
 pub trait Described {
     const SHAPE: &'static Shape;
+    const PERMISSIONS: &'static [&'static str];
 }
 
 macro_rules! described {
-    ($($model:ty => $shape:path),+ $(,)?) => {
+    ($($model:ty => $shape:path, $permissions:expr);+ $(;)?) => {
         $(impl Described for $model {
             const SHAPE: &'static Shape = &$shape;
+            const PERMISSIONS: &'static [&'static str] = $permissions;
         })+
     };
 }
 
 described! {
-    QueueObservationQuery => schema::QUEUE_OBSERVATION_QUERY,
-    ConversationActivityQuery => schema::CONVERSATION_ACTIVITY_QUERY,
+    QueueObservationQuery => schema::QUEUE_OBSERVATION_QUERY, &["analytics:queueObservation:view"];
+    ConversationActivityQuery => schema::CONVERSATION_ACTIVITY_QUERY, &["analytics:queueObservation:view"];
     ConversationQuery => schema::CONVERSATION_QUERY,
+        &["analytics:conversationDetail:view", "analytics:agentConversationDetail:view"];
     ConversationAggregationQuery => schema::CONVERSATION_AGGREGATION_QUERY,
-    AuditQueryRequest => schema::AUDIT_QUERY_REQUEST,
-    AuditRealtimeQueryRequest => schema::AUDIT_REALTIME_QUERY_REQUEST,
+        &["analytics:conversationAggregate:view"];
+    AuditQueryRequest => schema::AUDIT_QUERY_REQUEST, &["audits:audit:view"];
+    AuditRealtimeQueryRequest => schema::AUDIT_REALTIME_QUERY_REQUEST, &["audits:audit:view"];
 }
 
 /// A body parsed into its model after the schema check passed.
@@ -44,6 +50,11 @@ impl<S: Send + Sync, T: Described + DeserializeOwned> FromRequest<S> for Checked
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> ApiResult<Checked<T>> {
+        // Permission before body, as the API answers: a caller who may not use the
+        // endpoint hears 403 whatever it sent.
+        if let Some(caller) = request.extensions().get::<Caller>() {
+            caller.require_any(T::PERMISSIONS)?;
+        }
         let bytes = Bytes::from_request(request, state).await.map_err(|error| {
             ApiError::bad_request(format!("The request body could not be read: {error}"))
         })?;
@@ -114,4 +125,40 @@ pub fn parse_interval(interval: &str) -> ApiResult<(DateTime<Utc>, DateTime<Utc>
         return Err(invalid());
     }
     Ok((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+
+    use super::*;
+
+    async fn checked_as(
+        permissions: Vec<String>,
+        body: &str,
+    ) -> ApiResult<Checked<ConversationQuery>> {
+        let mut request = Request::new(Body::from(body.to_string()));
+        request.extensions_mut().insert(Caller {
+            client_id: "c".into(),
+            token: "t".into(),
+            permissions: Some(permissions),
+        });
+        Checked::<ConversationQuery>::from_request(request, &()).await
+    }
+
+    #[tokio::test]
+    async fn a_caller_without_the_permission_hears_403_whatever_it_sent() {
+        for body in ["{not json", "{\"interval\": 42}", "{}"] {
+            let error = checked_as(Vec::new(), body).await.err().unwrap();
+            assert_eq!(error.status, axum::http::StatusCode::FORBIDDEN, "{body}");
+            assert_eq!(
+                error.body.code.as_deref(),
+                Some("missing.any.permissions"),
+                "{body}"
+            );
+        }
+        let allowed = vec!["analytics:agentConversationDetail:view".to_string()];
+        let error = checked_as(allowed, "{}").await.err().unwrap();
+        assert_eq!(error.status, axum::http::StatusCode::BAD_REQUEST);
+    }
 }

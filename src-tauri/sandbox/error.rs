@@ -58,6 +58,28 @@ impl ApiError {
         error
     }
 
+    /// An endpoint that takes any one of several permissions (`ANY` in its metadata)
+    /// answers with its own code and wording.
+    pub fn missing_any_permission(permissions: &[&str]) -> ApiError {
+        let listed = permissions.join(", ");
+        let mut error = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "missing.any.permissions",
+            format!(
+                "Unable to perform the requested action. You must have at least one of the following permissions assigned: [{listed}]"
+            ),
+        );
+        error.body.message_with_params = Some(
+            "Unable to perform the requested action. You must have at least one of the following permissions assigned: [{permissions}]"
+                .into(),
+        );
+        error
+            .body
+            .message_params
+            .insert("permissions".into(), listed);
+        error
+    }
+
     pub fn missing_permission(permission: &str) -> ApiError {
         let mut error = ApiError::new(
             StatusCode::FORBIDDEN,

@@ -57,7 +57,10 @@ impl Caller {
         {
             Ok(())
         } else {
-            Err(ApiError::missing_permission(&permissions.join(", ")))
+            match permissions {
+                [one] => Err(ApiError::missing_permission(one)),
+                several => Err(ApiError::missing_any_permission(several)),
+            }
         }
     }
 }

@@ -313,7 +313,9 @@ fn seed_channel(
             "homeScreen": {"enabled": true, "logoUrl": "https://example.com/logo.png"},
             "fileUpload": {"enableAttachments": true, "modes": [{"fileTypes": ["image/png", "image/jpeg"], "maxFileSizeKB": 10240}]},
             "apps": {"conversations": {"enabled": true, "showAgentTypingIndicator": true, "showUserTypingIndicator": true,
-                     "markdown": {"enabled": true}, "conversationDisconnect": {"enabled": true, "type": "Send"}}},
+                     "markdown": {"enabled": true}, "autoStart": {"enabled": true},
+                     "conversationDisconnect": {"enabled": true, "type": "Send"},
+                     "conversationClear": {"enabled": true}}},
             "sessionPersistenceType": "DomainOrSubdomainOnly"
         },
         "position": {"alignment": "Auto", "sideSpace": 20, "bottomSpace": 12},

@@ -51,7 +51,9 @@ pub struct SandboxOptions {
     /// How long a deployment's new configuration version takes to reach the public
     /// `config.json` visitors load.
     pub cdn_delay: Duration,
-    /// Idle time after which a guest session expires.
+    /// The longest a guest session lasts after its last message. A session lasts the
+    /// deployment's `sessionDurationSeconds` (72 hours unless set); this caps it, so tests
+    /// and demos can see a session expire.
     pub guest_session_idle: Duration,
     /// What every `/sandbox/*` control request must carry in [`CONTROL_TOKEN_HEADER`]:
     /// fresh and random per run unless given, so a web page or another local user
@@ -101,7 +103,7 @@ impl Default for SandboxOptions {
             extra_queues: 0,
             record_requests: false,
             cdn_delay: Duration::from_secs(30),
-            guest_session_idle: Duration::from_secs(1_800),
+            guest_session_idle: Duration::from_secs(259_200),
             control_token: new_control_token(),
         }
     }

@@ -255,6 +255,28 @@ async fn forbidden_names_the_missing_permission() {
 }
 
 #[tokio::test]
+async fn an_endpoint_taking_any_of_several_permissions_says_so() {
+    let app = spawn_sandbox().await;
+    let reader = client_for(&app.sandbox, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET);
+    let error = reader
+        .conversations()
+        .message_details(&uuid::Uuid::new_v4().to_string())
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(403));
+    let said = error.to_string();
+    assert!(
+        said.contains("missing.any.permissions") || said.contains("at least one of"),
+        "{said}"
+    );
+    assert!(
+        said.contains("conversation:message:view")
+            && said.contains("conversation:webmessaging:view"),
+        "both permissions are named: {said}"
+    );
+}
+
+#[tokio::test]
 async fn malformed_json_is_a_decode_error_with_an_excerpt() {
     let app = spawn_sandbox().await;
     app.client.authenticate().await.unwrap();

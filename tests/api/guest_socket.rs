@@ -188,17 +188,28 @@ async fn a_guest_is_greeted_routed_and_answered_by_an_agent() {
         json!({"onQueueAgents": 8, "handleTimeSeconds": 20}),
     )
     .await;
-    // Conversations that queued before the guest are answered first (FIFO).
-    let joined = until(&mut socket, 45, |f| {
-        f["body"]["events"][0]["presence"]["type"] == "Join" && f["body"]["direction"] == "Outbound"
+    // Conversations that queued before the guest are answered first (FIFO). No event
+    // says an agent joined: the agent types (the deployment shows typing), then writes.
+    let typing = until(&mut socket, 45, |f| {
+        f["body"]["events"][0]["eventType"] == "Typing" && f["body"]["direction"] == "Outbound"
     })
     .await;
-    assert_eq!(joined["class"], "StructuredMessage");
+    assert_eq!(typing["body"]["events"][0]["typing"]["type"], "On");
     let agent = until(&mut socket, 5, |f| {
-        f["body"]["originatingEntity"] == "Human"
+        f["body"]["originatingEntity"] == "Human" && f["body"]["direction"] == "Outbound"
     })
     .await;
-    assert_eq!(agent["body"]["direction"], "Outbound");
+    let from = &agent["body"]["channel"]["from"];
+    assert!(
+        from["nickname"].is_string() && from["firstName"].is_string(),
+        "{agent}"
+    );
+    let id = agent["body"]["id"].as_str().unwrap();
+    assert!(
+        uuid::Uuid::parse_str(id).is_ok(),
+        "outbound ids are UUIDs: {id}"
+    );
+    assert_eq!(agent["body"]["channel"]["messageId"], id);
 
     send(
         &mut socket,
@@ -598,4 +609,257 @@ async fn an_abandoned_session_leaves_the_queue_when_it_expires() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The seeded channel republished with its Conversations app settings replaced by
+/// `conversations` (merged over what it has).
+async fn with_conversations(app: &TestApp, conversations: Value) -> String {
+    app.republish_seeded(|draft| {
+        let app_settings = &mut draft["messenger"]["apps"]["conversations"];
+        for (key, value) in conversations.as_object().unwrap() {
+            app_settings[key] = value.clone();
+        }
+    })
+    .await
+}
+
+/// Makes the flow of the next conversation fail, so it ends at once.
+async fn next_flow_fails(app: &TestApp) {
+    app.control(
+        "/sandbox/guest/faults",
+        json!({"kind": "flowError", "count": 1}),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_disconnect_event_follows_the_deployments_conversation_disconnect() {
+    let app = spawn_sandbox().await;
+    // ReadOnly: the page hears the end, and that the visitor may not write again.
+    let deployment = with_conversations(
+        &app,
+        json!({"conversationDisconnect": {"enabled": true, "type": "ReadOnly"}}),
+    )
+    .await;
+    let guest = token();
+    let mut socket = configured(&app, &deployment, &guest).await;
+    next_flow_fails(&app).await;
+    send(&mut socket, text(&guest, "hello", "m1")).await;
+    let ended = until(&mut socket, 5, |f| {
+        f["body"]["events"][0]["presence"]["type"] == "Disconnect"
+    })
+    .await;
+    assert_eq!(ended["body"]["metadata"]["readOnly"], "true");
+
+    // Off: the conversation ends and the page is never told.
+    let deployment =
+        with_conversations(&app, json!({"conversationDisconnect": {"enabled": false}})).await;
+    let guest = token();
+    let mut socket = configured(&app, &deployment, &guest).await;
+    next_flow_fails(&app).await;
+    send(&mut socket, text(&guest, "hello", "m2")).await;
+    until(&mut socket, 5, |f| f["tracingId"] == "m2").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Some(frame) = next(&mut socket, 1).await {
+        assert_ne!(
+            frame["body"]["events"][0]["presence"]["type"], "Disconnect",
+            "disconnect is off: {frame}"
+        );
+        if tokio::time::Instant::now() > deadline {
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_clear_and_auto_start_follow_the_deployment() {
+    let app = spawn_sandbox().await;
+    let typing = |guest: &str| {
+        json!({"action": "onMessage", "token": guest, "tracingId": "typing",
+               "message": {"type": "Event", "events": [{"eventType": "Typing", "typing": {"type": "On"}}]}})
+    };
+    let presence = |guest: &str, kind: &str| {
+        json!({"action": "onMessage", "token": guest, "tracingId": kind,
+               "message": {"type": "Event", "events": [{"eventType": "Presence", "presence": {"type": kind}}]}})
+    };
+    // Each check has a session of its own: two messages a second is the limit.
+    // The seeded channel: typing shown, clear on, auto-start on.
+    let (seeded, _) = app.seeded_channel().await;
+    let guest = token();
+    let mut socket = configured(&app, &seeded, &guest).await;
+    send(&mut socket, typing(&guest)).await;
+    let accepted = until(&mut socket, 5, |f| f["tracingId"] == "typing").await;
+    assert_eq!(accepted["code"], 200, "{accepted}");
+    let guest = token();
+    let mut socket = configured(&app, &seeded, &guest).await;
+    send(&mut socket, presence(&guest, "Join")).await;
+    let greeting = until(&mut socket, 5, |f| f["body"]["originatingEntity"] == "Bot").await;
+    assert_eq!(
+        greeting["body"]["text"],
+        webmsg_desk::sandbox::guest::GREETING
+    );
+    send(&mut socket, presence(&guest, "Clear")).await;
+    until(&mut socket, 5, |f| f["class"] == "SessionClearedEvent").await;
+
+    // Typing hidden, clear off, no auto-start.
+    let deployment = with_conversations(
+        &app,
+        json!({"showUserTypingIndicator": false, "conversationClear": {"enabled": false},
+               "autoStart": {"enabled": false}}),
+    )
+    .await;
+    let guest = token();
+    let mut socket = configured(&app, &deployment, &guest).await;
+    send(&mut socket, typing(&guest)).await;
+    let refused = until(&mut socket, 5, |f| f["tracingId"] == "typing").await;
+    assert_eq!(refused["code"], 403, "{refused}");
+    send(&mut socket, presence(&guest, "Clear")).await;
+    let refused = until(&mut socket, 5, |f| f["tracingId"] == "Clear").await;
+    assert_eq!(refused["code"], 403, "{refused}");
+    // Without auto-start a Join starts nothing: the bot speaks once the visitor writes.
+    let guest = token();
+    let mut socket = configured(&app, &deployment, &guest).await;
+    send(&mut socket, presence(&guest, "Join")).await;
+    until(&mut socket, 5, |f| f["tracingId"] == "Join").await;
+    // A greeting would come 0.4 s after the Join; none comes in 2 s.
+    if let Some(frame) = next(&mut socket, 2).await {
+        assert_ne!(frame["body"]["originatingEntity"], "Bot", "{frame}");
+    }
+    send(&mut socket, text(&guest, "hello", "first")).await;
+    let first_bot = until(&mut socket, 5, |f| f["body"]["originatingEntity"] == "Bot").await;
+    assert_eq!(
+        first_bot["body"]["text"],
+        webmsg_desk::sandbox::guest::GREETING
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_holds_three_sockets_and_close_all_is_honoured() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let guest = token();
+    let mut first = configured(&app, &deployment, &guest).await;
+    let mut second = configured(&app, &deployment, &guest).await;
+    let _third = configured(&app, &deployment, &guest).await;
+    let mut fourth = configured(&app, &deployment, &guest).await;
+    let closed = until(&mut first, 5, |f| f["class"] == "ConnectionClosedEvent").await;
+    assert_eq!(closed["type"], "message");
+    assert!(
+        next(&mut first, 2).await.is_none(),
+        "the oldest socket is closed"
+    );
+
+    // closeAllConnections false: only this socket leaves; the session goes on.
+    send(
+        &mut second,
+        json!({"action": "closeSession", "token": guest, "closeAllConnections": false, "tracingId": "c1"}),
+    )
+    .await;
+    until(&mut second, 5, |f| f["tracingId"] == "c1").await;
+    send(
+        &mut fourth,
+        json!({"action": "echo", "token": guest, "tracingId": "still", "message": {"type": "Text", "text": "ping"}}),
+    )
+    .await;
+    let echo = until(&mut fourth, 5, |f| f["tracingId"] == "still").await;
+    assert_eq!(echo["body"]["text"], "ping");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn frames_are_shaped_as_captured_and_media_come_from_the_supported_content_profile() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let guest = token();
+    let mut socket = open(&app, &deployment, Some(ALLOWED_ORIGIN)).await.unwrap();
+    send(
+        &mut socket,
+        json!({"action": "configureSession", "token": guest, "deploymentId": deployment, "tracingId": "s"}),
+    )
+    .await;
+    let session = until(&mut socket, 5, |f| f["tracingId"] == "s").await;
+    let (_, profile) = app
+        .get_api("/api/v2/conversations/messaging/supportedcontent/default")
+        .await;
+    let inbound: Vec<&Value> = profile["mediaTypes"]["allow"]["inbound"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["type"])
+        .collect();
+    let allowed = |frame: &Value| -> Vec<Value> {
+        frame["body"]["allowedMedia"]["inbound"]["fileTypes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["type"].clone())
+            .collect()
+    };
+    assert_eq!(allowed(&session).iter().collect::<Vec<_>>(), inbound);
+    send(
+        &mut socket,
+        json!({"action": "getConfiguration", "token": guest, "tracingId": "g"}),
+    )
+    .await;
+    let configuration = until(&mut socket, 5, |f| f["tracingId"] == "g").await;
+    assert_eq!(allowed(&configuration), allowed(&session));
+
+    // The inbound echo names its origin; Message and Receipt are message types too.
+    send(&mut socket, text(&guest, "hello", "h")).await;
+    let echo = until(&mut socket, 5, |f| f["tracingId"] == "h").await;
+    assert_eq!(echo["body"]["originatingEntity"], "Human");
+    assert_eq!(echo["body"]["channel"]["messageId"], echo["body"]["id"]);
+    // (A session of their own: two messages a second is the limit.)
+    let other = token();
+    let mut types = configured(&app, &deployment, &other).await;
+    for kind in ["Message", "Receipt"] {
+        send(
+            &mut types,
+            json!({"action": "onMessage", "token": other, "tracingId": kind,
+                   "message": {"type": kind, "text": "x"}}),
+        )
+        .await;
+        let reply = until(&mut types, 5, |f| f["tracingId"] == kind).await;
+        assert_eq!(reply["code"], 200, "{reply}");
+    }
+    // An echo needs its message; getJwt works for an ordinary session.
+    send(
+        &mut socket,
+        json!({"action": "echo", "token": guest, "tracingId": "e"}),
+    )
+    .await;
+    let refused = until(&mut socket, 5, |f| f["tracingId"] == "e").await;
+    assert_eq!(refused["code"], 4020, "{refused}");
+    send(
+        &mut socket,
+        json!({"action": "getJwt", "token": guest, "tracingId": "j"}),
+    )
+    .await;
+    let jwt = until(&mut socket, 5, |f| f["tracingId"] == "j").await;
+    assert_eq!(jwt["class"], "JwtResponse");
+    assert_eq!(jwt["body"]["jwt"].as_str().unwrap().split('.').count(), 3);
+    assert!(jwt["body"]["exp"].as_i64().unwrap() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_lasts_the_deployments_session_duration() {
+    let app = spawn_sandbox().await;
+    let (seeded, _) = app.seeded_channel().await;
+    let duration = |deployment: String| {
+        let app = &app;
+        async move {
+            let guest = token();
+            let mut socket = open(app, &deployment, Some(ALLOWED_ORIGIN)).await.unwrap();
+            send(
+                &mut socket,
+                json!({"action": "configureSession", "token": guest, "deploymentId": deployment, "tracingId": "s"}),
+            )
+            .await;
+            until(&mut socket, 5, |f| f["tracingId"] == "s").await["body"]["durationSeconds"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    assert_eq!(duration(seeded).await, 259_200, "72 hours unless set");
+    let short = with_conversations(&app, json!({"sessionDurationSeconds": 7200})).await;
+    assert_eq!(duration(short).await, 7200);
 }

@@ -211,6 +211,42 @@ impl TestApp {
             .as_u16()
     }
 
+    /// Republishes the seeded channel with its draft changed by `edit` (a JSON view of the
+    /// configuration) and waits until the deployment runs it; returns the deployment id.
+    pub async fn republish_seeded(&self, edit: impl FnOnce(&mut Value)) -> String {
+        use webmsg_desk::application::channels::{self, PublishChannel};
+        let (deployment, configuration) = self.seeded_channel().await;
+        let configurations = self.client.configurations();
+        let mut draft =
+            serde_json::to_value(configurations.draft(&configuration).await.unwrap()).unwrap();
+        edit(&mut draft);
+        configurations
+            .update_draft(&configuration, &serde_json::from_value(draft).unwrap())
+            .await
+            .unwrap();
+        let session = webmsg_desk::application::Session::new(
+            self.client.clone(),
+            webmsg_desk::store::Store::in_memory().unwrap(),
+            "test",
+        );
+        let progress = |_| {};
+        let operation = webmsg_desk::application::Operation::new(
+            &session,
+            tokio_util::sync::CancellationToken::new(),
+            &progress,
+        );
+        let request = PublishChannel {
+            deployment_id: deployment.clone(),
+            edits: None,
+            supported_content: None,
+            options: Default::default(),
+            confirmation: Default::default(),
+        };
+        let outcome = channels::publish(&operation, &request).await.unwrap();
+        assert!(outcome.is_active(), "{outcome:?}");
+        deployment
+    }
+
     /// GETs an API path (or a `nextUri`) with a fresh token: the status and JSON answer.
     pub async fn get_api(&self, path: &str) -> (u16, Value) {
         let response = self

@@ -46,16 +46,27 @@ pub fn too_many_requests(retry_after: u64, tracing_id: Option<&str>) -> Value {
     )
 }
 
+/// Outbound ids are UUIDs, repeated as `channel.messageId`, as captured frames have them.
 fn outbound_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    uuid::Uuid::new_v4().to_string()
 }
 
-fn outbound_text(text: &str, entity: &str, from: Option<&str>, at: DateTime<Utc>) -> Value {
-    let mut channel = json!({"time": iso(at), "type": "Private"});
-    if let Some(nickname) = from {
-        channel["from"] = json!({"nickname": nickname});
-    }
+/// Who an agent's message is from, as Messenger shows it.
+pub struct Agent<'a> {
+    pub nickname: &'a str,
+    pub first_name: &'a str,
+    pub image: Option<&'a str>,
+}
+
+fn outbound_text(text: &str, entity: &str, from: Option<&Agent<'_>>, at: DateTime<Utc>) -> Value {
     let id = outbound_id();
+    let mut channel = json!({"time": iso(at), "type": "Private", "messageId": id});
+    if let Some(agent) = from {
+        channel["from"] = json!({"nickname": agent.nickname, "firstName": agent.first_name});
+        if let Some(image) = agent.image {
+            channel["from"]["image"] = json!(image);
+        }
+    }
     frame(
         "message",
         "StructuredMessage",
@@ -77,24 +88,47 @@ pub fn bot_text(text: &str, at: DateTime<Utc>) -> Value {
     outbound_text(text, "Bot", None, at)
 }
 
-pub fn agent_text(text: &str, at: DateTime<Utc>) -> Value {
-    outbound_text(text, "Human", None, at)
+pub fn agent_text(text: &str, agent: &Agent<'_>, at: DateTime<Utc>) -> Value {
+    outbound_text(text, "Human", Some(agent), at)
 }
 
-/// An outbound Presence event: `Join` when an agent joins, `Disconnect` when the
-/// conversation ends (`readOnly` "false": the guest may start over).
-pub fn presence_out(presence: &str, at: DateTime<Utc>) -> Value {
+fn outbound_event(event: Value, metadata: Option<Value>, at: DateTime<Utc>) -> Value {
+    let id = outbound_id();
     let mut body = json!({
-        "id": outbound_id(),
+        "id": id,
         "type": "Event",
         "direction": "Outbound",
-        "channel": {"time": iso(at)},
-        "events": [{"eventType": "Presence", "presence": {"type": presence}}],
+        "channel": {"time": iso(at), "messageId": id},
+        "events": [event],
     });
-    if presence == "Disconnect" {
-        body["metadata"] = json!({"readOnly": "false"});
+    if let Some(metadata) = metadata {
+        body["metadata"] = metadata;
     }
     frame("message", "StructuredMessage", 200, body, None)
+}
+
+/// The conversation ended: Presence `Disconnect`, `readOnly` "true" when the deployment's
+/// disconnect type is ReadOnly (the visitor may not write again), "false" for Send.
+pub fn disconnect(read_only: bool, at: DateTime<Utc>) -> Value {
+    outbound_event(
+        json!({"eventType": "Presence", "presence": {"type": "Disconnect"}}),
+        Some(json!({"readOnly": read_only.to_string()})),
+        at,
+    )
+}
+
+/// An agent is typing (sent when the deployment shows agent typing indicators).
+pub fn agent_typing(at: DateTime<Utc>) -> Value {
+    outbound_event(
+        json!({"eventType": "Typing", "typing": {"type": "On", "duration": 5000}}),
+        None,
+        at,
+    )
+}
+
+/// The session's history was cleared (Presence `Clear`, with conversation clear on).
+pub fn session_cleared() -> Value {
+    frame("message", "SessionClearedEvent", 200, json!({}), None)
 }
 
 pub fn session_expired() -> Value {

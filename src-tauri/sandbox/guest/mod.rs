@@ -23,7 +23,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use session::Inbound;
-pub use session::{GuestFault, GuestSession, Guests, Push, GREETING};
+pub use session::{Behaviour, GuestFault, GuestSession, Guests, Push, GREETING};
 
 use super::audit_trail::text_at;
 use super::error::{ApiError, ApiResult};
@@ -178,7 +178,7 @@ async fn serve(state: SandboxState, socket: WebSocket, deployment_id: String, dr
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
             },
             push = next_push(&mut connection.pushes) => match push {
-                Some(push) if push.except_connection == Some(connection.id) => After::Continue,
+                Some(push) if !push.is_for(connection.id) => After::Continue,
                 Some(push) => {
                     let closes = push.closes;
                     if !send_all(&mut sink, vec![push.frame]).await {
@@ -274,7 +274,7 @@ fn handle_frame(
     };
     match action {
         "configureSession" => configure(state, connection, &request, &token, tracing),
-        "onMessage" | "echo" | "closeSession" | "getConfiguration" => {
+        "onMessage" | "echo" | "closeSession" | "getConfiguration" | "getJwt" => {
             if connection.token.as_deref() != Some(token.as_str()) {
                 return (
                     vec![frames::error(4007, "Session not found", tracing)],
@@ -296,7 +296,10 @@ fn handle_frame(
                     vec![echo(state, &request, &token, tracing)],
                     After::Continue,
                 ),
-                "getConfiguration" => (vec![configuration(state, tracing)], After::Continue),
+                "getConfiguration" => {
+                    (vec![configuration(state, &token, tracing)], After::Continue)
+                }
+                "getJwt" => (vec![jwt(state, &token, tracing)], After::Continue),
                 _ => close_session(state, connection, &request, &token, tracing),
             }
         }
@@ -304,7 +307,6 @@ fn handle_frame(
         | "onAttachment"
         | "getAttachment"
         | "deleteAttachment"
-        | "getJwt"
         | "disconnectCustomer"
         | "resumeToken" => (
             vec![frames::error(
@@ -318,14 +320,51 @@ fn handle_frame(
     }
 }
 
+/// What the published configuration and the supported content profile of `record`
+/// make the Guest API do.
+fn behaviour_of(org: &super::state::Org, record: &super::state::DeploymentRecord) -> Behaviour {
+    let configuration = match (
+        text_at(&record.body, "/configuration/id"),
+        text_at(&record.body, "/configuration/version"),
+    ) {
+        (Some(id), Some(version)) => configuration_version(org, &id, &version).map(Value::Object),
+        _ => None,
+    };
+    let inbound_media = text_at(&record.body, "/supportedContent/id")
+        .and_then(|id| org.catalog.supported_content(&id))
+        .and_then(|profile| profile.pointer("/mediaTypes/allow/inbound"))
+        .and_then(Value::as_array)
+        .map(|types| {
+            types
+                .iter()
+                .filter_map(|t| t.get("type").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Behaviour::of(configuration.as_ref(), inbound_media)
+}
+
+/// `allowedMedia` as the session and `getConfiguration` report it: the supported
+/// content profile's inbound types.
+fn allowed_media(behaviour: &Behaviour) -> Value {
+    let types: Vec<Value> = behaviour
+        .inbound_media
+        .iter()
+        .map(|kind| json!({"type": kind}))
+        .collect();
+    json!({"inbound": {"fileTypes": types, "maxFileSizeKB": 10240}})
+}
+
+const BLOCKED_EXTENSIONS: &[&str] = &[".ade", ".adp", ".app", ".bat", ".exe", ".js", ".vbs"];
+
 fn session_body(state: &SandboxState, session: &GuestSession, new_session: bool) -> Value {
     json!({
         "connected": true,
         "newSession": new_session,
         "readOnly": false,
         "maxCustomDataBytes": MAX_CUSTOM_DATA_BYTES,
-        "allowedMedia": {"inbound": {"fileTypes": [{"type": "image/png"}, {"type": "image/jpeg"}, {"type": "image/gif"}, {"type": "application/pdf"}], "maxFileSizeKB": 10240}},
-        "blockedExtensions": [".ade", ".adp", ".app", ".bat", ".exe", ".js", ".vbs"],
+        "allowedMedia": allowed_media(&session.behaviour),
+        "blockedExtensions": BLOCKED_EXTENSIONS,
         "durationSeconds": session.idle_limit.as_secs(),
         "expirationDate": session.expiration_epoch_seconds(state.now()),
     })
@@ -357,11 +396,9 @@ fn configure(
     }
     let idle = state.options().guest_session_idle;
     let mut org = state.org();
-    let flow_id = org
-        .deployments
-        .iter()
-        .find(|r| r.id == deployment_id)
-        .and_then(|r| text_at(&r.body, "/flow/id"));
+    let record = org.deployments.iter().find(|r| r.id == deployment_id);
+    let flow_id = record.and_then(|r| text_at(&r.body, "/flow/id"));
+    let behaviour = record.map(|r| behaviour_of(&org, r)).unwrap_or_default();
     if let Some(existing) = org.guests.session(token) {
         if existing.deployment_id != deployment_id {
             return (vec![frames::request_failed(tracing)], After::Continue);
@@ -372,10 +409,13 @@ fn configure(
         org.guest_close(token);
     }
     org.end_idle_guests(true);
-    let new_session = org.guests.configure(token, deployment_id, flow_id, idle);
-    let Some(session) = org.guests.session(token) else {
+    let new_session = org
+        .guests
+        .configure(token, deployment_id, flow_id, behaviour, idle);
+    let Some(session) = org.guests.session_mut(token) else {
         return (vec![frames::request_failed(tracing)], After::Continue);
     };
+    session.connect(connection.id);
     let body = session_body(state, session, new_session);
     connection.pushes = Some(session.subscribe());
     connection.token = Some(token.to_string());
@@ -414,7 +454,11 @@ fn on_message(
     let Some(kind) = message.get("type").and_then(Value::as_str) else {
         return frames::missing_parameter("message.type", tracing);
     };
-    if !matches!(kind, "Text" | "Structured" | "Event") {
+    // The types swagger gives `message.type`.
+    if !matches!(
+        kind,
+        "Text" | "Structured" | "Event" | "Message" | "Receipt"
+    ) {
         return frames::request_failed(tracing);
     }
     let text = message.get("text").and_then(Value::as_str);
@@ -444,6 +488,12 @@ fn on_message(
         }
     }
     let events = message.get("events").cloned().unwrap_or(Value::Null);
+    let event_types: Vec<&str> = events
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("eventType").and_then(Value::as_str))
+        .collect();
     let presence = events
         .as_array()
         .into_iter()
@@ -453,6 +503,16 @@ fn on_message(
         .next()
         .map(str::to_string);
     let mut org = state.org();
+    let Some(behaviour) = org.guests.session(token).map(|s| s.behaviour.clone()) else {
+        return frames::error(4006, "Session expired", tracing);
+    };
+    if kind == "Event" && event_types.contains(&"Typing") && !behaviour.user_typing {
+        return frames::error(
+            403,
+            "Typing indicators are disabled for this deployment",
+            tracing,
+        );
+    }
     if !org.guests.admit_message(token, MESSAGES_PER_SECOND) {
         return frames::too_many_requests(RETRY_AFTER_SECONDS, tracing);
     }
@@ -460,6 +520,10 @@ fn on_message(
     let message_id = uuid::Uuid::new_v4().to_string();
     let inbound = match (kind, presence.as_deref(), text) {
         ("Event", Some("Join"), _) => Inbound::Join,
+        ("Event", Some("Clear"), _) if behaviour.clear => {
+            org.guest_clear(token);
+            Inbound::Other
+        }
         ("Event", Some("Clear"), _) => {
             return frames::error(
                 403,
@@ -475,6 +539,7 @@ fn on_message(
         "id": message_id,
         "type": kind,
         "direction": "Inbound",
+        "originatingEntity": "Human",
         "channel": {"time": iso(now), "messageId": message_id},
         "metadata": {"correlationId": uuid::Uuid::new_v4().to_string()},
     });
@@ -493,11 +558,10 @@ fn echo(
     token: &str,
     tracing: Option<&str>,
 ) -> Value {
-    let text = request
-        .get("message")
-        .and_then(|m| m.get("text"))
-        .and_then(Value::as_str)
-        .unwrap_or("ping");
+    let Some(message) = request.get("message").and_then(Value::as_object) else {
+        return frames::missing_parameter("message", tracing);
+    };
+    let text = message.get("text").and_then(Value::as_str).unwrap_or("");
     let org = state.org();
     let mut body = json!({
         "id": uuid::Uuid::new_v4().to_string(),
@@ -514,18 +578,47 @@ fn echo(
     frames::frame("response", "StructuredMessage", 200, body, tracing)
 }
 
-fn configuration(state: &SandboxState, tracing: Option<&str>) -> Value {
+fn configuration(state: &SandboxState, token: &str, tracing: Option<&str>) -> Value {
+    let org = state.org();
+    let Some(session) = org.guests.session(token) else {
+        return frames::error(4006, "Session expired", tracing);
+    };
     frames::frame(
         "response",
         "GetConfigurationResponse",
         200,
         json!({
-            "allowedMedia": {"inbound": {"fileTypes": [{"type": "image/png"}, {"type": "image/jpeg"}], "maxFileSizeKB": 10240}},
+            "allowedMedia": allowed_media(&session.behaviour),
             "maxCustomDataBytes": MAX_CUSTOM_DATA_BYTES,
             "messageRoutingEnabled": true,
-            "blockedExtensions": [".exe", ".bat"],
-            "sessionDurationSeconds": state.options().guest_session_idle.as_secs(),
+            "blockedExtensions": BLOCKED_EXTENSIONS,
+            "sessionDurationSeconds": session.idle_limit.as_secs(),
         }),
+        tracing,
+    )
+}
+
+/// `getJwt`: a token for the session's history, as Messenger asks for it on any
+/// session (signed here with nothing: the Sandbox never checks it).
+fn jwt(state: &SandboxState, token: &str, tracing: Option<&str>) -> Value {
+    let org = state.org();
+    let Some(session) = org.guests.session(token) else {
+        return frames::error(4006, "Session expired", tracing);
+    };
+    let exp = session.expiration_epoch_seconds(state.now());
+    use base64::Engine;
+    let encode =
+        |value: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string());
+    let jwt = format!(
+        "{}.{}.sandbox",
+        encode(json!({"alg": "none", "typ": "JWT"})),
+        encode(json!({"sub": token, "deploymentId": session.deployment_id, "exp": exp})),
+    );
+    frames::frame(
+        "response",
+        "JwtResponse",
+        200,
+        json!({"jwt": jwt, "exp": exp}),
         tracing,
     )
 }
@@ -537,21 +630,22 @@ fn close_session(
     token: &str,
     tracing: Option<&str>,
 ) -> (Vec<Value>, After) {
-    if request
-        .get("closeAllConnections")
-        .and_then(Value::as_bool)
-        .is_none()
-    {
+    let Some(close_all) = request.get("closeAllConnections").and_then(Value::as_bool) else {
         return (
             vec![frames::missing_parameter("closeAllConnections", tracing)],
             After::Continue,
         );
-    }
+    };
     let mut org = state.org();
-    if let Some(session) = org.guests.session(token) {
-        tell_other_sockets_closed(session, connection.id);
+    if close_all {
+        if let Some(session) = org.guests.session(token) {
+            tell_other_sockets_closed(session, connection.id);
+        }
+        org.guest_close(token);
+    } else if let Some(session) = org.guests.session_mut(token) {
+        // Only this socket leaves; the session and its other sockets go on.
+        session.disconnect_socket(connection.id);
     }
-    org.guest_close(token);
     connection.pushes = None;
     connection.token = None;
     (
@@ -572,6 +666,7 @@ fn tell_other_sockets_closed(session: &GuestSession, closing_connection: u64) {
         frame: frames::connection_closed(),
         except_connection: Some(closing_connection),
         closes: true,
+        ..Default::default()
     });
 }
 

@@ -31,13 +31,92 @@ const AGENT_DELAY: Duration = Duration::from_millis(900);
 
 pub const GREETING: &str = "Hi! How can we help?";
 
-/// A frame for every socket of a session, except the one that caused it.
-#[derive(Debug, Clone)]
+/// A frame for every socket of a session, except the one that caused it, or for one.
+#[derive(Debug, Clone, Default)]
 pub struct Push {
     pub frame: Value,
     pub except_connection: Option<u64>,
+    /// Only this socket sends it.
+    pub only_connection: Option<u64>,
     /// The socket closes after sending it.
     pub closes: bool,
+}
+
+impl Push {
+    pub fn is_for(&self, connection: u64) -> bool {
+        self.except_connection != Some(connection)
+            && self.only_connection.is_none_or(|only| only == connection)
+    }
+}
+
+/// Sockets one session may hold (`session.connections.max`); a newer one closes the oldest.
+pub const MAX_CONNECTIONS: usize = 3;
+/// How long a session lasts after its last message when the configuration does not say
+/// (`sessionDurationSeconds`, 72 hours).
+pub const DEFAULT_SESSION_DURATION: Duration = Duration::from_secs(259_200);
+
+/// What the deployment's published configuration and supported content profile make the
+/// Guest API do for its sessions.
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    /// `None`: conversation disconnect off, the page is never told; `Some(read_only)`:
+    /// a Presence `Disconnect` with `readOnly` (type ReadOnly) or not (Send).
+    pub disconnect: Option<bool>,
+    pub agent_typing: bool,
+    pub user_typing: bool,
+    pub clear: bool,
+    pub auto_start: bool,
+    pub session_duration: Duration,
+    /// MIME types visitors may send, from the supported content profile.
+    pub inbound_media: Vec<String>,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            disconnect: None,
+            agent_typing: true,
+            user_typing: true,
+            clear: false,
+            auto_start: false,
+            session_duration: DEFAULT_SESSION_DURATION,
+            inbound_media: Vec::new(),
+        }
+    }
+}
+
+impl Behaviour {
+    /// From a configuration version's `messenger.apps.conversations`; absent switches
+    /// are as Messenger defaults them (typing indicators on, the rest off).
+    pub fn of(configuration: Option<&Value>, inbound_media: Vec<String>) -> Behaviour {
+        let apps = configuration.and_then(|c| c.pointer("/messenger/apps/conversations"));
+        let flag = |pointer: &str| {
+            apps.and_then(|a| a.pointer(pointer))
+                .and_then(Value::as_bool)
+        };
+        let disconnect = match flag("/conversationDisconnect/enabled") {
+            Some(true) => Some(
+                apps.and_then(|a| a.pointer("/conversationDisconnect/type"))
+                    .and_then(Value::as_str)
+                    == Some("ReadOnly"),
+            ),
+            _ => None,
+        };
+        let session_duration = apps
+            .and_then(|a| a.get("sessionDurationSeconds"))
+            .and_then(Value::as_u64)
+            .filter(|seconds| *seconds > 0)
+            .map_or(DEFAULT_SESSION_DURATION, Duration::from_secs);
+        Behaviour {
+            disconnect,
+            agent_typing: flag("/showAgentTypingIndicator").unwrap_or(true),
+            user_typing: flag("/showUserTypingIndicator").unwrap_or(true),
+            clear: flag("/conversationClear/enabled").unwrap_or(false),
+            auto_start: flag("/autoStart/enabled").unwrap_or(false),
+            session_duration,
+            inbound_media,
+        }
+    }
 }
 
 /// A guest fault queued through `/sandbox/guest/faults`.
@@ -61,6 +140,7 @@ enum Stage {
     },
     WithAgent {
         queue_id: String,
+        agent_name: String,
     },
     Ended,
 }
@@ -75,6 +155,9 @@ struct Conversation {
 pub struct GuestSession {
     pub deployment_id: String,
     flow_id: Option<String>,
+    pub behaviour: Behaviour,
+    /// Its sockets, oldest first.
+    connections: VecDeque<u64>,
     pub idle_limit: Duration,
     pub expires_at: Instant,
     /// Set when the session was configured, for the customer's name in analytics.
@@ -103,6 +186,28 @@ impl GuestSession {
 
     pub fn conversation_id(&self) -> Option<&str> {
         self.conversation.as_ref().map(|c| c.id.as_str())
+    }
+
+    /// Counts a socket in; past [`MAX_CONNECTIONS`] the oldest is told it was closed.
+    pub fn connect(&mut self, connection: u64) {
+        if self.connections.contains(&connection) {
+            return;
+        }
+        self.connections.push_back(connection);
+        while self.connections.len() > MAX_CONNECTIONS {
+            if let Some(oldest) = self.connections.pop_front() {
+                self.broadcast(Push {
+                    frame: frames::connection_closed(),
+                    only_connection: Some(oldest),
+                    closes: true,
+                    ..Default::default()
+                });
+            }
+        }
+    }
+
+    pub fn disconnect_socket(&mut self, connection: u64) {
+        self.connections.retain(|c| *c != connection);
     }
 }
 
@@ -178,9 +283,11 @@ impl Guests {
         token: &str,
         deployment_id: &str,
         flow_id: Option<String>,
-        idle_limit: Duration,
+        behaviour: Behaviour,
+        idle_cap: Duration,
     ) -> bool {
         let now = Instant::now();
+        let idle_limit = behaviour.session_duration.min(idle_cap);
         if let Some(session) = self.sessions.get_mut(token) {
             if session.expires_at > now {
                 session.expires_at = now + idle_limit;
@@ -205,6 +312,8 @@ impl Guests {
             GuestSession {
                 deployment_id: deployment_id.to_string(),
                 flow_id,
+                behaviour,
+                connections: VecDeque::new(),
                 idle_limit,
                 expires_at: now + idle_limit,
                 customer_name: format!("Website visitor #{}", self.next_customer),
@@ -281,17 +390,42 @@ fn schedule(session: &mut GuestSession, after: Duration, frame: Value) {
         Instant::now() + after,
         Push {
             frame,
-            except_connection: None,
-            closes: false,
+            ..Default::default()
         },
     ));
 }
 
+/// The conversation ends; the page hears of it only when conversation disconnect is on.
 fn schedule_disconnect(session: &mut GuestSession, after: Duration, sim_now: DateTime<Utc>) {
-    schedule(session, after, frames::presence_out("Disconnect", sim_now));
+    if let Some(read_only) = session.behaviour.disconnect {
+        schedule(session, after, frames::disconnect(read_only, sim_now));
+    }
     if let Some(conversation) = &mut session.conversation {
         conversation.stage = Stage::Ended;
     }
+}
+
+/// An agent's message, after a typing event where the deployment shows those.
+fn schedule_agent_text(
+    session: &mut GuestSession,
+    text: &str,
+    agent_name: &str,
+    sim_now: DateTime<Utc>,
+) {
+    if session.behaviour.agent_typing {
+        schedule(session, AGENT_DELAY / 3, frames::agent_typing(sim_now));
+    }
+    let first_name = agent_name.split(' ').next().unwrap_or(agent_name);
+    let agent = frames::Agent {
+        nickname: first_name,
+        first_name,
+        image: None,
+    };
+    schedule(
+        session,
+        AGENT_DELAY,
+        frames::agent_text(text, &agent, sim_now),
+    );
 }
 
 impl Org {
@@ -334,7 +468,10 @@ impl Org {
         if flow_fails {
             schedule_disconnect(session, BOT_DELAY, sim_now);
         } else {
+            let auto_start = session.behaviour.auto_start;
             match (stage, &inbound) {
+                // Without auto-start the flow waits for the visitor's first message.
+                (Stage::InFlow { greeted: false }, Inbound::Join) if !auto_start => {}
                 (Stage::InFlow { greeted: false }, Inbound::Join | Inbound::Text(_)) => {
                     schedule(session, BOT_DELAY, frames::bot_text(GREETING, sim_now));
                     if let Some(conversation) = &mut session.conversation {
@@ -347,11 +484,12 @@ impl Org {
                 (Stage::InFlow { greeted: true }, Inbound::Text(_)) => {
                     self.guest_transfer(token, flow_queue, &flow_name, &queue_name);
                 }
-                (Stage::WithAgent { .. }, Inbound::Text(_)) => {
-                    schedule(
+                (Stage::WithAgent { agent_name, .. }, Inbound::Text(_)) => {
+                    schedule_agent_text(
                         session,
-                        AGENT_DELAY,
-                        frames::agent_text("Thanks, let me look into that for you.", sim_now),
+                        "Thanks, let me look into that for you.",
+                        &agent_name,
+                        sim_now,
                     );
                 }
                 _ => {}
@@ -434,7 +572,7 @@ impl Org {
             None => (Stage::Ended, String::new()),
         };
         let whereabouts = match &stage {
-            Stage::Queued { queue_id } | Stage::WithAgent { queue_id } => {
+            Stage::Queued { queue_id } | Stage::WithAgent { queue_id, .. } => {
                 Some(self.traffic.whereabouts(queue_id, &conversation_id))
             }
             _ => None,
@@ -443,20 +581,21 @@ impl Org {
             return;
         };
         match (stage, whereabouts) {
+            // No event says an agent joined (no SDK models one): the page learns it from
+            // the first message a Human sends.
             (Stage::Queued { queue_id }, Some(Whereabouts::Answered { agent_name })) => {
                 let first_name = agent_name.split(' ').next().unwrap_or("").to_string();
-                schedule(
+                schedule_agent_text(
                     session,
-                    Duration::ZERO,
-                    frames::presence_out("Join", sim_now),
-                );
-                schedule(
-                    session,
-                    AGENT_DELAY,
-                    frames::agent_text(&format!("Hi, I'm {first_name}. How can I help?"), sim_now),
+                    &format!("Hi, I'm {first_name}. How can I help?"),
+                    &agent_name,
+                    sim_now,
                 );
                 if let Some(conversation) = &mut session.conversation {
-                    conversation.stage = Stage::WithAgent { queue_id };
+                    conversation.stage = Stage::WithAgent {
+                        queue_id,
+                        agent_name,
+                    };
                 }
             }
             (Stage::Queued { .. } | Stage::WithAgent { .. }, Some(Whereabouts::Gone)) => {
@@ -472,10 +611,32 @@ impl Org {
         if session.expires_at <= now {
             let _ = session.events.send(Push {
                 frame: frames::session_expired(),
-                except_connection: None,
                 closes: true,
+                ..Default::default()
             });
             self.guest_close(token);
+        }
+    }
+
+    /// Presence `Clear` with conversation clear on: the conversation ends and leaves its
+    /// queue, the session stays, and every socket hears `SessionClearedEvent`.
+    pub fn guest_clear(&mut self, token: &str) {
+        let Some(session) = self.guests.session_mut(token) else {
+            return;
+        };
+        let conversation = session.conversation.take();
+        session.outbox.clear();
+        session.broadcast(Push {
+            frame: frames::session_cleared(),
+            ..Default::default()
+        });
+        if let Some(conversation) = conversation {
+            if matches!(
+                conversation.stage,
+                Stage::Queued { .. } | Stage::WithAgent { .. }
+            ) {
+                self.traffic.leave(&conversation.id);
+            }
         }
     }
 
@@ -488,8 +649,8 @@ impl Org {
             if let Some(session) = self.guests.session(&token) {
                 let _ = session.events.send(Push {
                     frame: frames::session_expired(),
-                    except_connection: None,
                     closes: true,
+                    ..Default::default()
                 });
             }
             self.guest_close(&token);
