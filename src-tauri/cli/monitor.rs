@@ -47,6 +47,11 @@ pub struct WatchArgs {
     /// Days of history to keep.
     #[arg(long = "retention-days", default_value_t = 30)]
     pub retention_days: u64,
+    /// Always poll, even where the org can push observations over a notification
+    /// channel (by default the monitor takes pushed observations and polls only while it
+    /// cannot).
+    #[arg(long = "no-push")]
+    pub no_push: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -124,6 +129,7 @@ fn print_report(output: OutputFormat, names: &[(String, String)], report: &Cycle
     if let Some(error) = &report.error {
         outln!("{}  poll failed: {error}", report.at);
     }
+    let source = if report.source == "push" { " push" } else { "" };
     for (sample, (_, flags)) in report.samples.iter().zip(&report.flags) {
         let name = names
             .iter()
@@ -138,7 +144,7 @@ fn print_report(output: OutputFormat, names: &[(String, String)], report: &Cycle
             marks.push("WAIT EXCEEDED");
         }
         outln!(
-            "{}  {:<18} waiting {:>3}  agents {:>2} ({} idle)  longest {:>4} s  est {:>5}  availability {:?}{}  ({} ms)",
+            "{}  {:<18} waiting {:>3}  agents {:>2} ({} idle)  longest {:>4} s  est {:>5}  availability {:?}{}  ({} ms{source})",
             &report.at[11..19],
             name,
             sample.waiting,
@@ -321,6 +327,7 @@ async fn watch(connected: &Connected, args: WatchArgs) -> Result<(), CliError> {
         smoothing: args.smoothing,
         retention: Duration::from_secs(args.retention_days.max(1) * 86_400),
         track: None,
+        push: !args.no_push,
     };
     let callbacks = Callbacks::start(CallbackSettings {
         webhook: args.webhook,

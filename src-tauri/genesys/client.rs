@@ -124,6 +124,9 @@ pub(crate) struct ApiRequest {
     pub query: Vec<(String, String)>,
     pub body: Option<serde_json::Value>,
     pub idempotency: Idempotency,
+    /// A write that changes nothing in the org (a notification channel and its topics
+    /// belong to this client's connection): allowed on a read-only profile.
+    pub connection_only: bool,
 }
 
 impl ApiRequest {
@@ -134,6 +137,15 @@ impl ApiRequest {
             query: Vec::new(),
             body: None,
             idempotency: Idempotency::Safe,
+            connection_only: false,
+        }
+    }
+
+    /// Marks a write as one that changes only this connection's state, not the org.
+    pub fn connection_only(self) -> ApiRequest {
+        ApiRequest {
+            connection_only: true,
+            ..self
         }
     }
 
@@ -152,6 +164,15 @@ impl ApiRequest {
             idempotency: Idempotency::Unsafe,
             ..ApiRequest::get(path)
         })
+    }
+
+    /// A POST without a body (the endpoint takes none).
+    pub fn post_empty(path: impl Into<String>) -> ApiRequest {
+        ApiRequest {
+            method: Method::POST,
+            idempotency: Idempotency::Unsafe,
+            ..ApiRequest::get(path)
+        }
     }
 
     /// A POST that only reads (analytics and audit queries): safe to repeat.
@@ -187,6 +208,7 @@ impl ApiRequest {
 
     fn only_reads(&self) -> bool {
         self.method == Method::GET
+            || self.connection_only
             || (self.method == Method::POST && self.idempotency == Idempotency::Safe)
     }
 

@@ -288,6 +288,22 @@ impl Environment {
         url
     }
 
+    /// Whether a notification channel's `connectUri` may be followed: the region's
+    /// `wss://streaming.{domain}`, or, for a Sandbox, the Sandbox's own host and port.
+    pub fn accepts_streaming_url(&self, url: &Url) -> bool {
+        match self {
+            Environment::Region(region) => {
+                url.scheme() == "wss"
+                    && url.host_str() == Some(format!("streaming.{}", region.domain).as_str())
+            }
+            Environment::Loopback(base) => {
+                matches!(url.scheme(), "ws" | "wss")
+                    && url.host_str() == base.host_str()
+                    && url.port_or_known_default() == base.port_or_known_default()
+            }
+        }
+    }
+
     /// The public deployment config Messenger loads before anything else:
     /// `https://api-cdn.{domain}/webdeployments/v1/deployments/{id}/config.json`.
     pub fn public_config_url(&self, deployment_id: &str) -> Url {

@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod callbacks;
 pub mod history;
 pub mod poller;
+pub mod push;
 pub mod schedule;
 pub mod tracker;
 

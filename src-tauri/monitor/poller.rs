@@ -41,6 +41,9 @@ pub struct PollerSettings {
     pub retention: Duration,
     /// Follow one conversation: `(queue id, conversation id)`.
     pub track: Option<(String, String)>,
+    /// Take observations pushed over a notification channel where the org allows it,
+    /// polling only while it cannot (not while following a conversation).
+    pub push: bool,
 }
 
 impl Default for PollerSettings {
@@ -51,6 +54,7 @@ impl Default for PollerSettings {
             smoothing: DEFAULT_SMOOTHING,
             retention: history::DEFAULT_RETENTION,
             track: None,
+            push: true,
         }
     }
 }
@@ -78,6 +82,8 @@ pub struct CycleReport {
     pub changes: Vec<FlagChange>,
     pub tracking: Option<Tracking>,
     pub next_interval_ms: u64,
+    /// Where the observations came from: `push` (a notification channel) or `poll`.
+    pub source: &'static str,
 }
 
 #[derive(Default)]
@@ -85,6 +91,25 @@ struct QueueState {
     smoothed: Option<f64>,
     last_estimate: Option<u64>,
     flags: Option<Flags>,
+    /// While pushed: when the estimate was last asked, and the waiting count then.
+    estimated_at: Option<tokio::time::Instant>,
+    estimated_for_waiting: Option<u32>,
+}
+
+impl QueueState {
+    /// While observations are pushed, a queue's estimate is asked again when its line
+    /// has changed (at most once a minute) or every [`PUSH_ESTIMATE_EVERY`]: a queue that
+    /// does not move costs nothing.
+    fn estimate_due(&self, waiting: u32) -> bool {
+        match self.estimated_at {
+            None => true,
+            Some(at) => {
+                at.elapsed() >= PUSH_ESTIMATE_EVERY
+                    || (self.estimated_for_waiting != Some(waiting)
+                        && at.elapsed() >= PUSH_ESTIMATE_MIN_GAP)
+            }
+        }
+    }
 }
 
 pub struct Poller {
@@ -98,7 +123,23 @@ pub struct Poller {
     tracker: Option<ConversationTracker>,
     cycles: u64,
     consecutive_rate_limits: u32,
+    push: Option<super::push::PushFeed>,
+    /// Why observations are polled although push was asked for.
+    push_note: Option<String>,
+    /// When push was last tried, so a closed channel is retried now and then.
+    push_tried: Option<tokio::time::Instant>,
 }
+
+/// While observations are pushed, a queue whose line does not move has its estimated
+/// wait asked this rarely: under 0.1 requests per queue per minute.
+pub const PUSH_ESTIMATE_EVERY: Duration = Duration::from_secs(15 * 60);
+/// A queue whose line moves has its estimate asked at most this often while pushed.
+pub const PUSH_ESTIMATE_MIN_GAP: Duration = Duration::from_secs(60);
+/// A closed channel is tried again after this long; meanwhile the queues are polled.
+const PUSH_RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
+/// Push events arriving together make one cycle, and pushed cycles are at least this
+/// far apart, so a busy queue does not write a sample per event.
+const PUSH_SETTLE: Duration = Duration::from_millis(500);
 
 impl Poller {
     pub fn new(
@@ -143,7 +184,48 @@ impl Poller {
             tracker,
             cycles: 0,
             consecutive_rate_limits: 0,
+            push: None,
+            push_note: None,
+            push_tried: None,
         })
+    }
+
+    /// Whether observations come by push now.
+    pub fn pushed(&self) -> bool {
+        self.push.as_ref().is_some_and(|feed| feed.is_live())
+    }
+
+    /// Why observations are polled although push was asked for.
+    pub fn push_note(&self) -> Option<&str> {
+        self.push_note.as_deref()
+    }
+
+    /// Opens the push feed when asked for and due; on failure notes why and polls.
+    async fn ensure_push(&mut self) {
+        if !self.settings.push || self.tracker.is_some() || self.pushed() {
+            return;
+        }
+        if self.push.take().is_some() {
+            self.push_note = Some("the notification channel closed; polling".into());
+        }
+        let due = self
+            .push_tried
+            .is_none_or(|at| at.elapsed() >= PUSH_RETRY_AFTER);
+        if !due {
+            return;
+        }
+        self.push_tried = Some(tokio::time::Instant::now());
+        let ids: Vec<String> = self.queues.iter().map(|q| q.id.clone()).collect();
+        match super::push::PushFeed::start(&self.client, &ids).await {
+            Ok(feed) => {
+                self.push = Some(feed);
+                self.push_note = None;
+            }
+            Err(reason) => {
+                tracing::info!(%reason, "queue observations are polled");
+                self.push_note = Some(reason);
+            }
+        }
     }
 
     /// By the org's clock, which the org's dates are compared with.
@@ -156,6 +238,9 @@ impl Poller {
     }
 
     fn requests_per_cycle(&self) -> u32 {
+        if self.pushed() {
+            return 0;
+        }
         let estimates = if self.settings.estimate_every > 0 {
             self.queues.len() as u32 / self.settings.estimate_every.max(1)
         } else {
@@ -237,6 +322,7 @@ impl Poller {
             changes,
             tracking,
             next_interval_ms: next.as_millis() as u64,
+            source: if self.pushed() { "push" } else { "poll" },
         };
         self.publish(&report);
         report
@@ -287,14 +373,27 @@ impl Poller {
                 .map(|_| vec![metric::WAITING.to_string()]),
             ..Default::default()
         };
-        let response = self.client.analytics().queue_observations(&query).await?;
-        let ask_estimates = self.settings.estimate_every > 0
+        let pushed = self.push.as_ref().and_then(|feed| feed.response());
+        let from_push = pushed.is_some();
+        let response = match pushed {
+            Some(response) => response,
+            None => self.client.analytics().queue_observations(&query).await?,
+        };
+        let polled_round = !from_push
+            && self.settings.estimate_every > 0
             && (self.cycles - 1).is_multiple_of(u64::from(self.settings.estimate_every));
         let mut samples = Vec::with_capacity(self.queues.len());
         for index in 0..self.queues.len() {
             let id = self.queues[index].id.clone();
             let mut sample = sample_of(&response, &id, now);
-            if ask_estimates {
+            let ask_estimate = if from_push {
+                self.settings.estimate_every > 0 && self.states[index].estimate_due(sample.waiting)
+            } else {
+                polled_round
+            };
+            if ask_estimate {
+                self.states[index].estimated_at = Some(tokio::time::Instant::now());
+                self.states[index].estimated_for_waiting = Some(sample.waiting);
                 let estimate = self
                     .client
                     .queues()
@@ -331,15 +430,28 @@ impl Poller {
     ) {
         let started = tokio::time::Instant::now();
         loop {
+            self.ensure_push().await;
             let report = self.cycle().await;
             on_report(&report);
             let wait = Duration::from_millis(report.next_interval_ms);
             if run_for.is_some_and(|limit| started.elapsed() + wait > limit) {
                 return;
             }
+            // With push a cycle runs as soon as a change arrives (and at the interval
+            // still, to keep the history even); without, at the interval.
+            let pushed_change = async {
+                match &self.push {
+                    Some(feed) if feed.is_live() => {
+                        feed.changed().await;
+                        tokio::time::sleep(PUSH_SETTLE).await;
+                    }
+                    _ => std::future::pending::<()>().await,
+                }
+            };
             tokio::select! {
                 _ = cancel.cancelled() => return,
                 _ = tokio::time::sleep(wait) => {}
+                _ = pushed_change => {}
             }
         }
     }

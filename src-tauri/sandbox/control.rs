@@ -221,6 +221,15 @@ pub async fn expire_tokens(State(state): State<SandboxState>) -> Json<Value> {
     Json(json!({"expired": count}))
 }
 
+/// Drops every notification channel, as a maintenance restart does: open sockets close
+/// and their clients must fall back or make a new channel.
+pub async fn close_notification_channels(State(state): State<SandboxState>) -> Json<Value> {
+    let mut org = state.org();
+    let count = org.notification_channels.len();
+    org.notification_channels.clear();
+    Json(json!({"closed": count}))
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct OutcomeRequest {

@@ -26,6 +26,7 @@ pub mod faults;
 mod gate;
 pub mod guest;
 mod listing;
+mod notifications;
 mod oauth;
 mod params;
 mod routing;
@@ -155,6 +156,25 @@ fn other_api_routes() -> Router<SandboxState> {
             "/api/v2/integrations/{integration_id}",
             get(catalog::get_integration),
         )
+        .route(
+            "/api/v2/notifications/channels",
+            get(notifications::list_channels).post(notifications::create_channel),
+        )
+        .route(
+            "/api/v2/notifications/channels/{channel_id}",
+            axum::routing::head(notifications::channel_alive),
+        )
+        .route(
+            "/api/v2/notifications/channels/{channel_id}/subscriptions",
+            get(notifications::subscriptions)
+                .post(notifications::add_subscriptions)
+                .put(notifications::replace_subscriptions)
+                .delete(notifications::clear_subscriptions),
+        )
+        .route(
+            "/api/v2/notifications/availabletopics",
+            get(notifications::available_topics),
+        )
         .route("/api/v2/flows", get(routing::list_flows))
         .route("/api/v2/flows/{flow_id}", get(routing::get_flow))
         .route(
@@ -209,6 +229,7 @@ fn other_api_routes() -> Router<SandboxState> {
 fn visitor_routes() -> Router<SandboxState> {
     Router::new()
         .route("/v1", get(guest::upgrade))
+        .route("/channels/{channel_id}", get(notifications::stream))
         .route(
             "/webdeployments/v1/deployments/{deployment_id}/config.json",
             get(guest::public_config),
@@ -229,6 +250,10 @@ fn control_routes(state: &SandboxState) -> Router<SandboxState> {
         )
         .route("/sandbox/faults/latency", post(control::set_latency))
         .route("/sandbox/tokens/expire", post(control::expire_tokens))
+        .route(
+            "/sandbox/notifications/close",
+            post(control::close_notification_channels),
+        )
         .route(
             "/sandbox/deployments/outcome",
             post(control::set_deployment_outcome),

@@ -274,6 +274,7 @@ pub fn demo_org(options: &SandboxOptions, clock: &SimClock) -> Org {
         stats: RequestStats::default(),
         public_base_url: String::new(),
         guests: Default::default(),
+        notification_channels: Vec::new(),
     };
     let channels = std::iter::once(("Support Messenger".to_string(), "Support Site".to_string()))
         .chain((1..=options.channels).map(|n| (format!("Channel {n:04}"), format!("Site {n:04}"))));

@@ -326,6 +326,24 @@ pub struct Org {
     pub stats: RequestStats,
     pub public_base_url: String,
     pub guests: super::guest::Guests,
+    pub notification_channels: Vec<NotificationChannel>,
+}
+
+/// A notification channel (`/api/v2/notifications/channels`): who made it, its topics,
+/// and how long it lives.
+#[derive(Debug, Clone)]
+pub struct NotificationChannel {
+    pub id: String,
+    pub client_id: String,
+    /// Simulated time it expires at: 24 hours after it was made or last subscribed.
+    pub expires: DateTime<Utc>,
+    pub last_used: Instant,
+    /// Sockets open on it now.
+    pub sockets: u32,
+    /// Topics it is subscribed to (permitted ones only).
+    pub topics: Vec<String>,
+    /// Bumped on every change of its topics, so open sockets send the new topics' state.
+    pub generation: u64,
 }
 
 /// Shared handle the router and the control endpoints hold.

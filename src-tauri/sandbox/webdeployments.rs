@@ -98,6 +98,8 @@ fn validate_configuration(body: &Map<String, Value>) -> ApiResult<()> {
             "name may not be null or empty",
         ));
     }
+    // Unverified: the 100-character limit is the admin UI's; the API's own bound is not
+    // published.
     if name.chars().count() > 100 {
         return Err(ApiError::invalid_field(
             "constraint.validation",
@@ -789,7 +791,8 @@ fn being_deleted(id: &str) -> ApiError {
     error
 }
 
-/// 204 at once; the deployment reads `Deleting` until the lifecycle delay has passed.
+/// 204 at once; the deployment reads `Deleting` until the lifecycle delay has passed
+/// (how long a real one does is unverified; terraform polls until 404).
 pub async fn delete_deployment(
     State(state): State<SandboxState>,
     Extension(caller): Extension<Caller>,

@@ -142,6 +142,8 @@ fn check_languages(
     match &configuration.default_language {
         Some(default) => {
             if let Some(parsed) = errors.take("defaultLanguage", LanguageCode::parse(default)) {
+                // Unverified: no public source shows Genesys refusing a default language
+                // outside the list; Messenger could not show it, so the strict reading.
                 if !languages.is_empty() && !languages.contains(&parsed.as_str().to_string()) {
                     errors.push(
                         "defaultLanguage",

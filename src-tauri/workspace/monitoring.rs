@@ -32,6 +32,8 @@ pub(super) struct MonitorState {
     last_error: Option<String>,
     interval_ms: u64,
     cycles: u64,
+    /// `push` or `poll`: how the last cycle got its observations.
+    source: &'static str,
     running: Option<CancellationToken>,
 }
 
@@ -61,6 +63,8 @@ pub struct MonitorView {
     pub last_error: Option<String>,
     pub interval_seconds: f64,
     pub cycles: u64,
+    /// `push` while a notification channel brings the observations, `poll` otherwise.
+    pub source: &'static str,
 }
 
 /// Starts (or restarts) the poller of a session.
@@ -132,6 +136,7 @@ pub(super) fn start(workspace: &Workspace, session: &Arc<ProfileSession>) {
                 state.last_cycle_at = Some(report.at.clone());
                 state.last_error = report.error.clone();
                 state.interval_ms = report.next_interval_ms;
+                state.source = report.source;
                 for sample in &report.samples {
                     state.latest.insert(sample.queue_id.clone(), sample.clone());
                 }
@@ -216,6 +221,7 @@ impl Workspace {
             last_error: state.last_error.clone(),
             interval_seconds: state.interval_ms as f64 / 1000.0,
             cycles: state.cycles,
+            source: state.source,
         };
         drop(state);
         let Some(queue) = selected.and_then(|id| view.queues.iter().find(|q| q.id == id).cloned())

@@ -428,9 +428,11 @@ async fn monitor_watch_records_history_that_history_and_chart_read_back() {
     let chart_arg = chart.to_string_lossy().to_string();
     let (watch, history, drawn, bad) = tokio::task::spawn_blocking(move || {
         let run = |args: &[&str]| run_in(&home, &base, "sandbox-secret", args);
+        // Polled (`--no-push`), so cycles follow the interval alone.
         let watch = run(&[
             "monitor",
             "watch",
+            "--no-push",
             "--queue",
             "Support",
             "--queue",

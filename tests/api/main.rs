@@ -15,6 +15,7 @@ mod helpers;
 mod hostile;
 mod keychain;
 mod monitor;
+mod notifications;
 mod official_sdk;
 mod pacing;
 mod real_shapes;

@@ -67,7 +67,7 @@ async fn the_official_python_sdk_works_against_the_sandbox() {
     .await;
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("ok ")).count(),
-        16,
+        17,
         "{stdout}"
     );
 }

@@ -67,6 +67,15 @@ def main():
     logins = [i for i in integrations.entities if i.integration_type.id == "openid-connect"]
     check("integrations", len(logins) == 1 and logins[0].intended_state == "ENABLED", logins[0].name)
 
+    notifications = gc.NotificationsApi(client)
+    channel = notifications.post_notifications_channels()
+    topic = gc.ChannelTopic()
+    topic.id = f"v2.analytics.queues.{support.id}.observations"
+    subscribed = notifications.put_notifications_channel_subscriptions(channel.id, [topic])
+    available = notifications.get_notifications_availabletopics(expand=["requiresPermissions"])
+    check("notifications", channel.connect_uri.startswith("ws") and subscribed.entities[0].state == "Permitted"
+          and any(t.requires_permissions for t in available.entities), channel.id)
+
     query = gc.QueueObservationQuery()
     query.filter = gc.QueueObservationQueryFilter()
     query.filter.type = "or"

@@ -91,7 +91,9 @@ export async function show() {
     }
     const status = view.lastError
       ? `Last poll failed: ${view.lastError}`
-      : view.lastCycleAt ? `Polled ${when(view.lastCycleAt)} · ${view.cycles} polls · next in ${view.intervalSeconds.toFixed(0)} s` : 'Starting the monitor…';
+      : !view.lastCycleAt ? 'Starting the monitor…'
+        : view.source === 'push' ? `Live: pushed by the org · updated ${when(view.lastCycleAt)} · ${view.cycles} updates`
+          : `Polled ${when(view.lastCycleAt)} · ${view.cycles} polls · next in ${view.intervalSeconds.toFixed(0)} s`;
     const statusLine = $('#monitor-status');
     if (!statusLine.textContent.startsWith('Saved') && !statusLine.textContent.startsWith('Thresholds')) statusLine.textContent = status;
   } catch (error) {

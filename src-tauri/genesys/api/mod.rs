@@ -7,6 +7,7 @@ mod configurations;
 mod conversations;
 mod deployments;
 mod flows;
+mod notifications;
 mod routing;
 mod tokens;
 
@@ -17,6 +18,7 @@ pub use configurations::Configurations;
 pub use conversations::Conversations;
 pub use deployments::Deployments;
 pub use flows::Flows;
+pub use notifications::{NotificationStream, Notifications};
 pub use routing::Queues;
 pub use tokens::Tokens;
 
@@ -37,6 +39,10 @@ impl Client {
 
     pub fn catalog(&self) -> Catalog<'_> {
         Catalog { client: self }
+    }
+
+    pub fn notifications(&self) -> Notifications<'_> {
+        Notifications { client: self }
     }
 
     pub fn flows(&self) -> Flows<'_> {

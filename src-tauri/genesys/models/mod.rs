@@ -14,6 +14,7 @@ pub mod common;
 pub mod conversations;
 pub mod deployments;
 pub mod flows;
+pub mod notifications;
 pub mod routing;
 pub mod webdeployments;
 
@@ -24,6 +25,7 @@ pub use common::*;
 pub use conversations::*;
 pub use deployments::*;
 pub use flows::*;
+pub use notifications::{AvailableTopic, ChannelTopic, NotificationChannel, NotificationEvent};
 pub use routing::*;
 pub use webdeployments::*;
 

@@ -20,7 +20,7 @@ pub(super) use super::body::parse_interval;
 pub use activity::conversation_activity;
 pub use aggregates::conversation_aggregates;
 pub use details::conversation_details;
-pub use observations::queue_observations;
+pub use observations::{observation_events, queue_observations};
 
 fn predicate_matches(
     predicate: &AnalyticsPredicate,

@@ -169,6 +169,36 @@ fn observation_results(
     results
 }
 
+/// The bodies of `v2.analytics.queues.{id}.observations` events for one queue: each
+/// observation group, with its data under one interval, as the topic carries it.
+pub fn observation_events(queue: &QueueTraffic, at: &str) -> Vec<Value> {
+    let query = QueueObservationQuery {
+        filter: crate::genesys::models::AnalyticsFilter::any_of(
+            "queueId",
+            [queue.queue_id.clone()],
+        ),
+        metrics: [
+            metric::WAITING,
+            metric::INTERACTING,
+            metric::ON_QUEUE_USERS,
+            metric::LONGEST_WAITING,
+        ]
+        .iter()
+        .map(|m| m.to_string())
+        .collect(),
+        ..Default::default()
+    };
+    observation_results(queue, &query, &[])
+        .into_iter()
+        .map(|result| {
+            json!({
+                "group": result["group"],
+                "data": [{"interval": format!("{at}/{at}"), "metrics": result["data"]}],
+            })
+        })
+        .collect()
+}
+
 pub async fn queue_observations(
     State(state): State<SandboxState>,
     Checked(query): Checked<QueueObservationQuery>,
