@@ -273,6 +273,7 @@ pub async fn publish(
         options.deployment_changes = Some(DeploymentChanges {
             domains: Some((input.allow_all_domains, input.domains.clone())),
             supported_content: input.supported_content.clone(),
+            flow: None,
         });
     }
     if let Some(profile) = &request.supported_content {

@@ -18,6 +18,7 @@ pub mod fallback;
 pub mod insight;
 pub mod monitoring;
 pub mod profiles;
+pub mod promotion;
 pub mod safety;
 pub mod visitor;
 

@@ -92,6 +92,8 @@ pub struct DeploymentChanges {
     pub domains: Option<(bool, Vec<String>)>,
     /// The supported content profile's id; `None` keeps the deployment's.
     pub supported_content: Option<String>,
+    /// The inbound message flow's id; `None` keeps the deployment's.
+    pub flow: Option<String>,
 }
 
 impl Default for PublishOptions {
@@ -413,6 +415,12 @@ async fn publish_channel_inner(
         if let Some((allow_all, domains)) = &changes.domains {
             deployment.allow_all_domains = Some(*allow_all);
             deployment.allowed_domains = Some(domains.clone());
+        }
+        if let Some(flow) = &changes.flow {
+            deployment.flow = Some(crate::genesys::models::DeploymentFlowRef {
+                id: Some(flow.clone()),
+                ..Default::default()
+            });
         }
         if let Some(profile) = &changes.supported_content {
             let current = deployment

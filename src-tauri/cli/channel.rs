@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -21,7 +20,7 @@ use crate::application::fallback::{
 use crate::application::insight::{self, MetricsRequest};
 use crate::application::{AppError, Operation};
 
-use super::{confirm_name, confirmation, CliError, Connected, ExitKind, OutputFormat};
+use super::{confirm_name, confirmation, print, CliError, Connected, ExitKind, OutputFormat};
 
 #[derive(Debug, Args, Default)]
 pub struct ChannelArgs {
@@ -216,6 +215,15 @@ pub enum ChannelCommand {
         #[arg(long)]
         plan_only: bool,
     },
+    /// One profile's channels against another's: matched by name, each with its
+    /// differences field by field, every id it carries mapped onto the target, and what
+    /// exists on one side only. Writes nothing.
+    Compare(super::promote::PromotionArgs),
+    /// Promote channels from one profile to another: every id remapped (by name, or by
+    /// --map), created where new, updated in place where the target has the channel (its
+    /// deployment id and snippet stay). The plan is printed first; a failed channel is
+    /// left as it was.
+    Promote(super::promote::PromoteArgs),
     /// Field-by-field differences: a file against what is live, or draft ↔ published ↔ live.
     Diff {
         #[arg(long)]
@@ -268,16 +276,6 @@ pub enum FallbackCommand {
     Run(FallbackArgs),
     /// Watch and report what would be switched, changing nothing.
     DryRun(FallbackArgs),
-}
-
-fn print<T: Serialize>(output: OutputFormat, value: &T, text: impl FnOnce() -> String) {
-    match output {
-        OutputFormat::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        ),
-        OutputFormat::Table => outln!("{}", text()),
-    }
 }
 
 fn print_progress(event: Progress) {
@@ -475,6 +473,9 @@ pub async fn channel_command(
             plan_only,
         } => import(connected, file, wait, plan_only).await,
         ChannelCommand::Diff { deployment, file } => diff(connected, &deployment, file).await,
+        ChannelCommand::Compare(_) | ChannelCommand::Promote(_) => Err(CliError::invalid(
+            "compare and promote name their profiles with --from and --to",
+        )),
     }
 }
 
@@ -758,6 +759,12 @@ async fn import(
     wait: u64,
     plan_only: bool,
 ) -> Result<(), CliError> {
+    if file.is_dir() {
+        return Box::pin(super::promote::import_folder(
+            connected, &file, wait, plan_only,
+        ))
+        .await;
+    }
     let plan = use_case::plan_import(&connected.session, &file).await?;
     if plan_only {
         print(connected.output, &plan, || plan_text(&plan));

@@ -23,6 +23,7 @@ mod channel;
 mod guest;
 mod monitor;
 mod output;
+mod promote;
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -350,6 +351,12 @@ async fn execute(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Channel {
             command: channel::ChannelCommand::Validate { channel, file },
         } => channel::validate(context.output, &channel, file.as_ref()),
+        Command::Channel {
+            command: channel::ChannelCommand::Compare(args),
+        } => Box::pin(promote::compare(context.output, args)).await,
+        Command::Channel {
+            command: channel::ChannelCommand::Promote(args),
+        } => Box::pin(promote::promote(context.output, context.yes, args)).await,
         command => Box::pin(connected_command(&connect(context)?, command)).await,
     }
 }
@@ -392,6 +399,34 @@ pub(crate) fn data_dir() -> Result<std::path::PathBuf, CliError> {
 
 /// A session from `--profile` or the `GENESYS_*` environment variables, with the local
 /// database.
+/// A value as JSON (`--output json`) or as the text `text` makes.
+pub(super) fn print<T: serde::Serialize>(
+    output: OutputFormat,
+    value: &T,
+    text: impl FnOnce() -> String,
+) {
+    match output {
+        OutputFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        ),
+        OutputFormat::Table => outln!("{}", text()),
+    }
+}
+
+/// A session of the saved profile `name`, read-only when asked (a promotion's source).
+pub(super) fn open_profile(name: &str, read_only: bool) -> Result<Session, CliError> {
+    let store = connection::open_store()?;
+    let profiles = ProfileStore::default_location().map_err(AppError::from)?;
+    let mode = if read_only {
+        OpenMode::ReadOnly
+    } else {
+        OpenMode::ReadWrite
+    };
+    let opened = connection::for_profile(&profiles, &SecretStore::default(), name, mode)?;
+    Ok(Session::of_profile(opened, store, name.to_string()))
+}
+
 fn connect(context: &Context) -> Result<Connected, CliError> {
     let store = connection::open_store()?;
     let session = match &context.profile {

@@ -10,6 +10,7 @@ mod diff;
 mod export_all;
 mod import;
 pub mod names;
+pub mod remap;
 
 use std::io::Write;
 use std::path::Path;

@@ -624,3 +624,160 @@ async fn a_production_profile_guards_create_import_and_synthetic_visitors() {
     );
     SecretStore::default().delete(&name).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn channel_promote_moves_a_channel_between_two_profiles_behind_the_production_rails() {
+    let source = spawn_sandbox().await;
+    let target = crate::helpers::spawn_sandbox_with(webmsg_desk::sandbox::SandboxOptions {
+        seed: 2,
+        ..crate::helpers::test_options()
+    })
+    .await;
+    let (target_deployment, _) = target.seeded_channel().await;
+    let (source_url, target_url) = (source.sandbox.base_url(), target.sandbox.base_url());
+    let home = tempfile::tempdir().unwrap();
+    let home_path = home.path().to_path_buf();
+    let (dev, prod) = (unique("Dev"), unique("Prod"));
+    let exports = home.path().join("exports");
+    let exports_arg = exports.to_string_lossy().to_string();
+    let (compared, unconfirmed, promoted, folder_plan) = tokio::task::spawn_blocking(move || {
+        let cli = |args: &[&str], stdin: Option<&str>| {
+            let mut child = Command::new(BINARY)
+                .args(args)
+                .env("XDG_CONFIG_HOME", home_path.join("config"))
+                .env("XDG_DATA_HOME", home_path.join("data"))
+                .env_remove("GENESYS_CLIENT_SECRET")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut input = child.stdin.take().unwrap();
+            if let Some(text) = stdin {
+                input.write_all(text.as_bytes()).unwrap();
+            }
+            drop(input);
+            child.wait_with_output().unwrap()
+        };
+        for (name, url, production) in [(&dev, &source_url, false), (&prod, &target_url, true)] {
+            let mut args = vec![
+                "profile",
+                "add",
+                name,
+                "--environment",
+                url,
+                "--client-id",
+                "sandbox-client",
+            ];
+            if production {
+                args.push("--production");
+            }
+            let added = cli(&args, Some("sandbox-secret\n"));
+            assert_eq!(
+                added.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&added.stderr)
+            );
+        }
+        let pair = [
+            "--from",
+            dev.as_str(),
+            "--to",
+            prod.as_str(),
+            "--name",
+            "Support Site",
+        ];
+        let mut compare = vec!["--output", "json", "channel", "compare"];
+        compare.extend_from_slice(&pair);
+        let compared = cli(&compare, None);
+        let mut promote = vec!["channel", "promote"];
+        promote.extend_from_slice(&pair);
+        promote.extend_from_slice(&["--domain-rule", "www.example.com=shop.example.org"]);
+        let unconfirmed = cli(&promote, None);
+        let mut confirmed = vec!["--yes"];
+        confirmed.extend_from_slice(&promote);
+        let promoted = cli(&confirmed, None);
+        let exported = cli(
+            &[
+                "--profile",
+                &dev,
+                "channel",
+                "export",
+                "--all",
+                "--out",
+                &exports_arg,
+            ],
+            None,
+        );
+        assert_eq!(
+            exported.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&exported.stderr)
+        );
+        let folder_plan = cli(
+            &[
+                "--profile",
+                &prod,
+                "channel",
+                "import",
+                &exports_arg,
+                "--plan-only",
+            ],
+            None,
+        );
+        (compared, unconfirmed, promoted, folder_plan)
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(
+        compared.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&compared.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&compared.stdout).unwrap();
+    assert_eq!(plan["channels"][0]["action"]["kind"], "update");
+    assert_eq!(
+        plan["channels"][0]["action"]["deploymentId"],
+        json!(target_deployment)
+    );
+
+    let said = String::from_utf8_lossy(&unconfirmed.stderr);
+    assert_ne!(unconfirmed.status.code(), Some(0), "{said}");
+    assert!(said.contains("production"), "{said}");
+    assert!(!said.contains("updated"), "nothing was promoted: {said}");
+
+    let said = String::from_utf8_lossy(&promoted.stderr);
+    assert_eq!(promoted.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("update in place"),
+        "the plan comes first: {said}"
+    );
+    assert!(
+        said.contains("www.example.com -> shop.example.org"),
+        "{said}"
+    );
+    let (_, moved) = target
+        .get_api(&format!(
+            "/api/v2/webdeployments/deployments/{target_deployment}"
+        ))
+        .await;
+    assert!(
+        moved["allowedDomains"]
+            .to_string()
+            .contains("shop.example.org"),
+        "{moved}"
+    );
+
+    let shown = String::from_utf8_lossy(&folder_plan.stdout);
+    assert_eq!(
+        folder_plan.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&folder_plan.stderr)
+    );
+    assert!(shown.contains("Support Site: update in place"), "{shown}");
+}

@@ -18,6 +18,7 @@ mod monitor;
 mod notifications;
 mod official_sdk;
 mod pacing;
+mod promotion;
 mod real_shapes;
 mod request_conformance;
 mod sandbox_contract;
