@@ -12,6 +12,26 @@ use crate::helpers::{spawn_sandbox, unique, walk};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_webmsg-desk");
 
+/// Runs the CLI with its config and data under `home`, `stdin` typed in (then closed).
+fn cli_in_home(home: &std::path::Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("GENESYS_CLIENT_SECRET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
 const EU: Destination<'static> = Destination::Region("eu-west-1");
 
 #[test]
@@ -303,24 +323,7 @@ async fn a_production_profile_needs_yes_off_a_terminal_and_read_only_writes_noth
     let deployment_id = deployment.clone();
     let (added, listed, unconfirmed, read_only, read_only_view, confirmed) =
         tokio::task::spawn_blocking(move || {
-            let cli = |args: &[&str], stdin: Option<&str>| {
-                let mut child = Command::new(BINARY)
-                    .args(args)
-                    .env("XDG_CONFIG_HOME", home_path.join("config"))
-                    .env("XDG_DATA_HOME", home_path.join("data"))
-                    .env_remove("GENESYS_CLIENT_SECRET")
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap();
-                let mut input = child.stdin.take().unwrap();
-                if let Some(text) = stdin {
-                    input.write_all(text.as_bytes()).unwrap();
-                }
-                drop(input);
-                child.wait_with_output().unwrap()
-            };
+            let cli = |args: &[&str], stdin: Option<&str>| cli_in_home(&home_path, args, stdin);
             let added = cli(
                 &[
                     "profile",
@@ -528,24 +531,7 @@ async fn a_production_profile_guards_create_import_and_synthetic_visitors() {
         scenarios.to_string_lossy().to_string(),
     );
     let outputs = tokio::task::spawn_blocking(move || {
-        let cli = |args: &[&str], stdin: Option<&str>| {
-            let mut child = Command::new(BINARY)
-                .args(args)
-                .env("XDG_CONFIG_HOME", home_path.join("config"))
-                .env("XDG_DATA_HOME", home_path.join("data"))
-                .env_remove("GENESYS_CLIENT_SECRET")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut input = child.stdin.take().unwrap();
-            if let Some(text) = stdin {
-                input.write_all(text.as_bytes()).unwrap();
-            }
-            drop(input);
-            child.wait_with_output().unwrap()
-        };
+        let cli = |args: &[&str], stdin: Option<&str>| cli_in_home(&home_path, args, stdin);
         let added = cli(
             &[
                 "profile",
@@ -641,24 +627,7 @@ async fn channel_promote_moves_a_channel_between_two_profiles_behind_the_product
     let exports = home.path().join("exports");
     let exports_arg = exports.to_string_lossy().to_string();
     let (compared, unconfirmed, promoted, folder_plan) = tokio::task::spawn_blocking(move || {
-        let cli = |args: &[&str], stdin: Option<&str>| {
-            let mut child = Command::new(BINARY)
-                .args(args)
-                .env("XDG_CONFIG_HOME", home_path.join("config"))
-                .env("XDG_DATA_HOME", home_path.join("data"))
-                .env_remove("GENESYS_CLIENT_SECRET")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut input = child.stdin.take().unwrap();
-            if let Some(text) = stdin {
-                input.write_all(text.as_bytes()).unwrap();
-            }
-            drop(input);
-            child.wait_with_output().unwrap()
-        };
+        let cli = |args: &[&str], stdin: Option<&str>| cli_in_home(&home_path, args, stdin);
         for (name, url, production) in [(&dev, &source_url, false), (&prod, &target_url, true)] {
             let mut args = vec![
                 "profile",
