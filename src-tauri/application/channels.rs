@@ -134,7 +134,7 @@ pub async fn supported_content_id(session: &Session, name_or_id: &str) -> Result
 }
 
 /// A listing the caller may not be allowed to read: a 403 or 404 leaves the picker out.
-fn optional_listing<T>(
+pub(super) fn optional_listing<T>(
     listing: std::result::Result<Vec<T>, crate::genesys::Error>,
 ) -> Result<Option<Vec<T>>> {
     match listing {

@@ -22,6 +22,7 @@ use crate::transfer::remap::{id_slots, set_id, IdSlot};
 pub use crate::transfer::remap::{DomainRule, IdMap, RefKind};
 use crate::transfer::{self, diff_values, ChannelDocument, Difference};
 
+use super::channels::optional_listing;
 use super::safety::{self, Confirmation, GuardedChange};
 use super::{AppError, ErrorCode, Operation, Result, Session};
 
@@ -56,8 +57,8 @@ impl Directory {
                 .filter_map(|(id, name)| Some((id?, name.unwrap_or_default())))
                 .collect()
         };
-        // A listing the profile may not read leaves that kind empty: its ids then show
-        // as not found, never as silently kept.
+        // A listing the profile may not read (403/404) leaves that kind empty: its ids
+        // then show as not found, never as silently kept. Other failures are errors.
         let mut entries = BTreeMap::new();
         entries.insert(
             RefKind::Queue,
@@ -70,7 +71,7 @@ impl Directory {
         entries.insert(
             RefKind::SupportedContent,
             pairs(
-                profiles
+                optional_listing(profiles)?
                     .unwrap_or_default()
                     .into_iter()
                     .map(|p| (p.id, p.name))
@@ -80,7 +81,7 @@ impl Directory {
         entries.insert(
             RefKind::KnowledgeBase,
             pairs(
-                bases
+                optional_listing(bases)?
                     .unwrap_or_default()
                     .into_iter()
                     .map(|b| (b.id, b.name))
@@ -90,7 +91,7 @@ impl Directory {
         entries.insert(
             RefKind::Integration,
             pairs(
-                integrations
+                optional_listing(integrations)?
                     .unwrap_or_default()
                     .into_iter()
                     .map(|i| (i.id, i.name))
@@ -889,9 +890,10 @@ async fn undo(
 }
 
 fn outcome_version(outcome: &PublishOutcome) -> Option<String> {
-    serde_json::to_value(outcome)
-        .ok()?
-        .get("version")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    match outcome {
+        PublishOutcome::Active { version } | PublishOutcome::Submitted { version } => {
+            Some(version.clone())
+        }
+        _ => None,
+    }
 }
