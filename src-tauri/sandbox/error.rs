@@ -99,6 +99,21 @@ impl ApiError {
         error
     }
 
+    /// A 400 `resource.limit.exceeded` carrying the `limit` object of the ErrorBody.
+    pub fn limit_exceeded(namespace: &str, key: &str, value: usize) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "resource.limit.exceeded",
+            format!("The limit {key} of {value} in {namespace} has been reached."),
+        );
+        error.body.limit = Some(crate::genesys::error::ErrorLimit {
+            key: Some(key.to_string()),
+            namespace: Some(namespace.to_string()),
+            value: Some(serde_json::json!(value)),
+        });
+        error
+    }
+
     pub fn unauthenticated(code: &str, message: &str) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, code, message)
     }

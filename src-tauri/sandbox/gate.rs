@@ -3,11 +3,12 @@
 //!
 //! 1. [`correlation`]: an `ININ-Correlation-Id` on every response, and the Genesys error
 //!    body (whose `contextId` is that id) for every refusal made further in;
-//! 2. [`stats`]: requests served per route;
-//! 3. [`latency`]: added delay (Sandbox control);
-//! 4. [`faults`]: queued broken answers (Sandbox control);
-//! 5. [`authenticate`]: the bearer token, and who is calling;
-//! 6. [`rate_limit`]: the per-token window and its `inin-ratelimit-*` headers.
+//! 2. [`bounded_body`]: a request body over [`MAX_REQUEST_BODY`] is refused with 413;
+//! 3. [`stats`]: requests served per route;
+//! 4. [`latency`]: added delay (Sandbox control);
+//! 5. [`faults`]: queued broken answers (Sandbox control);
+//! 6. [`authenticate`]: the bearer token, and who is calling;
+//! 7. [`rate_limit`]: the per-token window and its `inin-ratelimit-*` headers.
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
@@ -74,6 +75,7 @@ pub fn api_layers(router: Router<SandboxState>, state: &SandboxState) -> Router<
         .layer(layer(state.clone(), faults))
         .layer(layer(state.clone(), latency))
         .layer(layer(state.clone(), stats))
+        .layer(axum::middleware::from_fn(bounded_body))
         .layer(axum::middleware::from_fn(correlation))
         .layer(layer(state.clone(), server_date))
 }
@@ -148,6 +150,44 @@ pub async fn correlation(request: Request, next: Next) -> Response {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }
     response
+}
+
+/// The largest request body the Sandbox reads. Genesys publishes no figure; the refusal
+/// is its documented 413 `request.entity.too.large`.
+pub const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
+
+/// How much of an oversized body is read and thrown away so the refusal reaches the
+/// client: answering while it still writes resets the connection and the 413 is lost.
+const MAX_DISCARDED_BODY: usize = 64 * 1024 * 1024;
+
+/// Refuses an oversized body before any handler sees it; only the first
+/// [`MAX_REQUEST_BODY`] bytes are ever held.
+async fn bounded_body(request: Request, next: Next) -> Response {
+    use futures::StreamExt;
+    let (parts, body) = request.into_parts();
+    let mut chunks = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = chunks.next().await {
+        let Ok(chunk) = chunk else {
+            return ApiError::bad_request("The request body could not be read.").into_response();
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_REQUEST_BODY {
+            kept.extend_from_slice(&chunk);
+        } else if seen > MAX_DISCARDED_BODY {
+            break;
+        }
+    }
+    if seen > MAX_REQUEST_BODY {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.entity.too.large",
+            format!("The request body is larger than {MAX_REQUEST_BODY} bytes."),
+        )
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(kept))).await
 }
 
 async fn stats(State(state): State<SandboxState>, request: Request, next: Next) -> Response {

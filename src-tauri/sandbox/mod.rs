@@ -45,12 +45,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::Fault;
+pub use gate::MAX_REQUEST_BODY;
 pub use seed::{BLENDED_QUEUE_NAME, FALLBACK_FLOW_NAME, PRIMARY_FLOW_NAME};
 pub use state::{
     check_control_token, new_control_token, parse_clock_start, SandboxOptions, SandboxState,
     CLOCK_VARIABLE, CONTROL_TOKEN_HEADER, CONTROL_TOKEN_VARIABLE, DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET, MAX_SPEED, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
 };
+pub use webdeployments::{MAX_CONFIGURATIONS, MAX_DEPLOYMENTS, MAX_VERSIONS_PER_CONFIGURATION};
 
 use error::ApiError;
 

@@ -29,6 +29,14 @@ use super::state::{iso, ConfigurationRecord, DeploymentRecord, Org, SandboxState
 const CONFIGURATIONS: &str = "/api/v2/webdeployments/configurations";
 const DEPLOYMENTS: &str = "/api/v2/webdeployments/deployments";
 
+/// Bounds that keep the Sandbox's memory finite. Genesys publishes no figure for
+/// these; the refusal is the documented `resource.limit.exceeded` ErrorBody with its
+/// `limit` object (namespace `web.deployments`), and the key names are ours.
+pub const MAX_CONFIGURATIONS: usize = 1_000;
+pub const MAX_DEPLOYMENTS: usize = 1_000;
+pub const MAX_VERSIONS_PER_CONFIGURATION: usize = 2_000;
+const LIMIT_NAMESPACE: &str = "web.deployments";
+
 const CONFIGURATION_READ_ONLY: &[&str] = &[
     "id",
     "version",
@@ -231,6 +239,13 @@ pub async fn create_configuration(
     validate_configuration(&body)?;
     let now = state.now();
     let mut org = state.org();
+    if org.configurations.len() >= MAX_CONFIGURATIONS {
+        return Err(ApiError::limit_exceeded(
+            LIMIT_NAMESPACE,
+            "configurations.max",
+            MAX_CONFIGURATIONS,
+        ));
+    }
     let id = uuid::Uuid::new_v4().to_string();
     let mut draft = body;
     let user = org.user_ref();
@@ -441,6 +456,13 @@ pub async fn publish_draft(
             StatusCode::BAD_REQUEST,
             "illegal.operation",
             "The draft cannot be published while its status is Pending; wait until it is Active.",
+        ));
+    }
+    if record.versions.len() >= MAX_VERSIONS_PER_CONFIGURATION {
+        return Err(ApiError::limit_exceeded(
+            LIMIT_NAMESPACE,
+            "configuration.versions.max",
+            MAX_VERSIONS_PER_CONFIGURATION,
         ));
     }
     let number = record.versions.len() + 1;
@@ -672,6 +694,13 @@ pub async fn create_deployment(
     let mut body = writable_body(&body, &schema::WEB_DEPLOYMENT, DEPLOYMENT_READ_ONLY)?;
     let now = state.now();
     let mut org = state.org();
+    if org.deployments.len() >= MAX_DEPLOYMENTS {
+        return Err(ApiError::limit_exceeded(
+            LIMIT_NAMESPACE,
+            "deployments.max",
+            MAX_DEPLOYMENTS,
+        ));
+    }
     validate_deployment(&org, &mut body)?;
     let id = uuid::Uuid::new_v4().to_string();
     body.insert("id".into(), json!(id));

@@ -308,3 +308,82 @@ async fn audit_query_transactions_are_bounded() {
     assert_eq!(status(ids[0].clone()).await, 404, "the oldest was dropped");
     assert_eq!(status(ids[249].clone()).await, 200, "the newest is kept");
 }
+
+/// Creating configurations without end stops at the Sandbox's bound with Genesys's
+/// `resource.limit.exceeded` body, and the org keeps exactly that many.
+#[tokio::test(flavor = "multi_thread")]
+async fn configurations_are_bounded() {
+    use webmsg_desk::sandbox::{SandboxOptions, MAX_CONFIGURATIONS};
+    let app = crate::helpers::spawn_sandbox_with(SandboxOptions {
+        rate_limit_per_minute: 1_000_000,
+        ..crate::helpers::test_options()
+    })
+    .await;
+    let token = app.token().await;
+    let existing = app
+        .http
+        .get(app.url("/api/v2/webdeployments/configurations?pageSize=100"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["entities"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let create = |index: usize| {
+        let request = app
+            .http
+            .post(app.url("/api/v2/webdeployments/configurations"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "name": format!("Flood {index}"),
+                "languages": ["en-us"],
+                "defaultLanguage": "en-us",
+            }));
+        async move { request.send().await.unwrap() }
+    };
+    for index in existing..MAX_CONFIGURATIONS {
+        assert_eq!(create(index).await.status(), 200, "configuration {index}");
+    }
+    let refused = create(MAX_CONFIGURATIONS).await;
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "resource.limit.exceeded");
+    assert_eq!(body["limit"]["namespace"], "web.deployments");
+    assert_eq!(body["limit"]["value"], MAX_CONFIGURATIONS);
+}
+
+/// A body over the Sandbox's cap is refused with Genesys's 413 body before anything
+/// reads it, and nothing is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_request_bodies_are_refused() {
+    use webmsg_desk::sandbox::MAX_REQUEST_BODY;
+    let app = spawn_sandbox().await;
+    let token = app.token().await;
+    let padding = "x".repeat(MAX_REQUEST_BODY);
+    let refused = app
+        .http
+        .post(app.url("/api/v2/webdeployments/configurations"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"name": "Huge", "description": padding}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 413);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "request.entity.too.large");
+    assert!(body["contextId"].is_string(), "{body}");
+    let names: Vec<String> = app
+        .client
+        .configurations()
+        .list_all(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|configuration| configuration.name)
+        .collect();
+    assert!(!names.iter().any(|name| name == "Huge"), "{names:?}");
+}
