@@ -98,17 +98,18 @@ struct QueueState {
 
 impl QueueState {
     /// While observations are pushed, a queue's estimate is asked again when its line
-    /// has changed (at most once a minute) or every [`PUSH_ESTIMATE_EVERY`]: a queue that
-    /// does not move costs nothing.
+    /// has changed (at most once a minute), when it has jumped (a surge is news within
+    /// seconds, not a minute later), or every [`PUSH_ESTIMATE_EVERY`]: a queue that does
+    /// not move costs nothing.
     fn estimate_due(&self, waiting: u32) -> bool {
-        match self.estimated_at {
-            None => true,
-            Some(at) => {
-                at.elapsed() >= PUSH_ESTIMATE_EVERY
-                    || (self.estimated_for_waiting != Some(waiting)
-                        && at.elapsed() >= PUSH_ESTIMATE_MIN_GAP)
-            }
-        }
+        let (Some(at), Some(then)) = (self.estimated_at, self.estimated_for_waiting) else {
+            return true;
+        };
+        let since = at.elapsed();
+        let jumped = waiting.abs_diff(then) >= PUSH_ESTIMATE_JUMP.max(then / 2);
+        since >= PUSH_ESTIMATE_EVERY
+            || (waiting != then && since >= PUSH_ESTIMATE_MIN_GAP)
+            || (jumped && since >= PUSH_ESTIMATE_JUMP_GAP)
     }
 }
 
@@ -135,6 +136,10 @@ pub struct Poller {
 pub const PUSH_ESTIMATE_EVERY: Duration = Duration::from_secs(15 * 60);
 /// A queue whose line moves has its estimate asked at most this often while pushed.
 pub const PUSH_ESTIMATE_MIN_GAP: Duration = Duration::from_secs(60);
+/// A line that grew or shrank by this many (or by half, if more) is a jump.
+pub const PUSH_ESTIMATE_JUMP: u32 = 10;
+/// A jumping line has its estimate asked at most this often while pushed.
+pub const PUSH_ESTIMATE_JUMP_GAP: Duration = Duration::from_secs(5);
 /// A closed channel is tried again after this long; meanwhile the queues are polled.
 const PUSH_RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
 /// Push events arriving together make one cycle, and pushed cycles are at least this
@@ -501,4 +506,49 @@ pub fn sample_of(
         }
     }
     sample
+}
+
+#[cfg(test)]
+mod estimate_tests {
+    use super::*;
+
+    fn estimated(waiting: u32) -> QueueState {
+        QueueState {
+            estimated_at: Some(tokio::time::Instant::now()),
+            estimated_for_waiting: Some(waiting),
+            ..QueueState::default()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_still_line_is_estimated_again_only_after_fifteen_minutes() {
+        let state = estimated(3);
+        tokio::time::advance(PUSH_ESTIMATE_EVERY - Duration::from_secs(1)).await;
+        assert!(!state.estimate_due(3));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(state.estimate_due(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_moving_line_is_estimated_at_most_once_a_minute() {
+        let state = estimated(3);
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert!(!state.estimate_due(5), "two more is not a jump");
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert!(state.estimate_due(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_surge_is_estimated_within_seconds() {
+        let state = estimated(0);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(!state.estimate_due(40), "not twice within the jump gap");
+        tokio::time::advance(PUSH_ESTIMATE_JUMP_GAP).await;
+        assert!(state.estimate_due(40));
+        // On a long line a jump is half of it: 100 → 140 is a change, not a surge.
+        let long = estimated(100);
+        tokio::time::advance(PUSH_ESTIMATE_JUMP_GAP).await;
+        assert!(!long.estimate_due(140));
+        assert!(long.estimate_due(30));
+    }
 }
