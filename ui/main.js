@@ -11,9 +11,10 @@ import * as metrics from './js/metrics.js';
 import * as live from './js/live.js';
 import * as drive from './js/drive.js';
 import * as transfer from './js/transfer.js';
+import * as promote from './js/promote.js';
 import * as profiles from './js/profiles.js';
 
-const screens = { channels, editor, publish, fallback, monitor, live, drive, metrics, transfer, profiles };
+const screens = { channels, editor, publish, fallback, monitor, live, drive, metrics, transfer, promote, profiles };
 
 export const app = {
   channels: [],

@@ -426,6 +426,26 @@ pub async fn import_channel(
 }
 
 #[tauri::command]
+pub async fn plan_promotion(
+    state: State<'_, AppState>,
+    form: crate::workspace::PromotionForm,
+) -> Result<crate::workspace::PromotionPlanView> {
+    Ok(Box::pin(state.workspace.plan_promotion(&form)).await?)
+}
+
+#[tauri::command]
+pub async fn promote(
+    state: State<'_, AppState>,
+    confirmation: Option<String>,
+    operation: String,
+    on_progress: Channel<Progress>,
+) -> Result<crate::application::promotion::PromotionReport> {
+    let report = reporter(on_progress);
+    let confirmation = Confirmation::typed(confirmation);
+    Ok(Box::pin(state.workspace.promote(confirmation, &operation, &report)).await?)
+}
+
+#[tauri::command]
 pub async fn diff_file<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,

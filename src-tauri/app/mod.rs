@@ -329,6 +329,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::export_channel,
             commands::choose_import,
             commands::import_channel,
+            commands::plan_promotion,
+            commands::promote,
             commands::diff_file,
             commands::test_drive,
             commands::live_view,

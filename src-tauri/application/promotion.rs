@@ -211,6 +211,15 @@ impl PromotionPlan {
     pub fn is_blocked(&self) -> bool {
         self.channels.iter().any(ChannelPlan::is_blocked)
     }
+
+    /// What a person types to promote into a production org: the channel's name, or
+    /// `N channels` for several.
+    pub fn confirmation_phrase(&self) -> String {
+        match self.channels.as_slice() {
+            [one] => one.name.clone(),
+            several => format!("{} channels", several.len()),
+        }
+    }
 }
 
 /// Options of a plan: the user's own mappings and domain rules.
@@ -240,12 +249,8 @@ async fn selected_documents(from: &Session, selection: &Selection) -> Result<Vec
             format!("the source profile {} has no such channel", from.profile),
         ));
     }
-    let mut documents = Vec::with_capacity(chosen.len());
-    for deployment in chosen {
-        let id = deployment.id.clone().unwrap_or_default();
-        documents.push(transfer::export_channel(&from.client, &from.store, &id).await?);
-    }
-    Ok(documents)
+    let chosen = chosen.into_iter().cloned().collect();
+    Ok(transfer::export_listed(&from.client, &from.store, chosen).await?)
 }
 
 /// Plans the promotion of the selected channels from `from` to `to`. Reads both orgs;
@@ -664,15 +669,9 @@ pub async fn promote(
         )));
     }
     if session.production {
-        let names: Vec<&str> = plan.channels.iter().map(|c| c.name.as_str()).collect();
-        let expected = if names.len() == 1 {
-            names[0].to_string()
-        } else {
-            format!("{} channels", names.len())
-        };
         safety::check_name(
             &session.profile,
-            &expected,
+            &plan.confirmation_phrase(),
             GuardedChange::Import,
             confirmation,
         )?;

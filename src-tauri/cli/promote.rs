@@ -169,13 +169,7 @@ async fn carry_out(
         output: connected.output,
         assume_yes: connected.assume_yes,
     };
-    let names: Vec<&str> = plan.channels.iter().map(|c| c.name.as_str()).collect();
-    let expected = if names.len() == 1 {
-        names[0].to_string()
-    } else {
-        format!("{} channels", names.len())
-    };
-    let confirmation = confirm_name(&target, &expected, "promoting into it")?;
+    let confirmation = confirm_name(&target, &plan.confirmation_phrase(), "promoting into it")?;
     let progress = |progress: Progress| eprintln!("  {}", progress.message);
     let operation = Operation::new(&target.session, interruptible(), &progress);
     let publish = PublishOptions {

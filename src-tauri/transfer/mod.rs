@@ -131,6 +131,30 @@ pub async fn export_channel(
     document_for(client, store, source, deployment).await
 }
 
+/// Documents for deployments already listed, in their order: one request per channel
+/// (its configuration version) and one for the org, a few at a time through the pacer.
+pub async fn export_listed(
+    client: &Client,
+    store: &Store,
+    deployments: Vec<WebDeployment>,
+) -> Result<Vec<ChannelDocument>, ChannelError> {
+    use futures::StreamExt;
+    const AT_ONCE: usize = 8;
+    let me = client.tokens().me().await?;
+    let source = Source {
+        environment: client.environment().as_setting(),
+        organization_id: me.organization.as_ref().and_then(|o| o.id.clone()),
+        organization_name: me.organization.as_ref().and_then(|o| o.name.clone()),
+    };
+    futures::stream::iter(deployments)
+        .map(|deployment| document_for(client, store, source.clone(), deployment))
+        .buffered(AT_ONCE)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+}
+
 pub(crate) async fn document_for(
     client: &Client,
     store: &Store,

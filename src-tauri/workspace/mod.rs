@@ -10,6 +10,7 @@
 pub mod access;
 mod channels;
 mod monitoring;
+mod promotion;
 mod settings;
 mod shutdown;
 mod visitor;
@@ -37,6 +38,7 @@ pub use channels::{
     ChannelDetail, CheckView, EditorOptions, ExportResult, ImportPlan, MetricsView, VersionRow,
 };
 pub use monitoring::{MonitorView, QueueStatus};
+pub use promotion::{PromotionForm, PromotionPlanView};
 pub use settings::{RecordedWatch, Settings, SettingsStore, DEFAULT_THRESHOLDS};
 pub use shutdown::{RunningWork, ShutdownReport};
 pub use visitor::{CanaryView, LiveView, TestDriveSetup};
@@ -180,6 +182,8 @@ pub struct Workspace {
     operations: Mutex<HashMap<String, shutdown::RunningOperation>>,
     events: EventSink,
     notice: Mutex<Option<String>>,
+    /// The promotion plan last shown; Promote carries out exactly it, once.
+    promotion_plan: Mutex<Option<application::promotion::PromotionPlan>>,
 }
 
 /// Where a workspace keeps its files.
@@ -298,6 +302,7 @@ impl Workspace {
             operations: Mutex::default(),
             events,
             notice: Mutex::default(),
+            promotion_plan: Mutex::default(),
         };
         let wanted = remembered.unwrap_or_else(|| SANDBOX_PROFILE.to_string());
         if let Err(error) = workspace.activate(&wanted) {
@@ -348,16 +353,18 @@ impl Workspace {
     /// Opens a profile the way it was last opened (read-only if it was): stops the
     /// previous profile's background work, starts the monitor.
     pub fn activate(&self, name: &str) -> Result<ProfilesView> {
-        let read_only = self
-            .settings
-            .load()
-            .is_ok_and(|settings| settings.read_only_profiles.contains(name));
-        let mode = if read_only {
+        let mode = if self.remembered_read_only(name) {
             OpenMode::ReadOnly
         } else {
             OpenMode::ReadWrite
         };
         self.activate_as(name, mode)
+    }
+
+    fn remembered_read_only(&self, name: &str) -> bool {
+        self.settings
+            .load()
+            .is_ok_and(|settings| settings.read_only_profiles.contains(name))
     }
 
     /// Opens a profile read-only or not.

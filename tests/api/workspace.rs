@@ -1185,3 +1185,95 @@ async fn read_only_is_remembered_per_profile() {
     );
     SecretStore::new(&service).delete("Prod").unwrap();
 }
+
+/// The window's Compare & promote: a plan between the open Sandbox and a production
+/// profile on another org, kept until it is carried out once, with the channel's name
+/// typed; the target's deployment keeps its id.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_plans_a_promotion_and_carries_it_out_once() {
+    use webmsg_desk::application::channels::Confirmation;
+    use webmsg_desk::application::promotion::PlannedAction;
+    use webmsg_desk::sandbox::SandboxOptions;
+    use webmsg_desk::workspace::PromotionForm;
+
+    let source = spawn_sandbox().await;
+    let target = crate::helpers::spawn_sandbox_with(SandboxOptions {
+        seed: 2,
+        ..crate::helpers::test_options()
+    })
+    .await;
+    let (target_deployment, _) = target.seeded_channel().await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("webmsg-desk-promote-test");
+    let (workspace, _) = open(dir.path(), &source.sandbox.base_url(), &service);
+    workspace
+        .save_profile(sandbox_profile(&target, "Production", true))
+        .unwrap();
+    let form = |maps: &str| PromotionForm {
+        from: SANDBOX_PROFILE.into(),
+        to: "Production".into(),
+        name: "Support Site".into(),
+        maps: maps.into(),
+        domain_rules: String::new(),
+    };
+
+    let refused = workspace.plan_promotion(&form("queue Support")).await;
+    let message = refused.unwrap_err().message;
+    assert!(message.contains("maps, line 1"), "{message}");
+    let none = workspace
+        .promote(Confirmation::Typed("Support Site".into()), "op-0", &|_| {})
+        .await
+        .unwrap_err();
+    assert!(none.message.contains("compare"), "{}", none.message);
+
+    let view = workspace.plan_promotion(&form("")).await.unwrap();
+    assert!(view.target_production && !view.blocked);
+    assert_eq!(view.confirmation_phrase, "Support Site");
+    let channel = &view.plan.channels[0];
+    assert!(
+        matches!(&channel.action, PlannedAction::Update { deployment_id, .. } if *deployment_id == target_deployment),
+        "{:?}",
+        channel.action
+    );
+    let (_, target_flows) = target
+        .get_api("/api/v2/flows?type=inboundshortmessage")
+        .await;
+    let target_ids: Vec<&str> = target_flows["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|flow| flow["id"].as_str())
+        .collect();
+    let flow = channel
+        .references
+        .iter()
+        .find(|r| r.place == "deployment.flow.id")
+        .expect("the inbound flow is planned");
+    assert_ne!(flow.target_id, Some(flow.source_id.clone()));
+    assert!(
+        target_ids.contains(&flow.target_id.as_deref().unwrap()),
+        "{flow:?} in {target_ids:?}"
+    );
+
+    // A production target: a wrong name refuses, and the plan stays for another try.
+    let wrong = workspace
+        .promote(Confirmation::Typed("Support".into()), "op-1", &|_| {})
+        .await
+        .unwrap_err();
+    assert!(wrong.message.contains("Support Site"), "{}", wrong.message);
+    let report = workspace
+        .promote(Confirmation::Typed("Support Site".into()), "op-2", &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.channels.len(), 1);
+    assert_eq!(report.channels[0].result, "updated");
+    assert_eq!(
+        report.channels[0].deployment_id.as_deref(),
+        Some(target_deployment.as_str())
+    );
+    let again = workspace
+        .promote(Confirmation::Typed("Support Site".into()), "op-3", &|_| {})
+        .await
+        .unwrap_err();
+    assert!(again.message.contains("compare"), "{}", again.message);
+}

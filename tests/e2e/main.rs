@@ -1005,6 +1005,109 @@ async fn first_start_create_publish_monitor_export() {
     shot(&driver, &screenshots, "canary").await;
     click(&driver, "#canary-stop").await;
 
+    // Compare & promote: the embedded Sandbox's channel into a production org of its own
+    // (a second Sandbox, seeded so the same names carry other ids). The plan shows each id
+    // found in the target and an update in place; Promote asks for the name first.
+    let target_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _target_org = Terminated(
+        Command::new(env!("CARGO_BIN_EXE_webmsg-desk"))
+            .args([
+                "sandbox",
+                "--port",
+                &target_port.to_string(),
+                "--lifecycle-delay-ms",
+                "200",
+                "--seed",
+                "2",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(target_port);
+    let target_profile = format!(
+        "Live org e2e {}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let form = json!({"name": target_profile, "environment": format!("http://127.0.0.1:{target_port}"),
+                      "clientId": "sandbox-client", "clientSecret": "sandbox-secret", "production": true});
+    wait_js(
+        &driver,
+        &format!("window.__TAURI__.core.invoke('save_profile', {{form: {form}}}).then(() => true)"),
+        Duration::from_secs(10),
+    )
+    .await;
+    nav(&driver, "promote").await;
+    let target_label = format!("{target_profile} · production");
+    wait_js(
+        &driver,
+        &format!(
+            "[...document.querySelectorAll('#promote-to option')].some(o => o.textContent === {})",
+            json!(target_label)
+        ),
+        Duration::from_secs(10),
+    )
+    .await;
+    choose(&driver, "#promote-from", "Sandbox (built in)").await;
+    choose(&driver, "#promote-to", &target_label).await;
+    type_into(&driver, "#promote-name", "Support Site").await;
+    type_into(
+        &driver,
+        "#promote-domain-rules",
+        "localhost=www.example.com",
+    )
+    .await;
+    click(&driver, "#promote-compare").await;
+    wait_js(
+        &driver,
+        "!document.querySelector('#promote-plan').hidden",
+        Duration::from_secs(30),
+    )
+    .await;
+    let planned = text_of(&driver, "#promote-channels").await;
+    assert!(planned.contains("Update in place"), "{planned}");
+    assert!(planned.contains("deployment.flow.id"), "{planned}");
+    assert!(!planned.contains("missing in target"), "{planned}");
+    assert!(text_of(&driver, "#promote-summary")
+        .await
+        .contains("1 to update in place"));
+    assert_eq!(
+        text_of(&driver, "#promote-go").await,
+        "Promote into production…"
+    );
+    shot(&driver, &screenshots, "promote-plan").await;
+    click(&driver, "#promote-go").await;
+    confirm_typed(&driver, "Support Site").await;
+    let promoted = wait_js(
+        &driver,
+        "!document.querySelector('#promote-report').hidden && document.querySelector('#promote-report tbody tr')?.dataset.result",
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(
+        promoted,
+        "updated",
+        "{}",
+        text_of(&driver, "#promote-progress").await
+    );
+    assert!(text_of(&driver, "#promote-progress")
+        .await
+        .contains("Promoted 1 of 1"));
+    shot(&driver, &screenshots, "promote-done").await;
+    wait_js(
+        &driver,
+        &format!(
+            "window.__TAURI__.core.invoke('remove_profile', {{name: {}}}).then(() => true)",
+            json!(target_profile)
+        ),
+        Duration::from_secs(10),
+    )
+    .await;
+
     // A production profile (on the same Sandbox): its banner, and a delete that goes
     // ahead only once the channel's name is typed exactly.
     let production = format!(

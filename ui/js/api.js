@@ -57,6 +57,9 @@ export const api = {
   importChannel: (path, confirmation, operation, onProgress) =>
     call('import_channel', { path, confirmation, operation, onProgress }),
   diffFile: (deploymentId) => call('diff_file', { deploymentId }),
+  // Compare and promote between two profiles.
+  planPromotion: (form) => call('plan_promotion', { form }),
+  promote: (confirmation, operation, onProgress) => call('promote', { confirmation, operation, onProgress }),
   // The visitor's view.
   testDrive: (setup, operation, onLine) => call('test_drive', { setup, operation, onLine }),
   liveView: (deploymentId) => call('live_view', { deploymentId }),
