@@ -1,7 +1,8 @@
 //! Web Messaging Desk: set up and run Genesys Cloud Web Messaging channels.
 //!
-//! Domain modules (`genesys`, `sandbox`, `profiles`, `secrets`, `overview`, `cli`) never
-//! import tauri; `app` is the only window code and stays a thin adapter over them.
+//! The API client (`genesys`) and the emulator (`sandbox`) are workspace crates that know
+//! nothing of this one. Here, domain modules never import tauri; `app` is the window and
+//! `cli` the command line, two thin front ends over `application` (see ARCHITECTURE.md).
 
 pub mod app;
 pub mod application;
@@ -9,19 +10,21 @@ pub mod channel;
 pub mod chart;
 pub mod cli;
 pub mod fallback;
-pub mod genesys;
 pub mod guest;
 pub mod metrics;
 pub mod monitor;
 pub mod overview;
 pub mod private_files;
 pub mod profiles;
-pub mod sandbox;
 pub mod secrets;
 pub mod store;
 pub mod transfer;
 pub mod validate;
 pub mod workspace;
+
+/// The API client and the Sandbox, crates of their own, under the names the app uses.
+pub use ::genesys;
+pub use ::sandbox;
 
 /// Logs to stderr at `info` (override with `RUST_LOG`). Log lines never carry secrets
 /// or tokens: the client logs methods, paths, statuses and timings only.

@@ -9,6 +9,7 @@
 //! domain module (`channel`, `transfer`, `fallback`, `metrics`, …) directly; a tidy test
 //! keeps it so.
 
+pub mod access;
 pub mod catalog;
 pub mod channels;
 pub mod connection;

@@ -7,7 +7,6 @@
 //! returned, stored in a file or put in an error; switching profiles stops every
 //! background task of the previous one.
 
-pub mod access;
 mod channels;
 mod monitoring;
 mod promotion;
@@ -23,6 +22,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::application::access;
 use crate::application::connection::OpenMode;
 use crate::application::profiles::Profiles;
 use crate::application::{self, connection, AppError, ErrorCode};
@@ -476,14 +476,24 @@ impl Workspace {
     pub async fn test_connection(&self, name: Option<&str>) -> Result<access::ConnectionReport> {
         let open = self.session();
         let name = name.unwrap_or(&open.profile);
-        // The write probes are built so that they cannot write (see `access`), so they
-        // run on a read-write client even when the profile is open read-only.
-        let client = if name == open.profile && !open.read_only {
-            open.client.clone()
-        } else {
-            self.session_for(name, OpenMode::ReadWrite)?.client
+        // Opened as it is used: read-only sends no write probe.
+        let session = self.session_named(name, OpenMode::ReadWrite)?;
+        Ok(access::test_connection(&session.client).await?)
+    }
+
+    /// The open profile's session when `name` is open (its read-only mode and publishes
+    /// in flight come along), else the profile opened as it was last used.
+    fn session_named(&self, name: &str, mode: OpenMode) -> Result<application::Session> {
+        let open = self.session();
+        if open.app.profile == name {
+            return Ok(open.app.clone());
+        }
+        let mode = match mode {
+            OpenMode::ReadOnly => OpenMode::ReadOnly,
+            OpenMode::ReadWrite if self.remembered_read_only(name) => OpenMode::ReadOnly,
+            OpenMode::ReadWrite => OpenMode::ReadWrite,
         };
-        Ok(access::test_connection(&client).await?)
+        self.session_for(name, mode)
     }
 
     /// A cancellation token for a long operation the window started under `id`;

@@ -8,7 +8,7 @@ use crate::application::connection::OpenMode;
 use crate::application::promotion::{
     self, DomainRule, IdMap, PlanOptions, PromotionPlan, PromotionReport, Selection,
 };
-use crate::application::{self, AppError, Operation};
+use crate::application::{AppError, Operation};
 
 use super::{lock, Result, Workspace};
 
@@ -71,21 +71,6 @@ pub struct PromotionPlanView {
 }
 
 impl Workspace {
-    /// The open profile's session when `name` is open (its read-only mode and publishes
-    /// in flight come along), else the profile opened as it was last used.
-    fn session_named(&self, name: &str, mode: OpenMode) -> Result<application::Session> {
-        let open = self.session();
-        if open.app.profile == name {
-            return Ok(open.app.clone());
-        }
-        let mode = match mode {
-            OpenMode::ReadOnly => OpenMode::ReadOnly,
-            OpenMode::ReadWrite if self.remembered_read_only(name) => OpenMode::ReadOnly,
-            OpenMode::ReadWrite => OpenMode::ReadWrite,
-        };
-        self.session_for(name, mode)
-    }
-
     /// Reads both orgs and plans; writes nothing. The plan is kept for [`Self::promote`].
     pub async fn plan_promotion(&self, form: &PromotionForm) -> Result<PromotionPlanView> {
         if form.from == form.to {

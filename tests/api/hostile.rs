@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use secrecy::SecretString;
-use serde_json::Value;
+use serde_json::{json, Value};
 use webmsg_desk::genesys::{Client, ConnectionConfig, Environment};
 use webmsg_desk::sandbox::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use webmsg_desk::store::Store;
@@ -386,4 +386,78 @@ async fn oversized_request_bodies_are_refused() {
         .map(|configuration| configuration.name)
         .collect();
     assert!(!names.iter().any(|name| name == "Huge"), "{names:?}");
+}
+
+#[tokio::test]
+async fn the_client_writes_back_fields_it_does_not_know_and_the_sandbox_drops_them() {
+    let app = crate::helpers::spawn_sandbox_with(webmsg_desk::sandbox::SandboxOptions {
+        record_requests: true,
+        ..crate::helpers::test_options()
+    })
+    .await;
+    let (_, id) = app.seeded_channel().await;
+    let draft_path = format!("/api/v2/webdeployments/configurations/{id}/versions/draft");
+    // A newer API: the draft comes with fields this version does not model.
+    let watched = draft_path.clone();
+    let newer = proxy(app.sandbox.base_url(), move |route, body, _| {
+        if route == format!("GET {watched}") {
+            body["futureFeature"] = json!({"mode": "beta", "levels": [1, 2]});
+            body["messenger"]["futureFlag"] = json!(true);
+        }
+    })
+    .await;
+    let client = client_at(&newer);
+    let mut typed = client.configurations().draft(&id).await.unwrap();
+    typed.description = Some("Edited by a typed client".into());
+    client
+        .configurations()
+        .update_draft(&id, &typed)
+        .await
+        .unwrap();
+    let sent = last_sent(&app, "PUT", "/versions/draft");
+    assert_eq!(
+        sent["futureFeature"],
+        json!({"mode": "beta", "levels": [1, 2]})
+    );
+    assert_eq!(sent["messenger"]["futureFlag"], json!(true));
+
+    // Like the API's typed models, the Sandbox stores none of it, at any depth.
+    let (_, after) = app.get_api(&draft_path).await;
+    assert!(after.get("futureFeature").is_none(), "{after:#}");
+    assert!(after["messenger"].get("futureFlag").is_none(), "{after:#}");
+    assert_eq!(after["description"], "Edited by a typed client");
+    let deployment_path = format!(
+        "/api/v2/webdeployments/deployments/{}",
+        app.seeded_channel().await.0
+    );
+    let (_, mut deployment) = app.get_api(&deployment_path).await;
+    deployment["hiddenToggle"] = json!("on");
+    deployment["supportedContent"]["note"] = json!("x");
+    let put = app
+        .http
+        .put(app.url(&deployment_path))
+        .bearer_auth(app.token().await)
+        .json(&deployment)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let (_, stored) = app.get_api(&deployment_path).await;
+    assert!(stored.get("hiddenToggle").is_none(), "{stored:#}");
+    assert!(
+        stored["supportedContent"].get("note").is_none(),
+        "{stored:#}"
+    );
+}
+
+/// The last body the Sandbox received for `method route`.
+fn last_sent(app: &crate::helpers::TestApp, method: &str, route_end: &str) -> Value {
+    app.sandbox
+        .state()
+        .recorded_requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == method && r.route.ends_with(route_end))
+        .unwrap_or_else(|| panic!("no {method} …{route_end} was sent"))
+        .body
 }

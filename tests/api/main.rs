@@ -6,7 +6,6 @@
 mod app_commands;
 mod channels;
 mod cli;
-mod client;
 mod dependencies;
 mod editing;
 mod fuzz;
@@ -21,10 +20,6 @@ mod pacing;
 mod promotion;
 mod real_shapes;
 mod request_conformance;
-mod sandbox_contract;
-mod sandbox_lifecycle;
-mod sandbox_schema;
-mod sandbox_traffic;
 mod tidy;
 mod ui_contract;
 mod visitor;

@@ -1277,3 +1277,49 @@ async fn the_window_plans_a_promotion_and_carries_it_out_once() {
         .unwrap_err();
     assert!(again.message.contains("compare"), "{}", again.message);
 }
+
+/// *Test connection* on a profile open read-only sends no write probe: those permissions
+/// are reported as not probed, and the org received no write.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_connection_respects_a_read_only_profile() {
+    use webmsg_desk::application::connection::OpenMode;
+    let app = spawn_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = unique("webmsg-desk-probe-test");
+    let (workspace, _) = open(dir.path(), &app.sandbox.base_url(), &service);
+    workspace
+        .save_profile(sandbox_profile(&app, "Careful", false))
+        .unwrap();
+    workspace
+        .activate_as("Careful", OpenMode::ReadOnly)
+        .unwrap();
+    let report = workspace.test_connection(None).await.unwrap();
+    let channels = report
+        .screens
+        .iter()
+        .find(|s| s.screen == "Channels")
+        .unwrap();
+    let check = |name: &str| {
+        channels
+            .permissions
+            .iter()
+            .find(|p| p.permission == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        check("webDeployments:deployment:view").access,
+        Access::Granted
+    );
+    let delete = check("webDeployments:deployment:delete");
+    assert_eq!(delete.access, Access::Unknown);
+    assert!(delete.detail.unwrap().contains("read-only"));
+    assert!(report.missing.is_empty(), "{:?}", report.missing);
+    for route in [
+        "POST /api/v2/webdeployments/configurations",
+        "DELETE /api/v2/webdeployments/deployments/{deployment_id}",
+    ] {
+        assert_eq!(app.served(route).await, 0, "{route}");
+    }
+    assert!(app.served("GET /api/v2/webdeployments/deployments").await > 0);
+}

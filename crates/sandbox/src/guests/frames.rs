@@ -1,0 +1,140 @@
+//! The server frames of the Guest API: `{type, class, code, body, tracingId?}`.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::timestamps::iso;
+
+pub fn frame(kind: &str, class: &str, code: u16, body: Value, tracing_id: Option<&str>) -> Value {
+    let mut frame = json!({"type": kind, "class": class, "code": code, "body": body});
+    if let Some(tracing_id) = tracing_id {
+        frame["tracingId"] = json!(tracing_id);
+    }
+    frame
+}
+
+/// An error reply: `class: string` with the code and the text the service uses.
+pub fn error(code: u16, text: &str, tracing_id: Option<&str>) -> Value {
+    frame("response", "string", code, json!(text), tracing_id)
+}
+
+pub fn request_failed(tracing_id: Option<&str>) -> Value {
+    error(400, "Request failed.", tracing_id)
+}
+
+pub fn missing_parameter(name: &str, tracing_id: Option<&str>) -> Value {
+    error(
+        4020,
+        &format!("Missing required parameter: {name}"),
+        tracing_id,
+    )
+}
+
+pub fn too_many_requests(retry_after: u64, tracing_id: Option<&str>) -> Value {
+    frame(
+        "response",
+        "TooManyRequestsErrorMessage",
+        429,
+        json!({
+            "retryAfter": retry_after,
+            "errorCode": 4029,
+            "errorMessage": "Message rate too high for this session",
+            "name": "TooManyRequests",
+            "message": "Message rate too high for this session",
+        }),
+        tracing_id,
+    )
+}
+
+/// Outbound ids are UUIDs, repeated as `channel.messageId`, as captured frames have them.
+fn outbound_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Who an agent's message is from, as Messenger shows it.
+pub struct Agent<'a> {
+    pub nickname: &'a str,
+    pub first_name: &'a str,
+    pub image: Option<&'a str>,
+}
+
+fn outbound_text(text: &str, entity: &str, from: Option<&Agent<'_>>, at: DateTime<Utc>) -> Value {
+    let id = outbound_id();
+    let mut channel = json!({"time": iso(at), "type": "Private", "messageId": id});
+    if let Some(agent) = from {
+        channel["from"] = json!({"nickname": agent.nickname, "firstName": agent.first_name});
+        if let Some(image) = agent.image {
+            channel["from"]["image"] = json!(image);
+        }
+    }
+    frame(
+        "message",
+        "StructuredMessage",
+        200,
+        json!({
+            "id": id,
+            "type": "Text",
+            "direction": "Outbound",
+            "text": text,
+            "originatingEntity": entity,
+            "channel": channel,
+            "metadata": {"correlationId": uuid::Uuid::new_v4().to_string()},
+        }),
+        None,
+    )
+}
+
+pub fn bot_text(text: &str, at: DateTime<Utc>) -> Value {
+    outbound_text(text, "Bot", None, at)
+}
+
+pub fn agent_text(text: &str, agent: &Agent<'_>, at: DateTime<Utc>) -> Value {
+    outbound_text(text, "Human", Some(agent), at)
+}
+
+fn outbound_event(event: Value, metadata: Option<Value>, at: DateTime<Utc>) -> Value {
+    let id = outbound_id();
+    let mut body = json!({
+        "id": id,
+        "type": "Event",
+        "direction": "Outbound",
+        "channel": {"time": iso(at), "messageId": id},
+        "events": [event],
+    });
+    if let Some(metadata) = metadata {
+        body["metadata"] = metadata;
+    }
+    frame("message", "StructuredMessage", 200, body, None)
+}
+
+/// The conversation ended: Presence `Disconnect`, `readOnly` "true" when the deployment's
+/// disconnect type is ReadOnly (the visitor may not write again), "false" for Send.
+pub fn disconnect(read_only: bool, at: DateTime<Utc>) -> Value {
+    outbound_event(
+        json!({"eventType": "Presence", "presence": {"type": "Disconnect"}}),
+        Some(json!({"readOnly": read_only.to_string()})),
+        at,
+    )
+}
+
+/// An agent is typing (sent when the deployment shows agent typing indicators).
+pub fn agent_typing(at: DateTime<Utc>) -> Value {
+    outbound_event(
+        json!({"eventType": "Typing", "typing": {"type": "On", "duration": 5000}}),
+        None,
+        at,
+    )
+}
+
+/// The session's history was cleared (Presence `Clear`, with conversation clear on).
+pub fn session_cleared() -> Value {
+    frame("message", "SessionClearedEvent", 200, json!({}), None)
+}
+
+pub fn session_expired() -> Value {
+    frame("response", "SessionExpiredEvent", 200, json!({}), None)
+}
+
+pub fn connection_closed() -> Value {
+    frame("message", "ConnectionClosedEvent", 200, json!({}), None)
+}
