@@ -72,9 +72,10 @@ pub fn from_environment(read: impl Fn(&str) -> Option<String>) -> Result<Client>
     .collect();
     let (Some(id), Some(secret), Some(environment)) = (id, secret, environment) else {
         return Err(AppError::invalid(format!(
-            "no connection given: pass --profile NAME or set {} (GENESYS_ENVIRONMENT is a region such as eu-west-1, or a Sandbox URL such as http://127.0.0.1:8089)",
+            "no connection given: choose a profile or set {} (GENESYS_ENVIRONMENT is a region such as eu-west-1, or a Sandbox URL such as http://127.0.0.1:8089)",
             missing.join(", ")
-        )));
+        ))
+        .on(super::Field::Profile));
     };
     let environment = Environment::parse(&environment).map_err(crate::genesys::Error::from)?;
     Ok(Client::new(ConnectionConfig::new(

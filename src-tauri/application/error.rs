@@ -77,6 +77,41 @@ impl PartialEq<&str> for ErrorCode {
     }
 }
 
+/// The input a message is about. Shared code names the field in words; each front end
+/// says where it is (the command line its flag, the window its input), so no message
+/// needs rewriting on its way to a screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Field {
+    Profile,
+    Deployment,
+    PrimaryQueue,
+    FallbackFlow,
+    Origin,
+    Interval,
+    Repeat,
+    RunFor,
+    MaxDepth,
+    MaxWait,
+    Confirmation,
+}
+
+impl Field {
+    pub const ALL: &'static [Field] = &[
+        Field::Profile,
+        Field::Deployment,
+        Field::PrimaryQueue,
+        Field::FallbackFlow,
+        Field::Origin,
+        Field::Interval,
+        Field::Repeat,
+        Field::RunFor,
+        Field::MaxDepth,
+        Field::MaxWait,
+        Field::Confirmation,
+    ];
+}
+
 /// A failed use case: a code, one sentence an admin can act on, and Genesys's own code
 /// when the API said no.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -87,6 +122,9 @@ pub struct AppError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub genesys_code: Option<String>,
+    /// The input to correct, when one is to blame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<Field>,
     /// Whether the operation ran out of time (the CLI's exit code 4).
     #[serde(skip)]
     pub timed_out: bool,
@@ -98,8 +136,15 @@ impl AppError {
             code,
             message: message.into(),
             genesys_code: None,
+            field: None,
             timed_out: false,
         }
+    }
+
+    /// The same error, about `field`.
+    pub fn on(mut self, field: Field) -> AppError {
+        self.field = Some(field);
+        self
     }
 
     pub fn invalid(message: impl Into<String>) -> AppError {
@@ -131,6 +176,7 @@ impl From<crate::genesys::Error> for AppError {
         AppError {
             code,
             genesys_code: matches!(error, Error::Api { .. }).then(|| error.code()),
+            field: None,
             timed_out: error.is_timeout(),
             message: error.to_string(),
         }
@@ -155,6 +201,7 @@ impl From<ChannelError> for AppError {
             timed_out: code == ErrorCode::DeleteIncomplete,
             message: error.to_string(),
             genesys_code: None,
+            field: None,
         }
     }
 }

@@ -14,7 +14,7 @@ pub use crate::fallback::{
 use crate::genesys::models::WebDeployment;
 use crate::store::ChannelRouting;
 
-use super::{AppError, Result, Session};
+use super::{AppError, Field, Result, Session};
 
 /// Which channel to watch and, when not the recorded ones, its queue and fallback flow
 /// (each by name or id).
@@ -59,18 +59,14 @@ pub async fn resolve(session: &Session, target: &FallbackTarget) -> Result<Resol
         routing.fallback_flow_name = flow.name;
     }
     let primary_queue_id = routing.primary_queue_id.clone().ok_or_else(|| {
-        AppError::invalid("no primary queue is recorded for this channel; choose one (--queue)")
+        AppError::invalid("no primary queue is recorded for this channel; choose one")
+            .on(Field::PrimaryQueue)
     })?;
     let fallback_flow_id = routing.fallback_flow_id.clone().ok_or_else(|| {
-        AppError::invalid(
-            "no fallback flow is recorded for this channel; choose one (--fallback-flow)",
-        )
+        AppError::invalid("no fallback flow is recorded for this channel; choose one")
+            .on(Field::FallbackFlow)
     })?;
-    let current_flow = deployment.flow.as_ref().and_then(|f| f.id.clone());
-    let primary_flow_id = routing
-        .primary_flow_id
-        .clone()
-        .or_else(|| current_flow.filter(|id| *id != fallback_flow_id))
+    let primary_flow_id = primary_flow(&routing, &deployment)
         .ok_or_else(|| {
             AppError::invalid(
                 "the primary flow of this channel is not known (it is on its fallback flow and none was recorded); move it back to its primary flow first",
@@ -95,6 +91,62 @@ pub async fn resolve(session: &Session, target: &FallbackTarget) -> Result<Resol
     })
 }
 
+/// The channel's primary flow: the recorded one, else the flow the deployment is on
+/// unless that is its fallback (a channel caught on its fallback must not have the
+/// fallback taken for its primary, or the watch could never switch back).
+fn primary_flow(routing: &ChannelRouting, deployment: &WebDeployment) -> Option<String> {
+    let current_flow = deployment.flow.as_ref().and_then(|f| f.id.clone());
+    routing
+        .primary_flow_id
+        .clone()
+        .or_else(|| current_flow.filter(|id| routing.fallback_flow_id.as_ref() != Some(id)))
+}
+
+/// A channel's routing as it stands: the record, completed from the deployment by the
+/// same rule a watch uses, and which of its two flows it is on.
+#[derive(Debug, Clone)]
+pub struct ChannelRoute {
+    pub deployment: WebDeployment,
+    pub routing: ChannelRouting,
+    pub current_route: Option<Route>,
+}
+
+/// Reads a channel's routing without recording anything.
+pub async fn route_of(session: &Session, deployment_id: &str) -> Result<ChannelRoute> {
+    let deployment = session.client.deployments().get(deployment_id).await?;
+    let mut routing = session.store.routing(deployment_id)?.unwrap_or_default();
+    routing.deployment_id = deployment_id.to_string();
+    if routing.primary_flow_id.is_none() {
+        routing.primary_flow_id = primary_flow(&routing, &deployment);
+        if routing.primary_flow_id.is_some() {
+            routing.primary_flow_name = deployment.flow.as_ref().and_then(|f| f.name.clone());
+        }
+    }
+    let current_flow = deployment.flow.as_ref().and_then(|f| f.id.as_ref());
+    let current_route = routing.fallback_flow_id.as_ref().map(|fallback| {
+        if current_flow == Some(fallback) {
+            Route::Fallback
+        } else {
+            Route::Primary
+        }
+    });
+    Ok(ChannelRoute {
+        deployment,
+        routing,
+        current_route,
+    })
+}
+
+/// How often the window's watches sample: the Sandbox answers at once; a real org is
+/// asked less often.
+pub fn window_interval(session: &Session) -> Duration {
+    if session.client.environment().is_sandbox() {
+        crate::monitor::schedule::MIN_INTERVAL
+    } else {
+        Duration::from_secs(15)
+    }
+}
+
 /// How a watch samples and acts.
 #[derive(Debug, Clone)]
 pub struct WatchSettings {
@@ -112,11 +164,7 @@ pub fn runner(
     target: &ResolvedTarget,
     settings: &WatchSettings,
 ) -> Result<FallbackRunner> {
-    if settings.interval < Duration::from_secs(5) {
-        return Err(AppError::invalid(
-            "the interval must be at least 5 seconds, to stay inside the rate budget",
-        ));
-    }
+    super::check_interval(settings.interval)?;
     if session.production && settings.mode == RunnerMode::Run {
         super::safety::check_name(
             &session.profile,
@@ -160,4 +208,42 @@ pub async fn evaluate(
     };
     let decision = decide(&rules, &mut state, &sample);
     Ok(RunnerEvent::Evaluated { sample, decision })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on_flow(flow: &str) -> WebDeployment {
+        serde_json::from_value(serde_json::json!({
+            "name": "Support", "flow": {"id": flow, "name": flow}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_primary_flow_is_the_recorded_one_else_the_current_unless_that_is_the_fallback() {
+        let nothing_recorded = ChannelRouting::default();
+        assert_eq!(
+            primary_flow(&nothing_recorded, &on_flow("p")),
+            Some("p".into())
+        );
+        let fallback_recorded = ChannelRouting {
+            fallback_flow_id: Some("f".into()),
+            ..ChannelRouting::default()
+        };
+        assert_eq!(primary_flow(&fallback_recorded, &on_flow("f")), None);
+        assert_eq!(
+            primary_flow(&fallback_recorded, &on_flow("p")),
+            Some("p".into())
+        );
+        let both_recorded = ChannelRouting {
+            primary_flow_id: Some("p".into()),
+            ..fallback_recorded
+        };
+        assert_eq!(
+            primary_flow(&both_recorded, &on_flow("f")),
+            Some("p".into())
+        );
+    }
 }

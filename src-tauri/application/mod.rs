@@ -29,7 +29,7 @@ use crate::channel::{InFlight, Pipeline, Progress};
 use crate::genesys::Client;
 use crate::store::Store;
 
-pub use error::{AppError, ErrorCode};
+pub use error::{AppError, ErrorCode, Field};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -130,5 +130,33 @@ pub async fn stop_signal() {
     tokio::select! {
         () = interrupt => {}
         () = terminate => {}
+    }
+}
+
+/// Every schedule that polls the org (a monitor, a fallback watch) is at least
+/// [`MIN_INTERVAL`](crate::monitor::schedule::MIN_INTERVAL) apart, to stay inside the
+/// rate budget whatever else the admin runs.
+pub fn check_interval(interval: std::time::Duration) -> Result<()> {
+    let minimum = crate::monitor::schedule::MIN_INTERVAL;
+    if interval < minimum {
+        return Err(AppError::invalid(format!(
+            "the interval must be at least {} seconds, to stay inside the rate budget",
+            minimum.as_secs()
+        ))
+        .on(Field::Interval));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_schedule_polls_more_often_than_every_five_seconds() {
+        let refused = check_interval(std::time::Duration::from_millis(4_999)).unwrap_err();
+        assert_eq!(refused.field, Some(Field::Interval));
+        assert_eq!(refused.code, ErrorCode::ValidationFailed);
+        assert!(check_interval(std::time::Duration::from_secs(5)).is_ok());
     }
 }

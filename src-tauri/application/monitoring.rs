@@ -14,7 +14,10 @@ pub use crate::monitor::callbacks::{CallbackSettings, Callbacks};
 pub use crate::monitor::poller::{CycleReport, Poller, PollerSettings, WatchedQueue};
 pub use crate::monitor::{Directives, QueueSample, DEFAULT_SMOOTHING};
 
-use super::{AppError, ErrorCode, Result, Session};
+use crate::monitor::schedule::MIN_INTERVAL;
+use crate::monitor::DirectiveError;
+
+use super::{AppError, ErrorCode, Field, Result, Session};
 
 /// Queues by name or id, each watched with `directives`.
 pub async fn resolve_queues(
@@ -22,7 +25,7 @@ pub async fn resolve_queues(
     names: &[String],
     directives: Directives,
 ) -> Result<Vec<WatchedQueue>> {
-    directives.check().map_err(AppError::invalid)?;
+    check_directives(&directives)?;
     let mut queues = Vec::with_capacity(names.len());
     for name in names {
         let queue = channel::resolve_queue(&session.client, name).await?;
@@ -41,6 +44,26 @@ pub async fn resolve_queue(session: &Session, name_or_id: &str) -> Result<(Strin
     Ok((queue.id.unwrap_or_default(), queue.name.unwrap_or_default()))
 }
 
+/// Thresholds a queue can meet, the failing one named.
+pub fn check_directives(directives: &Directives) -> Result<()> {
+    directives.check().map_err(|error| {
+        AppError::invalid(error.to_string()).on(match error {
+            DirectiveError::MaxDepth => Field::MaxDepth,
+            DirectiveError::MaxWait => Field::MaxWait,
+        })
+    })
+}
+
+/// How often the window's own monitor polls: the Sandbox answers at once; a real org is
+/// asked less often, leaving its rate budget to the admin's other tools.
+pub fn window_interval(session: &Session) -> Duration {
+    if session.client.environment().is_sandbox() {
+        MIN_INTERVAL
+    } else {
+        Duration::from_secs(10)
+    }
+}
+
 /// A poller over `queues`, recording into the session's history.
 pub fn poller(
     session: &Session,
@@ -49,6 +72,10 @@ pub fn poller(
     callbacks: Callbacks,
     audit: Option<AuditLog>,
 ) -> Result<Poller> {
+    super::check_interval(settings.interval)?;
+    for queue in &queues {
+        check_directives(&queue.directives)?;
+    }
     Poller::new(
         session.client.clone(),
         session.store.clone(),

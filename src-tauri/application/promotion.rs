@@ -371,7 +371,7 @@ fn resolve(
         None => (
             None,
             format!(
-                "the source's {} {source_id} has no name to match by; give --map {}:{source_id}=TARGET",
+                "the source's {} {source_id} has no name to match by; map it by hand ({}:{source_id}=TARGET)",
                 kind.as_str(),
                 kind.as_str()
             ),

@@ -94,10 +94,11 @@ pub fn check_name(
         Confirmation::None => Err(AppError::new(
             ErrorCode::ConfirmationRequired,
             format!(
-                "`{profile}` is a production profile: {} `{channel}` needs the channel's name typed to confirm (on the command line, run it in a terminal or add --yes)",
+                "`{profile}` is a production profile: {} `{channel}` needs the channel's name typed to confirm",
                 change.describe()
             ),
-        )),
+        )
+        .on(super::Field::Confirmation)),
     }
 }
 

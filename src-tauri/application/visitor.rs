@@ -15,7 +15,7 @@ pub use crate::guest::site::PageCheck;
 pub use crate::guest::{DriveReport, Line, ScenarioFile, ScenarioResult};
 
 use super::safety::{self, Confirmation, GuardedChange};
-use super::{AppError, ErrorCode, Result, Session};
+use super::{AppError, ErrorCode, Field, Result, Session};
 
 pub use crate::guest::run::MAX_PARALLEL;
 pub use crate::guest::steps::MAX_SCENARIO_FILE_BYTES;
@@ -52,8 +52,9 @@ async fn origin_for(
     given: Option<&str>,
 ) -> Result<Option<String>> {
     if let Some(origin) = given {
-        let parsed = url::Url::parse(origin)
-            .map_err(|e| AppError::invalid(format!("--origin `{origin}` is not a URL: {e}")))?;
+        let parsed = url::Url::parse(origin).map_err(|e| {
+            AppError::invalid(format!("the origin `{origin}` is not a URL: {e}")).on(Field::Origin)
+        })?;
         return Ok(Some(parsed.origin().ascii_serialization()));
     }
     let deployment = session.client.deployments().get(deployment_id).await?;
@@ -164,7 +165,8 @@ fn deployment_of(file: &guest::ScenarioFile, request: &ScenarioRunRequest) -> Re
         .clone()
         .or_else(|| file.deployment.clone())
         .ok_or_else(|| {
-            AppError::invalid("no deployment: give --deployment or `deployment:` in the file")
+            AppError::invalid("no deployment: choose one, or give `deployment:` in the file")
+                .on(Field::Deployment)
         })
 }
 
@@ -221,25 +223,66 @@ pub struct CanaryRound {
     pub results: Vec<ScenarioResult>,
 }
 
-/// How often a canary runs and for how long.
+/// How often a canary runs and for how long (`None`: until it is stopped).
 #[derive(Debug, Clone, Copy)]
 pub struct CanarySchedule {
     pub every: Duration,
-    pub run_for: Duration,
+    pub run_for: Option<Duration>,
 }
+
+impl CanarySchedule {
+    /// The bounds on a canary that runs until stopped: often enough to notice an outage
+    /// within the minute, seldom enough to be daily.
+    pub const MINUTES: std::ops::RangeInclusive<u32> = 1..=1_440;
+
+    /// Every `minutes` until stopped.
+    pub fn until_stopped(minutes: u32) -> Result<CanarySchedule> {
+        if !Self::MINUTES.contains(&minutes) {
+            return Err(AppError::invalid(format!(
+                "run the canary every {} to {} minutes",
+                Self::MINUTES.start(),
+                Self::MINUTES.end()
+            ))
+            .on(Field::Repeat));
+        }
+        Ok(CanarySchedule {
+            every: Duration::from_secs(u64::from(minutes) * 60),
+            run_for: None,
+        })
+    }
+}
+
+/// How many rounds a canary returns: the latest, the last with its transcripts. A
+/// canary runs for days; its full history is in the database.
+pub const KEPT_CANARY_ROUNDS: usize = 100;
 
 /// Parses `--repeat 15m --for 8h`.
 pub fn canary_schedule(every: &str, run_for: &str) -> Result<CanarySchedule> {
     let every = crate::metrics::parse_span(every)
-        .map_err(|e| AppError::invalid(format!("--repeat: {e}")))?;
+        .map_err(|e| AppError::invalid(format!("how often to repeat: {e}")).on(Field::Repeat))?;
     let run_for = crate::metrics::parse_span(run_for)
-        .map_err(|e| AppError::invalid(format!("--for: {e}")))?;
+        .map_err(|e| AppError::invalid(format!("how long to run: {e}")).on(Field::RunFor))?;
     if run_for < every {
-        return Err(AppError::invalid(
-            "--for must be at least as long as --repeat",
-        ));
+        return Err(
+            AppError::invalid("the canary must run for at least one repeat interval")
+                .on(Field::RunFor),
+        );
     }
-    Ok(CanarySchedule { every, run_for })
+    Ok(CanarySchedule {
+        every,
+        run_for: Some(run_for),
+    })
+}
+
+/// Adds the newest round, keeping [`KEPT_CANARY_ROUNDS`] and only its transcripts.
+fn keep_round(rounds: &mut std::collections::VecDeque<CanaryRound>, round: CanaryRound) {
+    if let Some(previous) = rounds.back_mut() {
+        previous.results = Vec::new();
+    }
+    if rounds.len() == KEPT_CANARY_ROUNDS {
+        rounds.pop_front();
+    }
+    rounds.push_back(round);
 }
 
 fn percentile(mut values: Vec<u64>, share: f64) -> Option<u64> {
@@ -265,7 +308,7 @@ pub async fn run_canary(
     check_writable(session)?;
     let deployment_id = deployment_of(file, request)?;
     let started = tokio::time::Instant::now();
-    let mut rounds = Vec::new();
+    let mut rounds = std::collections::VecDeque::with_capacity(KEPT_CANARY_ROUNDS);
     let mut number = 0;
     loop {
         number += 1;
@@ -318,18 +361,16 @@ pub async fn run_canary(
             results,
         };
         on_round(&round);
-        // Only the last round's transcripts are kept: a canary runs for days.
-        if let Some(previous) = rounds.last_mut() {
-            let previous: &mut CanaryRound = previous;
-            previous.results = Vec::new();
-        }
-        rounds.push(round);
+        keep_round(&mut rounds, round);
         let next = started + schedule.every * number;
-        if cancelled || next.duration_since(started) >= schedule.run_for {
-            return Ok(rounds);
+        let over = schedule
+            .run_for
+            .is_some_and(|run_for| next.duration_since(started) >= run_for);
+        if cancelled || over {
+            return Ok(rounds.into());
         }
         tokio::select! {
-            () = cancel.cancelled() => return Ok(rounds),
+            () = cancel.cancelled() => return Ok(rounds.into()),
             () = tokio::time::sleep_until(next) => {}
         }
     }
@@ -629,4 +670,55 @@ pub async fn check_page(
             AppError::new(ErrorCode::TransportFailed, message)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(number: u32) -> CanaryRound {
+        let file = parse_scenario_file("scenarios:\n  hello:\n    - say: hi\n").unwrap();
+        CanaryRound {
+            round: number,
+            at: String::new(),
+            passed: 0,
+            total: 1,
+            p50_total_ms: None,
+            p95_total_ms: None,
+            results: round_that_could_not_run(&file, "d", "a test"),
+        }
+    }
+
+    #[test]
+    fn a_canary_that_runs_for_days_keeps_a_bounded_window_with_the_last_transcripts_only() {
+        let mut rounds = std::collections::VecDeque::new();
+        for number in 1..=250 {
+            keep_round(&mut rounds, round(number));
+        }
+        assert_eq!(rounds.len(), KEPT_CANARY_ROUNDS);
+        assert_eq!(rounds.front().unwrap().round, 151);
+        assert_eq!(rounds.back().unwrap().round, 250);
+        assert_eq!(rounds.back().unwrap().results.len(), 1);
+        assert!(rounds.iter().rev().skip(1).all(|r| r.results.is_empty()));
+    }
+
+    #[test]
+    fn a_canary_until_stopped_runs_every_one_to_1440_minutes() {
+        let every_hour = CanarySchedule::until_stopped(60).unwrap();
+        assert_eq!(every_hour.every, Duration::from_secs(3_600));
+        assert_eq!(every_hour.run_for, None);
+        for minutes in [0, 1_441] {
+            let refused = CanarySchedule::until_stopped(minutes).unwrap_err();
+            assert_eq!(refused.field, Some(Field::Repeat));
+        }
+    }
+
+    #[test]
+    fn a_timed_canary_names_the_input_to_correct_without_flags() {
+        let refused = canary_schedule("10m", "5m").unwrap_err();
+        assert_eq!(refused.field, Some(Field::RunFor));
+        assert!(!refused.message.contains("--"), "{}", refused.message);
+        let refused = canary_schedule("soon", "5m").unwrap_err();
+        assert_eq!(refused.field, Some(Field::Repeat));
+    }
 }

@@ -929,11 +929,8 @@ pub async fn fallback_command(
         use_estimated_wait: args.estimated_wait,
         confirmation,
     };
-    if settings.interval < Duration::from_secs(5) {
-        return Err(CliError::invalid(
-            "--interval must be at least 5 seconds, to stay inside the rate budget",
-        ));
-    }
+    // Before anything is resolved and recorded: a bad interval changes nothing.
+    crate::application::check_interval(settings.interval)?;
     let target = FallbackTarget {
         deployment_id: args.deployment.clone(),
         queue: args.queue.clone(),

@@ -38,7 +38,7 @@ use secrecy::ExposeSecret;
 use crate::application::channels::Confirmation;
 use crate::application::connection::OpenMode;
 use crate::application::profiles::{ProfileForm, ProfileStore, Profiles, SecretStore};
-use crate::application::{self, catalog, connection, AppError, ErrorCode, Session};
+use crate::application::{self, catalog, connection, AppError, ErrorCode, Field, Session};
 use crate::sandbox::{
     check_control_token, RunningSandbox, SandboxOptions, CONTROL_TOKEN_HEADER, MAX_SPEED,
     READONLY_CLIENT_ID, READONLY_CLIENT_SECRET,
@@ -305,10 +305,28 @@ impl From<AppError> for CliError {
             | ErrorCode::TransportFailed
             | ErrorCode::Internal => ExitKind::Api,
         };
-        CliError {
-            kind,
-            message: error.message,
-        }
+        let message = match error.field {
+            Some(field) => format!("{} ({})", error.message, where_to_give(field)),
+            None => error.message,
+        };
+        CliError { kind, message }
+    }
+}
+
+/// Where on the command line the input a message is about is given.
+fn where_to_give(field: Field) -> &'static str {
+    match field {
+        Field::Profile => "--profile NAME",
+        Field::Deployment => "--deployment",
+        Field::PrimaryQueue => "--queue",
+        Field::FallbackFlow => "--fallback-flow",
+        Field::Origin => "--origin",
+        Field::Interval => "--interval",
+        Field::Repeat => "--repeat",
+        Field::RunFor => "--for",
+        Field::MaxDepth => "--max-depth",
+        Field::MaxWait => "--max-wait",
+        Field::Confirmation => "run it in a terminal to type it, or add --yes",
     }
 }
 

@@ -45,13 +45,22 @@ pub struct Directives {
     pub min_agents: Option<u32>,
 }
 
+/// A threshold that cannot be met by any queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DirectiveError {
+    #[error("the queue depth limit must be at least 1")]
+    MaxDepth,
+    #[error("the wait limit must be at least 1 second")]
+    MaxWait,
+}
+
 impl Directives {
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), DirectiveError> {
         if self.max_depth == Some(0) {
-            return Err("--max-depth must be at least 1".into());
+            return Err(DirectiveError::MaxDepth);
         }
         if self.max_wait_seconds == Some(0) {
-            return Err("--max-wait must be at least 1 second".into());
+            return Err(DirectiveError::MaxWait);
         }
         Ok(())
     }

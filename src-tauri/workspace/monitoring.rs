@@ -76,7 +76,6 @@ pub(super) fn start(workspace: &Workspace, session: &Arc<ProfileSession>) {
     let session = session.clone();
     let settings = workspace.settings.clone();
     let events = workspace.events.clone();
-    let is_sandbox = session.client.environment().is_sandbox();
     tokio::spawn(async move {
         let queue_api = session.client.queues();
         let queues = tokio::select! {
@@ -111,8 +110,7 @@ pub(super) fn start(workspace: &Workspace, session: &Arc<ProfileSession>) {
             return;
         }
         let poller_settings = PollerSettings {
-            // The Sandbox answers at once; a real org is asked less often.
-            interval: Duration::from_secs(if is_sandbox { 5 } else { 10 }),
+            interval: monitoring::window_interval(&session.app),
             ..PollerSettings::default()
         };
         let mut poller = match monitoring::poller(
@@ -277,14 +275,7 @@ impl Workspace {
 
     /// Saves a queue's thresholds and restarts the poller so its alerts use them.
     pub fn set_queue_thresholds(&self, queue_id: &str, thresholds: Directives) -> Result<()> {
-        thresholds.check().map_err(|reason| {
-            AppError::new(
-                ErrorCode::ValidationFailed,
-                reason
-                    .replace("--max-depth", "the queue depth")
-                    .replace("--max-wait", "the wait"),
-            )
-        })?;
+        monitoring::check_directives(&thresholds)?;
         self.settings
             .update(|s| {
                 s.queue_thresholds.insert(queue_id.to_string(), thresholds);

@@ -12,7 +12,6 @@ use crate::application::visitor::{
     self, CanaryRound, CanarySchedule, CanarySummary, DriveRequest, EmbedInfo, LiveReport,
     ScenarioRunRequest,
 };
-use crate::application::AppError;
 
 pub use crate::application::visitor::{DriveReport, Line, PageCheck};
 
@@ -24,9 +23,6 @@ pub(super) struct Canary {
     file: PathBuf,
     every_minutes: u32,
 }
-
-/// Bounds on a window canary's interval.
-const CANARY_MINUTES: std::ops::RangeInclusive<u32> = 1..=1_440;
 
 /// A channel's canary: whether it runs, and its rounds over the last week.
 #[derive(Debug, Clone, Serialize)]
@@ -109,13 +105,7 @@ impl Workspace {
         every_minutes: u32,
         confirmation: Confirmation,
     ) -> Result<()> {
-        if !CANARY_MINUTES.contains(&every_minutes) {
-            return Err(AppError::invalid(format!(
-                "run the canary every {} to {} minutes",
-                CANARY_MINUTES.start(),
-                CANARY_MINUTES.end()
-            )));
-        }
+        let schedule = CanarySchedule::until_stopped(every_minutes)?;
         let scenarios = visitor::read_scenario_file(file)?;
         let session = self.session();
         let channel = session
@@ -145,10 +135,6 @@ impl Workspace {
                 origin: None,
                 parallel: 4,
                 confirmation,
-            };
-            let schedule = CanarySchedule {
-                every: Duration::from_secs(u64::from(every_minutes) * 60),
-                run_for: Duration::from_secs(366 * 86_400),
             };
             let on_round = |round: &CanaryRound| {
                 events(WorkspaceEvent::CanaryRound {

@@ -2,14 +2,13 @@
 //! evaluation kept for the screen, every switch in the history database.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::application::{
     self,
-    fallback::{FallbackTarget, WatchSettings},
+    fallback::{ChannelRoute, FallbackTarget, WatchSettings},
 };
 use crate::fallback::{FallbackRules, Route, RunnerEvent, RunnerMode};
 use crate::overview::NamedItem;
@@ -62,23 +61,12 @@ pub struct FallbackSetup {
 impl Workspace {
     pub async fn fallback_view(&self, deployment_id: &str) -> Result<FallbackView> {
         let session = self.session();
-        let client = &session.client;
-        let deployment = client.deployments().get(deployment_id).await?;
-        let flow_id = deployment.flow.as_ref().and_then(|f| f.id.clone());
-        let mut routing = self.store.routing(deployment_id)?.unwrap_or_default();
-        routing.deployment_id = deployment_id.to_string();
-        if routing.primary_flow_id.is_none() {
-            routing.primary_flow_id = flow_id.clone();
-            routing.primary_flow_name = deployment.flow.as_ref().and_then(|f| f.name.clone());
-        }
+        let ChannelRoute {
+            deployment,
+            routing,
+            current_route,
+        } = application::fallback::route_of(&session.app, deployment_id).await?;
         let (queues, flows) = application::channels::routing_choices(&session.app).await?;
-        let current_route = routing.fallback_flow_id.as_ref().map(|fallback| {
-            if flow_id.as_ref() == Some(fallback) {
-                Route::Fallback
-            } else {
-                Route::Primary
-            }
-        });
         let settings = self.settings.load().unwrap_or_default();
         let watches = lock(&session.watches);
         let watch = watches.get(deployment_id);
@@ -275,11 +263,7 @@ impl Workspace {
         let resolved = application::fallback::resolve(&session.app, &target).await?;
         let settings = WatchSettings {
             rules: setup.rules.clone(),
-            interval: Duration::from_secs(if session.client.environment().is_sandbox() {
-                5
-            } else {
-                15
-            }),
+            interval: application::fallback::window_interval(&session.app),
             mode: setup.mode,
             use_estimated_wait: false,
             confirmation,

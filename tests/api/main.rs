@@ -16,6 +16,7 @@ mod keychain;
 mod monitor;
 mod notifications;
 mod official_sdk;
+mod one_rule;
 mod pacing;
 mod promotion;
 mod real_shapes;
