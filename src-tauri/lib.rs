@@ -11,6 +11,7 @@ pub mod chart;
 pub mod cli;
 pub mod fallback;
 pub mod guest;
+pub mod json_diff;
 pub mod metrics;
 pub mod monitor;
 pub mod overview;

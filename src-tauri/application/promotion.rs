@@ -17,10 +17,11 @@ use crate::genesys::models::{
     DeploymentConfigurationRef, WebDeployment, WebDeploymentConfigurationVersion,
 };
 use crate::genesys::Client;
+use crate::json_diff::{differences, Difference};
 use crate::store::ChannelRouting;
 use crate::transfer::remap::{id_slots, set_id, IdSlot};
 pub use crate::transfer::remap::{DomainRule, IdMap, RefKind};
-use crate::transfer::{self, diff_values, ChannelDocument, Difference};
+use crate::transfer::{self, ChannelDocument};
 
 use super::channels::optional_listing;
 use super::safety::{self, Confirmation, GuardedChange};
@@ -609,7 +610,7 @@ fn compare_with(
             }
         })
     };
-    diff_values(
+    differences(
         &view(live, live_deployment),
         &view(Some(configuration), deployment),
     )

@@ -8,8 +8,9 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::genesys::models::WebDeployment;
-use crate::guest::site::{self, AllowedDomains, Difference};
+use crate::guest::site::{self, AllowedDomains};
 use crate::guest::{self, parse_scenario_file, DrivePlan, DriveTarget, Step};
+use crate::json_diff::Difference;
 
 pub use crate::guest::site::PageCheck;
 pub use crate::guest::{DriveReport, Line, ScenarioFile, ScenarioResult};
@@ -559,14 +560,15 @@ pub async fn live(session: &Session, deployment_id: &str) -> Result<LiveReport> 
         })
     };
     let served_vs_published = match &served {
-        Some(served) if newest.is_some() => site::json_differences(
+        Some(served) if newest.is_some() => crate::json_diff::differences_ignoring(
             &visitor_view(served),
             &visitor_view(&newest_json),
             BOOKKEEPING,
         ),
         _ => Vec::new(),
     };
-    let published_vs_draft = site::json_differences(&newest_json, &as_json(&draft), BOOKKEEPING);
+    let published_vs_draft =
+        crate::json_diff::differences_ignoring(&newest_json, &as_json(&draft), BOOKKEEPING);
     let published_version = newest.and_then(|v| v.version.clone());
     let deployment_version = deployment
         .configuration

@@ -114,17 +114,3 @@ impl From<genesys::Error> for ChannelError {
         ChannelError::Api(Box::new(error))
     }
 }
-
-impl ChannelError {
-    /// The stable machine code the UI and the CLI use.
-    pub fn code(&self) -> String {
-        match self {
-            ChannelError::Invalid(_) => "validation.failed".into(),
-            ChannelError::NotFound { .. } => "not.found".into(),
-            ChannelError::Api(error) => error.code(),
-            ChannelError::Store(_) => "local.store".into(),
-            ChannelError::File(_) => "file".into(),
-            ChannelError::DeleteIncomplete { .. } => "delete.incomplete".into(),
-        }
-    }
-}

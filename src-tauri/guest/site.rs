@@ -78,56 +78,6 @@ pub async fn fetch_public_config(
         .map_err(|e| format!("{url} is not JSON: {e}"))
 }
 
-/// One difference between two JSON documents, by path.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Difference {
-    pub path: String,
-    pub left: Option<Value>,
-    pub right: Option<Value>,
-}
-
-/// Leaf differences between `left` and `right`, ignoring keys in `ignored`.
-pub fn json_differences(left: &Value, right: &Value, ignored: &[&str]) -> Vec<Difference> {
-    let mut differences = Vec::new();
-    walk(left, right, String::new(), ignored, &mut differences);
-    differences
-}
-
-fn walk(left: &Value, right: &Value, path: String, ignored: &[&str], out: &mut Vec<Difference>) {
-    match (left, right) {
-        (Value::Object(a), Value::Object(b)) => {
-            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for key in keys {
-                if ignored.contains(&key.as_str()) {
-                    continue;
-                }
-                let child = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                match (a.get(key), b.get(key)) {
-                    (Some(x), Some(y)) => walk(x, y, child, ignored, out),
-                    (x, y) => out.push(Difference {
-                        path: child,
-                        left: x.cloned(),
-                        right: y.cloned(),
-                    }),
-                }
-            }
-        }
-        _ if left == right => {}
-        _ => out.push(Difference {
-            path,
-            left: Some(left.clone()),
-            right: Some(right.clone()),
-        }),
-    }
-}
-
 /// The snippet a page embeds: the deployment's own when the API gives one, else the
 /// documented form for the region.
 pub fn snippet(environment: &Environment, deployment_id: &str, from_api: Option<&str>) -> String {
@@ -543,14 +493,5 @@ mod tests {
             allowed.first_origin().as_deref(),
             Some("https://www.example.com")
         );
-    }
-
-    #[test]
-    fn differences_are_leaf_paths() {
-        let left = serde_json::json!({"messenger": {"styles": {"primaryColor": "#111111"}, "enabled": true}, "version": "1"});
-        let right = serde_json::json!({"messenger": {"styles": {"primaryColor": "#222222"}, "enabled": true}, "version": "2"});
-        let differences = json_differences(&left, &right, &["version"]);
-        assert_eq!(differences.len(), 1);
-        assert_eq!(differences[0].path, "messenger.styles.primaryColor");
     }
 }

@@ -4,13 +4,13 @@
 //! two copies of the same content (ids, dates, users, status, version numbers, snippets)
 //! and names flows instead of pointing at their ids.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::channel::ChannelError;
 use crate::genesys::Client;
+use crate::json_diff::differences;
+pub use crate::json_diff::Difference;
 
 use super::ChannelDocument;
 
@@ -27,15 +27,6 @@ const SERVER_SET: &[&str] = &[
     "selfUri",
     "snippet",
 ];
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Difference {
-    /// Dotted path, e.g. `configuration.messenger.styles.primaryColor`.
-    pub path: String,
-    pub left: Option<Value>,
-    pub right: Option<Value>,
-}
 
 fn strip_server_set(value: &mut Value) {
     if let Value::Object(map) = value {
@@ -77,49 +68,6 @@ pub fn portable_view(document: &ChannelDocument) -> Value {
     serde_json::json!({"configuration": configuration, "deployment": deployment, "routing": routing})
 }
 
-fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
-    match value {
-        Value::Object(map) if !map.is_empty() => {
-            for (key, inner) in map {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                flatten(&path, inner, out);
-            }
-        }
-        Value::Array(items) if !items.is_empty() => {
-            for (index, inner) in items.iter().enumerate() {
-                flatten(&format!("{prefix}[{index}]"), inner, out);
-            }
-        }
-        Value::Null => {}
-        other => {
-            out.insert(prefix.to_string(), other.clone());
-        }
-    }
-}
-
-/// Every leaf that differs, in path order.
-pub fn diff_values(left: &Value, right: &Value) -> Vec<Difference> {
-    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
-    flatten("", left, &mut a);
-    flatten("", right, &mut b);
-    let mut paths: Vec<&String> = a.keys().chain(b.keys()).collect();
-    paths.sort();
-    paths.dedup();
-    paths
-        .into_iter()
-        .filter(|path| a.get(*path) != b.get(*path))
-        .map(|path| Difference {
-            path: path.clone(),
-            left: a.get(path).cloned(),
-            right: b.get(path).cloned(),
-        })
-        .collect()
-}
-
 /// What differs between a channel file and what is live for a deployment, in the
 /// org-independent view (ids and server-set fields left out).
 pub async fn file_vs_live(
@@ -130,7 +78,7 @@ pub async fn file_vs_live(
 ) -> Result<Vec<Difference>, ChannelError> {
     let document = super::read_document(path).map_err(ChannelError::File)?;
     let live = super::export_channel(client, store, deployment_id).await?;
-    Ok(diff_values(
+    Ok(differences(
         &portable_view(&document),
         &portable_view(&live),
     ))
@@ -181,37 +129,10 @@ pub async fn version_diffs(
         draft_version: "DRAFT".into(),
         published_version: published.as_ref().and_then(|v| v.version.clone()),
         live_version: live.as_ref().and_then(|v| v.version.clone()),
-        draft_vs_published: diff_values(&comparable(&draft), &published_value),
-        published_vs_live: diff_values(
+        draft_vs_published: differences(&comparable(&draft), &published_value),
+        published_vs_live: differences(
             &published_value,
             &live.as_ref().map(comparable).unwrap_or(empty),
         ),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn only_changed_leaves_are_reported_with_both_sides() {
-        let left = json!({"a": {"b": 1, "c": [1, 2]}, "same": "x", "gone": true});
-        let right = json!({"a": {"b": 2, "c": [1, 3, 4]}, "same": "x", "new": null});
-        let paths: Vec<_> = diff_values(&left, &right)
-            .into_iter()
-            .map(|d| (d.path, d.left, d.right))
-            .collect();
-        assert_eq!(
-            paths,
-            [
-                ("a.b".to_string(), Some(json!(1)), Some(json!(2))),
-                ("a.c[1]".into(), Some(json!(2)), Some(json!(3))),
-                ("a.c[2]".into(), None, Some(json!(4))),
-                ("gone".into(), Some(json!(true)), None)
-            ]
-        );
-        assert!(diff_values(&left, &left).is_empty());
-    }
 }

@@ -23,7 +23,7 @@ use crate::genesys::Client;
 use crate::store::{ChannelRouting, Store};
 
 pub use carried::{carried_settings, CarriedSetting, EDITOR_FIELDS};
-pub use diff::{diff_values, file_vs_live, portable_view, version_diffs, Difference, VersionDiffs};
+pub use diff::{file_vs_live, portable_view, version_diffs, Difference, VersionDiffs};
 pub use export_all::{export_all, ExportAllOptions, ExportSummary};
 pub use import::{import_channel, plan_import, ImportReport, Mapping};
 

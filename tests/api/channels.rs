@@ -321,7 +321,7 @@ async fn the_tutorial_end_to_end_across_two_orgs() {
     )
     .await
     .unwrap();
-    let differences = transfer::diff_values(
+    let differences = webmsg_desk::json_diff::differences(
         &transfer::portable_view(&document),
         &transfer::portable_view(&live_b),
     );
