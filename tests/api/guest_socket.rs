@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use webmsg_desk::sandbox::SandboxOptions;
 
-use crate::helpers::{spawn_sandbox, spawn_sandbox_with, test_options, TestApp};
+use crate::helpers::{eventually, spawn_sandbox, spawn_sandbox_with, test_options, TestApp};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -341,8 +341,9 @@ async fn frames_that_break_the_rules_get_the_documented_error_frames() {
     );
 
     // Two messages a second are allowed; the third within the second is refused with
-    // the time to wait.
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    // the time to wait. A fresh session starts with the whole second's allowance.
+    let token = self::token();
+    let mut socket = configured(&app, &deployment_id, &token).await;
     for n in 0..3 {
         send(&mut socket, text(&token, "quick", &format!("q{n}"))).await;
     }
@@ -449,7 +450,16 @@ async fn the_public_config_serves_a_new_version_only_after_the_cdn_delay() {
         .update_draft(&configuration_id, &draft)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually(
+        Duration::from_secs(10),
+        "the draft to be Active",
+        || async {
+            let draft = configurations.draft(&configuration_id).await.unwrap();
+            (draft.status == Some(webmsg_desk::genesys::models::DeploymentStatus::Active))
+                .then_some(())
+        },
+    )
+    .await;
     let published = configurations.publish(&configuration_id).await.unwrap();
     let mut deployment = app.client.deployments().get(&deployment_id).await.unwrap();
     if let Some(configuration) = deployment.configuration.as_mut() {
@@ -460,9 +470,17 @@ async fn the_public_config_serves_a_new_version_only_after_the_cdn_delay() {
         .update(&deployment_id, &deployment)
         .await
         .unwrap();
+    let published_at = tokio::time::Instant::now();
     assert_eq!(served(app.http.clone(), url.clone()).await["version"], "1");
-    tokio::time::sleep(Duration::from_millis(3_300)).await;
-    assert_eq!(served(app.http.clone(), url.clone()).await["version"], "2");
+    eventually(Duration::from_secs(10), "version 2 on the CDN", || async {
+        (served(app.http.clone(), url.clone()).await["version"] == "2").then_some(())
+    })
+    .await;
+    assert!(
+        published_at.elapsed() >= Duration::from_millis(2_900),
+        "the new version was served after {:?}, before the CDN delay",
+        published_at.elapsed()
+    );
 
     let missing =
         app.http
@@ -594,21 +612,20 @@ async fn an_abandoned_session_leaves_the_queue_when_it_expires() {
             .as_u64()
             .unwrap()
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while waiting().await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "never queued");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(5),
+        "the conversation to queue",
+        || async { (waiting().await > 0).then_some(()) },
+    )
+    .await;
     // Gone without a closeSession: the socket is simply dropped.
     drop(socket);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while waiting().await > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the abandoned conversation is still queued"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        "the abandoned conversation to leave the queue",
+        || async { (waiting().await == 0).then_some(()) },
+    )
+    .await;
 }
 
 /// The seeded channel republished with its Conversations app settings replaced by

@@ -13,7 +13,7 @@ use webmsg_desk::monitor::{history, Availability, Directives};
 use webmsg_desk::sandbox::SandboxOptions;
 use webmsg_desk::store::Store;
 
-use crate::helpers::{spawn_sandbox, spawn_sandbox_with, test_options, TestApp};
+use crate::helpers::{eventually, spawn_sandbox, spawn_sandbox_with, test_options, TestApp};
 
 const NO_DIRECTIVES: Directives = Directives {
     max_depth: None,
@@ -304,10 +304,10 @@ async fn the_webhook_receives_cycle_and_flag_events() {
     for _ in 0..3 {
         assert!(poller.cycle().await.ok);
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while received.lock().unwrap().len() < 7 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(Duration::from_secs(10), "seven deliveries", || async {
+        (received.lock().unwrap().len() >= 7).then_some(())
+    })
+    .await;
     let events = received.lock().unwrap().clone();
     let cycles = events.iter().filter(|e| e["type"] == "cycle").count();
     let flags = events.iter().filter(|e| e["type"] == "flags").count();
@@ -348,25 +348,16 @@ async fn a_failing_webhook_never_stops_polling() {
         "polling did not wait for the tracker: {:?}",
         started.elapsed()
     );
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while poller
-        .callbacks()
-        .stats()
-        .failed
-        .load(std::sync::atomic::Ordering::Relaxed)
-        < 1
-        && std::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(
-        poller
+    eventually(Duration::from_secs(20), "a failed delivery", || async {
+        (poller
             .callbacks()
             .stats()
             .failed
             .load(std::sync::atomic::Ordering::Relaxed)
-            >= 1
-    );
+            >= 1)
+            .then_some(())
+    })
+    .await;
     assert!(
         received.lock().unwrap().len() >= 3,
         "each failed delivery was retried"
@@ -394,17 +385,13 @@ async fn a_local_command_gets_each_event_on_stdin() {
     );
     assert!(poller.cycle().await.ok);
     assert!(poller.cycle().await.ok);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let mut lines = 0;
-    while std::time::Instant::now() < deadline {
-        lines = std::fs::read_to_string(&target)
+    let lines = eventually(Duration::from_secs(10), "six audit lines", || async {
+        let lines = std::fs::read_to_string(&target)
             .map(|t| t.lines().count())
             .unwrap_or(0);
-        if lines >= 2 + 4 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (lines >= 2 + 4).then_some(lines)
+    })
+    .await;
     assert_eq!(lines, 6, "two cycles and four first flag events");
     let first: Value = serde_json::from_str(
         std::fs::read_to_string(&target)

@@ -43,6 +43,8 @@ async fn an_export_a_monitor_and_interactive_calls_sharing_a_client_never_meet_a
         }
     };
     let interactive = async {
+        // An admin clicking through the window meanwhile: the spacing is the workload
+        // (one list every 7 s across the run), not a wait for anything.
         for _ in 0..8 {
             app.client.queues().list_all(None).await.unwrap();
             tokio::time::sleep(Duration::from_secs(7)).await;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_sandbox, TestApp};
+use crate::helpers::{eventually, spawn_sandbox, TestApp};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_webmsg-desk");
 
@@ -64,32 +64,29 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
     );
     let status = app.control_request(reqwest::Method::GET, "/sandbox/status");
     let staffing = tokio::spawn(async move {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(45);
-        loop {
-            let stats: Value = status
-                .try_clone()
-                .unwrap()
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            // The tracker asks only once the conversation is routed, and nobody answers
-            // before this: one answer means the visitor's place was read.
-            if stats["stats"]["byRoute"][observations]
-                .as_u64()
-                .unwrap_or(0)
-                > seen_before
-            {
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the drive never read its place in line"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        // The tracker asks only once the conversation is routed, and nobody answers
+        // before this: one answer means the visitor's place was read.
+        eventually(
+            Duration::from_secs(45),
+            "the drive to read its place in line",
+            || async {
+                let stats: Value = status
+                    .try_clone()
+                    .unwrap()
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                (stats["stats"]["byRoute"][observations]
+                    .as_u64()
+                    .unwrap_or(0)
+                    > seen_before)
+                    .then_some(())
+            },
+        )
+        .await;
         staff
             .json(&json!({"onQueueAgents": 8, "handleTimeSeconds": 20}))
             .send()

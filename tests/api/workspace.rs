@@ -11,7 +11,7 @@ use webmsg_desk::secrets::{Destination, SecretStore};
 use webmsg_desk::workspace::access::Access;
 use webmsg_desk::workspace::{Locations, ProfileForm, Workspace, WorkspaceEvent, SANDBOX_PROFILE};
 
-use crate::helpers::{spawn_sandbox, unique, walk};
+use crate::helpers::{eventually, spawn_sandbox, unique, walk};
 
 type Events = Arc<Mutex<Vec<WorkspaceEvent>>>;
 
@@ -241,15 +241,11 @@ async fn the_monitor_polls_in_the_background_and_draws_the_selected_queue() {
     let dir = tempfile::tempdir().unwrap();
     let (workspace, events) = open(dir.path(), &app.sandbox.base_url(), &unique("svc"));
     // The Sandbox profile polls every 5 s; two polls make a graph.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let view = loop {
+    let view = eventually(Duration::from_secs(30), "a graph of two polls", || async {
         let view = workspace.monitor_view(None, 60).unwrap();
-        if view.chart.is_some() {
-            break view;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{view:?}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+        view.chart.is_some().then_some(view)
+    })
+    .await;
     assert_eq!(view.queues.len(), 4);
     assert!(view.samples_in_range >= 2);
     assert!(view
@@ -368,18 +364,13 @@ async fn a_fallback_watch_switches_the_route_logs_it_and_raises_a_notification()
         )
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let switched = loop {
-        let found = events.lock().unwrap().iter().find_map(|e| match e {
+    let switched = eventually(Duration::from_secs(20), "a switch", || async {
+        events.lock().unwrap().iter().find_map(|e| match e {
             WorkspaceEvent::RouteSwitched { to, reason, .. } => Some((*to, reason.clone())),
             _ => None,
-        });
-        if let Some(found) = found {
-            break found;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no switch");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        })
+    })
+    .await;
     assert_eq!(switched.0, webmsg_desk::fallback::Route::Fallback);
     assert!(switched.1.contains("fewer than 1000"), "{}", switched.1);
     let view = workspace.fallback_view(&deployment).await.unwrap();
@@ -426,19 +417,18 @@ async fn a_publish_started_by_the_window_is_cancelled_by_its_operation_id() {
                 .unwrap()
         })
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !stages
-        .lock()
-        .unwrap()
-        .contains(&webmsg_desk::channel::Stage::WaitingForDeployment)
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{:?}",
-            stages.lock().unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(30),
+        "the wait for the deployment",
+        || async {
+            stages
+                .lock()
+                .unwrap()
+                .contains(&webmsg_desk::channel::Stage::WaitingForDeployment)
+                .then_some(())
+        },
+    )
+    .await;
     assert!(!workspace.cancel_operation("another-op"));
     assert!(workspace.cancel_operation("op-1"));
     let outcome = tokio::time::timeout(Duration::from_secs(10), running)
@@ -620,9 +610,8 @@ async fn a_window_canary_runs_its_first_round_at_once_records_it_and_reports_fai
         .start_canary(&deployment, &file, 15, Default::default())
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let round = loop {
-        let found = events.lock().unwrap().iter().find_map(|event| match event {
+    let round = eventually(Duration::from_secs(20), "a canary round", || async {
+        events.lock().unwrap().iter().find_map(|event| match event {
             WorkspaceEvent::CanaryRound {
                 passed,
                 total,
@@ -630,13 +619,9 @@ async fn a_window_canary_runs_its_first_round_at_once_records_it_and_reports_fai
                 ..
             } => Some((*passed, *total, failures.clone())),
             _ => None,
-        });
-        if let Some(round) = found {
-            break round;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no canary round");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+        })
+    })
+    .await;
     assert_eq!(round, (1, 2, vec!["Billing".to_string()]));
     let view = workspace.canary_view(&deployment, false).unwrap();
     assert!(view.running);
@@ -843,16 +828,15 @@ async fn quitting_mid_create_and_mid_watch_leaves_nothing_half_made_and_the_watc
         )
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !events
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|e| matches!(e, WorkspaceEvent::RouteSwitched { .. }))
-    {
-        assert!(tokio::time::Instant::now() < deadline, "no switch");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(Duration::from_secs(30), "a switch", || async {
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, WorkspaceEvent::RouteSwitched { .. }))
+            .then_some(())
+    })
+    .await;
 
     // A create still waiting for its draft when the app quits.
     let stages: Arc<Mutex<Vec<webmsg_desk::channel::Stage>>> = Arc::default();
@@ -878,14 +862,18 @@ async fn quitting_mid_create_and_mid_watch_leaves_nothing_half_made_and_the_watc
                 .unwrap()
         })
     };
-    while !stages
-        .lock()
-        .unwrap()
-        .contains(&webmsg_desk::channel::Stage::WaitingForDraft)
-    {
-        assert!(tokio::time::Instant::now() < deadline, "no draft wait");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        Duration::from_secs(30),
+        "the wait for the draft",
+        || async {
+            stages
+                .lock()
+                .unwrap()
+                .contains(&webmsg_desk::channel::Stage::WaitingForDraft)
+                .then_some(())
+        },
+    )
+    .await;
     let work = workspace.running_work();
     assert!(work.needs_confirmation());
     assert_eq!(work.operations, ["creating “Closed mid-create”"]);

@@ -272,3 +272,24 @@ pub fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Waits for `check` to give a value, asking again every 50 ms, and fails the test
+/// naming `what` when `within` passes first. Every wait on something the Sandbox or a
+/// background task does goes through here, so none is a guess at how long it takes.
+pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited {within:?} for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -319,9 +319,13 @@ fn the_embedded_sandbox_keeps_answering_while_the_app_runtime_is_busy() {
     let base_url = sandbox.base_url().to_string();
     let answered = std::thread::spawn(move || status_line(&base_url));
     app_runtime.block_on(async {
-        // Busy without yielding, as a long computation on a worker would be, for longer
-        // than the request waits: a Sandbox on this runtime could not answer in time.
-        std::thread::sleep(Duration::from_secs(4));
+        // Busy without yielding, as a long computation on a worker would be, until the
+        // request has its answer or has given up (after 2 s): a Sandbox on this runtime
+        // could not answer meanwhile.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !answered.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     });
     let line = answered.join().unwrap().unwrap();
     assert!(
