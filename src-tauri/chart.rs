@@ -377,8 +377,7 @@ where
 }
 
 /// One canary round for its chart.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CanaryPoint {
     pub at_ms: i64,
     pub passed: usize,

@@ -3,6 +3,8 @@
 //! The API client (`genesys`) and the emulator (`sandbox`) are workspace crates that know
 //! nothing of this one. Here, domain modules never import tauri; `app` is the window and
 //! `cli` the command line, two thin front ends over `application` (see ARCHITECTURE.md).
+//! What the window receives is `app::payload`, built from the domain, never the domain's
+//! own types.
 
 pub mod app;
 pub mod application;

@@ -1,12 +1,10 @@
 //! The first screen's data: which org, its queues and its channels, in one call.
 
 use futures::StreamExt;
-use serde::Serialize;
 
 use crate::genesys::{Client, Error, RateBudget};
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Overview {
     pub profile: String,
     pub environment: String,
@@ -19,8 +17,7 @@ pub struct Overview {
     pub rate_budget: RateBudget,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct NamedItem {
     pub id: String,
     pub name: String,
@@ -36,8 +33,7 @@ impl NamedItem {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ChannelSummary {
     pub deployment_id: String,
     pub name: String,

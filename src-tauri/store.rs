@@ -104,8 +104,7 @@ pub struct Pruned {
 pub const CANARY_RETENTION: std::time::Duration = std::time::Duration::from_secs(90 * 86_400);
 
 /// One scenario's result in one canary round.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CanaryResult {
     pub deployment_id: String,
     pub at_ms: i64,
@@ -184,7 +183,7 @@ impl AuditedEntity {
 }
 
 /// One entry of the local action log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalAction {
     pub at: String,
@@ -197,7 +196,7 @@ pub struct LocalAction {
 }
 
 /// One recorded fallback switch (or what a dry run would have done).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SwitchRecord {
     pub at: String,

@@ -1,4 +1,5 @@
-//! Tauri commands: each takes the state, calls one workspace method, converts the error.
+//! Tauri commands: each takes the state, calls one workspace method, and converts its
+//! result to the window's own [`payload`] types and the error to a [`CommandError`].
 //! Long operations stream progress over a Tauri channel and take an operation id the
 //! window can cancel.
 
@@ -8,25 +9,28 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
+use super::payload::{
+    Canary, ChannelDetail, ChannelForm, ConnectionTest, EditorOptions, ExportedChannel,
+    FallbackPanel, Live, Metrics, Monitor, Overview, Profiles, Progress, PromotionPlan,
+    ResumedWatch, RunningWork,
+};
 use super::{AppState, CommandError};
 use crate::application::channels::{
-    ChannelInput, Confirmation, CreatedChannel, DeletedChannel, Difference, ImportReport, Overview,
-    Progress, PublishOutcome, VersionDiffs,
+    ChannelInput, CheckReport, Confirmation, CreatedChannel, DeletedChannel, Difference,
+    ImportReport, PublishOutcome, VersionDiffs,
 };
 use crate::application::connection::OpenMode;
 use crate::application::monitoring::{Directives, ExportFormat, Theme};
 use crate::application::ErrorCode;
-use crate::workspace::access::ConnectionReport;
-use crate::workspace::{
-    ChannelDetail, CheckView, FallbackView, ImportPlan, MetricsView, MonitorView, ProfileForm,
-    ProfilesView, RunningWork, Workspace, WorkspaceEvent,
-};
+use crate::workspace::{ImportPlan, ProfileForm, Workspace};
 
 type Result<T> = std::result::Result<T, CommandError>;
 
-fn reporter(channel: Channel<Progress>) -> impl Fn(Progress) + Send + Sync {
+fn reporter(
+    channel: Channel<Progress>,
+) -> impl Fn(crate::application::channels::Progress) + Send + Sync {
     move |progress| {
-        if let Err(error) = channel.send(progress) {
+        if let Err(error) = channel.send(Progress::from(progress)) {
             tracing::warn!(%error, "the window stopped listening to progress");
         }
     }
@@ -46,8 +50,8 @@ fn file_stem(name: &str) -> String {
 }
 
 #[tauri::command]
-pub fn profiles_view(state: State<'_, AppState>) -> Result<ProfilesView> {
-    Ok(state.workspace.profiles_view()?)
+pub fn profiles_view(state: State<'_, AppState>) -> Result<Profiles> {
+    Ok(state.workspace.profiles_view()?.into())
 }
 
 #[tauri::command]
@@ -55,47 +59,51 @@ pub async fn activate_profile(
     state: State<'_, AppState>,
     name: String,
     read_only: Option<bool>,
-) -> Result<ProfilesView> {
+) -> Result<Profiles> {
     // Picked without a say (the profile picker): the way it was last opened.
     let mode = match read_only {
-        None => return Ok(state.workspace.activate(&name)?),
+        None => return Ok(state.workspace.activate(&name)?.into()),
         Some(true) => OpenMode::ReadOnly,
         Some(false) => OpenMode::ReadWrite,
     };
-    Ok(state.workspace.activate_as(&name, mode)?)
+    Ok(state.workspace.activate_as(&name, mode)?.into())
 }
 
 #[tauri::command]
-pub async fn save_profile(state: State<'_, AppState>, form: ProfileForm) -> Result<ProfilesView> {
-    Ok(state.workspace.save_profile(form)?)
+pub async fn save_profile(state: State<'_, AppState>, form: ProfileForm) -> Result<Profiles> {
+    Ok(state.workspace.save_profile(form)?.into())
 }
 
 #[tauri::command]
-pub async fn remove_profile(state: State<'_, AppState>, name: String) -> Result<ProfilesView> {
-    Ok(state.workspace.remove_profile(&name)?)
+pub async fn remove_profile(state: State<'_, AppState>, name: String) -> Result<Profiles> {
+    Ok(state.workspace.remove_profile(&name)?.into())
 }
 
 #[tauri::command]
 pub async fn test_connection(
     state: State<'_, AppState>,
     name: Option<String>,
-) -> Result<ConnectionReport> {
-    Ok(state.workspace.test_connection(name.as_deref()).await?)
+) -> Result<ConnectionTest> {
+    Ok(state
+        .workspace
+        .test_connection(name.as_deref())
+        .await?
+        .into())
 }
 
 #[tauri::command]
 pub async fn load_channels(state: State<'_, AppState>) -> Result<Overview> {
-    Ok(state.workspace.channels().await?)
+    Ok(state.workspace.channels().await?.into())
 }
 
 #[tauri::command]
-pub async fn editor_options(state: State<'_, AppState>) -> Result<crate::workspace::EditorOptions> {
-    Ok(state.workspace.editor_options().await?)
+pub async fn editor_options(state: State<'_, AppState>) -> Result<EditorOptions> {
+    Ok(state.workspace.editor_options().await?.into())
 }
 
 #[tauri::command]
-pub fn check_channel(input: ChannelInput) -> CheckView {
-    Workspace::check_channel(&input)
+pub fn check_channel(input: ChannelForm) -> CheckReport {
+    Workspace::check_channel(&ChannelInput::from(input))
 }
 
 #[tauri::command]
@@ -103,18 +111,19 @@ pub async fn channel_detail(
     state: State<'_, AppState>,
     deployment_id: String,
 ) -> Result<ChannelDetail> {
-    Ok(state.workspace.channel_detail(&deployment_id).await?)
+    Ok(state.workspace.channel_detail(&deployment_id).await?.into())
 }
 
 #[tauri::command]
 pub async fn create_channel(
     state: State<'_, AppState>,
-    input: ChannelInput,
+    input: ChannelForm,
     confirmation: Option<String>,
     operation: String,
     on_progress: Channel<Progress>,
 ) -> Result<CreatedChannel> {
     let report = reporter(on_progress);
+    let input = ChannelInput::from(input);
     let confirmation = Confirmation::typed(confirmation);
     Ok(Box::pin(
         state
@@ -128,8 +137,9 @@ pub async fn create_channel(
 pub async fn save_draft(
     state: State<'_, AppState>,
     deployment_id: String,
-    input: ChannelInput,
+    input: ChannelForm,
 ) -> Result<VersionDiffs> {
+    let input = ChannelInput::from(input);
     Ok(state.workspace.save_draft(&deployment_id, &input).await?)
 }
 
@@ -145,12 +155,13 @@ pub async fn publish_preview(
 pub async fn publish_channel(
     state: State<'_, AppState>,
     deployment_id: String,
-    input: Option<ChannelInput>,
+    input: Option<ChannelForm>,
     confirmation: Option<String>,
     operation: String,
     on_progress: Channel<Progress>,
 ) -> Result<PublishOutcome> {
     let report = reporter(on_progress);
+    let input = input.map(ChannelInput::from);
     Ok(Box::pin(state.workspace.publish(
         &deployment_id,
         input.as_ref(),
@@ -201,14 +212,18 @@ pub fn cancel_operation(state: State<'_, AppState>, operation: String) -> bool {
 /// What quitting now would interrupt.
 #[tauri::command]
 pub fn running_work(state: State<'_, AppState>) -> RunningWork {
-    state.workspace.running_work()
+    state.workspace.running_work().into()
 }
 
 /// Starts the fallback watches that were running when the open profile was last left;
 /// the window calls it once it listens, after start and after switching profiles.
 #[tauri::command]
-pub async fn resume_watches(state: State<'_, AppState>) -> Result<Vec<WorkspaceEvent>> {
-    Ok(state.workspace.resume_watches().await)
+pub async fn resume_watches(state: State<'_, AppState>) -> Result<Vec<ResumedWatch>> {
+    let resumed = state.workspace.resume_watches().await;
+    Ok(resumed
+        .into_iter()
+        .filter_map(ResumedWatch::from_event)
+        .collect())
 }
 
 #[tauri::command]
@@ -258,8 +273,8 @@ pub async fn quit<R: Runtime>(app: AppHandle<R>) -> Result<()> {
 pub async fn fallback_view(
     state: State<'_, AppState>,
     deployment_id: String,
-) -> Result<FallbackView> {
-    Ok(state.workspace.fallback_view(&deployment_id).await?)
+) -> Result<FallbackPanel> {
+    Ok(state.workspace.fallback_view(&deployment_id).await?.into())
 }
 
 #[tauri::command]
@@ -267,21 +282,21 @@ pub async fn start_fallback(
     state: State<'_, AppState>,
     deployment_id: String,
     setup: crate::workspace::FallbackSetup,
-) -> Result<FallbackView> {
+) -> Result<FallbackPanel> {
     state
         .workspace
         .start_fallback(&deployment_id, setup)
         .await?;
-    Ok(state.workspace.fallback_view(&deployment_id).await?)
+    Ok(state.workspace.fallback_view(&deployment_id).await?.into())
 }
 
 #[tauri::command]
 pub async fn stop_fallback(
     state: State<'_, AppState>,
     deployment_id: String,
-) -> Result<FallbackView> {
+) -> Result<FallbackPanel> {
     state.workspace.stop_fallback(&deployment_id);
-    Ok(state.workspace.fallback_view(&deployment_id).await?)
+    Ok(state.workspace.fallback_view(&deployment_id).await?.into())
 }
 
 /// Runs blocking work (SQLite, chart drawing) on a blocking thread, off the main thread
@@ -308,7 +323,7 @@ pub async fn monitor_view<R: Runtime>(
     queue_id: Option<String>,
     range_minutes: u32,
     dark: Option<bool>,
-) -> Result<MonitorView> {
+) -> Result<Monitor> {
     let theme = if dark == Some(true) {
         Theme::Dark
     } else {
@@ -318,6 +333,7 @@ pub async fn monitor_view<R: Runtime>(
         workspace.monitor_view_in(queue_id.as_deref(), range_minutes, theme)
     })
     .await
+    .map(Monitor::from)
 }
 
 #[tauri::command]
@@ -366,11 +382,12 @@ pub async fn metrics_view(
     state: State<'_, AppState>,
     deployment_id: Option<String>,
     since: String,
-) -> Result<MetricsView> {
+) -> Result<Metrics> {
     Ok(state
         .workspace
         .metrics(deployment_id.as_deref(), &since)
-        .await?)
+        .await?
+        .into())
 }
 
 #[tauri::command]
@@ -379,7 +396,7 @@ pub async fn export_channel<R: Runtime>(
     state: State<'_, AppState>,
     deployment_id: String,
     name: String,
-) -> Result<Option<crate::workspace::ExportResult>> {
+) -> Result<Option<ExportedChannel>> {
     let suggested = format!("{}.channel.json", file_stem(&name));
     let Some(path) = state
         .files
@@ -392,7 +409,8 @@ pub async fn export_channel<R: Runtime>(
         state
             .workspace
             .export_channel(&deployment_id, &path)
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
@@ -429,8 +447,10 @@ pub async fn import_channel(
 pub async fn plan_promotion(
     state: State<'_, AppState>,
     form: crate::workspace::PromotionForm,
-) -> Result<crate::workspace::PromotionPlanView> {
-    Ok(Box::pin(state.workspace.plan_promotion(&form)).await?)
+) -> Result<PromotionPlan> {
+    Ok(Box::pin(state.workspace.plan_promotion(&form))
+        .await?
+        .into())
 }
 
 #[tauri::command]
@@ -477,11 +497,8 @@ pub async fn test_drive(
 }
 
 #[tauri::command]
-pub async fn live_view(
-    state: State<'_, AppState>,
-    deployment_id: String,
-) -> Result<crate::workspace::LiveView> {
-    Ok(state.workspace.live_view(&deployment_id).await?)
+pub async fn live_view(state: State<'_, AppState>, deployment_id: String) -> Result<Live> {
+    Ok(state.workspace.live_view(&deployment_id).await?.into())
 }
 
 #[tauri::command]
@@ -501,7 +518,7 @@ pub async fn start_canary(
     every_minutes: u32,
     confirmation: Option<String>,
     dark: bool,
-) -> Result<crate::workspace::CanaryView> {
+) -> Result<Canary> {
     state
         .workspace
         .start_canary(
@@ -511,7 +528,7 @@ pub async fn start_canary(
             Confirmation::typed(confirmation),
         )
         .await?;
-    Ok(state.workspace.canary_view(&deployment_id, dark)?)
+    Ok(state.workspace.canary_view(&deployment_id, dark)?.into())
 }
 
 #[tauri::command]
@@ -519,9 +536,9 @@ pub fn stop_canary(
     state: State<'_, AppState>,
     deployment_id: String,
     dark: bool,
-) -> Result<crate::workspace::CanaryView> {
+) -> Result<Canary> {
     state.workspace.stop_canary(&deployment_id);
-    Ok(state.workspace.canary_view(&deployment_id, dark)?)
+    Ok(state.workspace.canary_view(&deployment_id, dark)?.into())
 }
 
 #[tauri::command]
@@ -529,6 +546,6 @@ pub fn canary_view(
     state: State<'_, AppState>,
     deployment_id: String,
     dark: bool,
-) -> Result<crate::workspace::CanaryView> {
-    Ok(state.workspace.canary_view(&deployment_id, dark)?)
+) -> Result<Canary> {
+    Ok(state.workspace.canary_view(&deployment_id, dark)?.into())
 }

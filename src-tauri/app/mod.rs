@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 mod files;
+pub mod payload;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -129,7 +130,7 @@ fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::CloseR
 fn ask_or_quit<R: Runtime>(app: &tauri::AppHandle<R>, window: &impl Emitter<R>, state: &AppState) {
     let work = state.workspace.running_work();
     if work.needs_confirmation() {
-        match window.emit(CLOSE_REQUESTED_EVENT, &work) {
+        match window.emit(CLOSE_REQUESTED_EVENT, payload::RunningWork::from(work)) {
             Ok(()) => return,
             Err(error) => {
                 tracing::warn!(%error, "could not ask the window about quitting; quitting")
@@ -171,7 +172,10 @@ fn event_sink<R: Runtime>(app: tauri::AppHandle<R>) -> EventSink {
                 );
             }
         }
-        if let Err(error) = app.emit(WORKSPACE_EVENT, &event) {
+        let Some(event) = payload::WorkspaceEvent::for_window(event) else {
+            return;
+        };
+        if let Err(error) = app.emit(WORKSPACE_EVENT, event) {
             tracing::warn!(%error, "could not send an event to the window");
         }
     })

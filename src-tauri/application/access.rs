@@ -3,13 +3,10 @@
 //! A profile open read-only sends no write probe; those permissions are reported as not
 //! probed.
 
-use serde::Serialize;
-
 use crate::genesys::api::{Permission, ProbeOutcome};
 use crate::genesys::{Client, Error};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Granted,
     Missing,
@@ -17,24 +14,21 @@ pub enum Access {
     Unknown,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct PermissionCheck {
     pub permission: &'static str,
     pub access: Access,
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ScreenAccess {
     pub screen: &'static str,
     pub ready: bool,
     pub permissions: Vec<PermissionCheck>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ConnectionReport {
     pub environment: String,
     pub organization: Option<String>,

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::channel::{self, DeleteRequest, DeploymentChanges, PublishRequest};
 use crate::genesys::models::{DeploymentStatus, WebDeploymentConfigurationVersion};
-use crate::overview::{self, NamedItem};
+use crate::overview;
 use crate::store::ChannelRouting;
 use crate::transfer;
 use crate::validate::{check_configuration, check_deployment, SUPPORTED_LANGUAGES};
@@ -18,11 +18,14 @@ pub use super::safety::Confirmation;
 use super::safety::{self, GuardedChange};
 use super::{AppError, ErrorCode, Operation, Result, Session};
 
-pub use crate::channel::{
-    ChannelInput, CreatedChannel, DeleteProgress, DeletedChannel, Progress, PublishOptions,
-    PublishOutcome, Stage, ValidChannel,
+pub use crate::channel::settings::{
+    AuthenticationInput, CobrowseInput, JourneyInput, KnowledgeInput, SupportCenterInput,
 };
-pub use crate::overview::Overview;
+pub use crate::channel::{
+    ChannelInput, ConversationSettings, CreatedChannel, DeleteProgress, DeletedChannel, Progress,
+    PublishOptions, PublishOutcome, Stage, ValidChannel,
+};
+pub use crate::overview::{ChannelSummary, NamedItem, Overview};
 pub use crate::transfer::names::slug as file_slug;
 pub use crate::transfer::{
     CarriedSetting, Difference, ExportAllOptions, ExportSummary, ImportReport, Mapping,
@@ -79,8 +82,7 @@ pub async fn overview(session: &Session) -> Result<Overview> {
 }
 
 /// The editor's pickers.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct EditorOptions {
     pub queues: Vec<NamedItem>,
     pub flows: Vec<NamedItem>,
@@ -96,8 +98,7 @@ pub struct EditorOptions {
 }
 
 /// A supported content profile as the editor offers it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ContentProfile {
     pub id: String,
     pub name: String,
@@ -462,8 +463,7 @@ pub async fn versions(session: &Session, deployment_id: &str) -> Result<VersionL
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct VersionRow {
     pub version: String,
     pub is_draft: bool,
@@ -474,8 +474,7 @@ pub struct VersionRow {
 }
 
 /// Everything the editor and the publish screen show of one channel.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ChannelDetail {
     pub deployment_id: String,
     pub configuration_id: String,
@@ -525,8 +524,7 @@ pub async fn detail(session: &Session, deployment_id: &str) -> Result<ChannelDet
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ExportResult {
     pub path: String,
     pub bytes: u64,

@@ -11,6 +11,9 @@ use crate::secrets::{Destination, SecretStore};
 
 use super::{AppError, ErrorCode, Result};
 
+/// What is left of the API's per-token rate window, as the last response said.
+pub use crate::genesys::RateBudget;
+
 /// A saved profile, connected.
 pub struct OpenedProfile {
     pub client: Client,
@@ -19,7 +22,7 @@ pub struct OpenedProfile {
 }
 
 /// How a profile is opened.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum OpenMode {
     #[default]

@@ -80,8 +80,7 @@ impl PartialEq<&str> for ErrorCode {
 /// The input a message is about. Shared code names the field in words; each front end
 /// says where it is (the command line its flag, the window its input), so no message
 /// needs rewriting on its way to a screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Profile,
     Deployment,
@@ -114,19 +113,15 @@ impl Field {
 
 /// A failed use case: a code, one sentence an admin can act on, and Genesys's own code
 /// when the API said no.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub genesys_code: Option<String>,
     /// The input to correct, when one is to blame.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<Field>,
     /// Whether the operation ran out of time (the CLI's exit code 4).
-    #[serde(skip)]
     pub timed_out: bool,
 }
 

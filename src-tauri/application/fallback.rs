@@ -12,7 +12,7 @@ pub use crate::fallback::{
     Decision, FallbackRules, FallbackRunner, Route, RunnerEvent, RunnerMode,
 };
 use crate::genesys::models::WebDeployment;
-use crate::store::ChannelRouting;
+pub use crate::store::{ChannelRouting, SwitchRecord};
 
 use super::{AppError, Field, Result, Session};
 

@@ -65,8 +65,7 @@ pub async fn history(
 
 /// What the window's metrics screen shows: engagement, uptime and the history, newest
 /// first.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct MetricsView {
     pub engagement: EngagementMetrics,
     pub uptime: Option<Uptime>,

@@ -12,7 +12,7 @@ pub use crate::chart::{ChartOptions, Theme};
 pub use crate::monitor::audit_log::{AuditLog, DEFAULT_MAX_BYTES};
 pub use crate::monitor::callbacks::{CallbackSettings, Callbacks};
 pub use crate::monitor::poller::{CycleReport, Poller, PollerSettings, WatchedQueue};
-pub use crate::monitor::{Directives, QueueSample, DEFAULT_SMOOTHING};
+pub use crate::monitor::{Directives, Flags, QueueSample, DEFAULT_SMOOTHING};
 
 use crate::monitor::schedule::MIN_INTERVAL;
 use crate::monitor::DirectiveError;

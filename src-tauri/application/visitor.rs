@@ -18,6 +18,7 @@ pub use crate::guest::{DriveReport, Line, ScenarioFile, ScenarioResult};
 use super::safety::{self, Confirmation, GuardedChange};
 use super::{AppError, ErrorCode, Field, Result, Session};
 
+pub use crate::chart::CanaryPoint;
 pub use crate::guest::run::MAX_PARALLEL;
 pub use crate::guest::steps::MAX_SCENARIO_FILE_BYTES;
 pub use crate::guest::{Outcome, Voice};
@@ -415,8 +416,7 @@ pub fn canary_history(
 }
 
 /// A channel's canary over a period: one point per round and the chart of them.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct CanarySummary {
     pub points: Vec<crate::chart::CanaryPoint>,
     pub pass_rate: Option<f64>,

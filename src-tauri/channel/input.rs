@@ -1,7 +1,7 @@
 //! What an admin gives to create a channel (CLI flags, the editor, a JSON file), and
 //! its translation into the API's models.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::genesys::models::{
     BotSettings, ConversationAppSettings, ConversationDisconnectSettings, CustomI18nLabels,
@@ -19,7 +19,7 @@ use super::settings::{
 };
 
 /// A channel as the admin describes it. Queue and flows are names or ids.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ChannelInput {
     pub name: String,
@@ -67,7 +67,7 @@ pub struct ChannelInput {
 }
 
 /// The Messenger's Conversations app as the editor shows it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConversationSettings {
     /// Visitors see when an agent is typing (on unless turned off).

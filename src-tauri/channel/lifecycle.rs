@@ -366,8 +366,7 @@ impl DeleteRequest {
 }
 
 /// A step of a delete, for progress lines.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct DeleteProgress {
     /// `snapshot`, `deployment`, `deleting` or `configuration`.
     pub stage: &'static str,

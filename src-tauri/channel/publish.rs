@@ -35,8 +35,7 @@ pub enum Stage {
 }
 
 /// One progress event, streamed to the UI and the CLI.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Progress {
     pub stage: Stage,
     pub message: String,

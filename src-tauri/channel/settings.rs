@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::genesys::models::{
@@ -67,7 +67,7 @@ pub fn labels_to_api(labels: &Labels, languages: &[String]) -> Vec<CustomI18nLab
 }
 
 /// The Messenger's Knowledge app: articles searched from the Messenger.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct KnowledgeInput {
     pub enabled: Option<bool>,
@@ -95,7 +95,7 @@ impl KnowledgeInput {
 }
 
 /// Authenticated messaging: visitors sign in through a login integration.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AuthenticationInput {
     pub enabled: Option<bool>,
@@ -127,7 +127,7 @@ impl AuthenticationInput {
 }
 
 /// Cobrowse: agents see (and may steer) the visitor's page.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CobrowseInput {
     pub enabled: Option<bool>,
@@ -173,7 +173,7 @@ impl CobrowseInput {
 }
 
 /// Journey events: page views and clicks sent to Predictive Engagement.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct JourneyInput {
     pub enabled: Option<bool>,
@@ -214,7 +214,7 @@ impl JourneyInput {
 }
 
 /// The support center: a knowledge portal inside the Messenger.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SupportCenterInput {
     pub enabled: Option<bool>,

@@ -124,7 +124,7 @@ pub enum Route {
 }
 
 /// What `decide` remembers between samples.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FallbackState {
     pub route: Route,

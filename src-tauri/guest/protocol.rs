@@ -1,7 +1,6 @@
 //! Frames of the Guest API (contract §12): what the client sends, and what it makes of
 //! what the server sends. Unknown classes and fields are skipped, as the SDKs do.
 
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// The custom attribute every synthetic session carries, so flows can divert it.
@@ -72,8 +71,7 @@ pub fn close_session(token: &str, tracing_id: &str) -> Value {
 }
 
 /// Who wrote an outbound message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Speaker {
     Guest,
     Bot,

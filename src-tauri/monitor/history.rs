@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use rusqlite::params;
-use serde::Serialize;
 
 use crate::store::{Store, StoreError};
 
@@ -86,8 +85,7 @@ pub fn range(
 }
 
 /// How many samples are stored, per queue.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct HistoryCount {
     pub queue_id: String,
     pub samples: u64,

@@ -44,8 +44,7 @@ impl RefKind {
 
 /// Where an id sits: `configuration` or `deployment` and a JSON pointer, or the routing
 /// record (`routing`, `/queues/primary`, `/flows/fallback`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdSlot {
     pub kind: RefKind,
     pub section: &'static str,
@@ -121,7 +120,7 @@ pub fn set_id(value: &mut Value, pointer: &str, id: &str) {
 
 /// `kind:SOURCE=TARGET`: an entity of the source org (id or name) and the target org's
 /// entity to use for it (id or name).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdMap {
     pub kind: RefKind,
@@ -156,8 +155,7 @@ impl IdMap {
 }
 
 /// `FROM=TO`: a part of every allowed domain replaced (`dev.example.com=www.example.com`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainRule {
     pub from: String,
     pub to: String,

@@ -1,9 +1,7 @@
 //! Allowed domains of a deployment, normalised the way the API stores them: a host name,
 //! lower case, no scheme, path or port; a leading `*.` wildcard allowed.
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowedDomain(String);
 
 impl AllowedDomain {

@@ -1,7 +1,5 @@
 //! The languages Messenger can be configured with.
 
-use serde::Serialize;
-
 /// Language codes Messenger supports for `languages` and `defaultLanguage` (lower case,
 /// as the API stores them).
 pub const SUPPORTED_LANGUAGES: &[&str] = &[
@@ -9,7 +7,7 @@ pub const SUPPORTED_LANGUAGES: &[&str] = &[
     "nl", "no", "pl", "pt-br", "pt-pt", "ru", "sv", "th", "tr", "uk", "zh-cn", "zh-tw",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LanguageCode(String);
 
 impl LanguageCode {

@@ -78,7 +78,7 @@ impl fmt::Display for ValidationErrors {
 impl std::error::Error for ValidationErrors {}
 
 /// A configuration or deployment name: trimmed, 1 to 100 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelName(String);
 
 impl ChannelName {
@@ -106,7 +106,7 @@ impl ChannelName {
 }
 
 /// An optional description of at most 500 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(String);
 
 impl Description {
@@ -131,7 +131,7 @@ impl Description {
 }
 
 /// `#RRGGBB`, stored lower case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HexColor(pub(crate) [u8; 3]);
 
 impl HexColor {

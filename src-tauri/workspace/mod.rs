@@ -19,7 +19,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::application::access;
@@ -40,7 +39,7 @@ pub use channels::{
 pub use monitoring::{MonitorView, QueueStatus};
 pub use promotion::{PromotionForm, PromotionPlanView};
 pub use settings::{RecordedWatch, Settings, SettingsStore, DEFAULT_THRESHOLDS};
-pub use shutdown::{RunningWork, ShutdownReport};
+pub use shutdown::{RunningWatch, RunningWork, ShutdownReport};
 pub use visitor::{CanaryView, LiveView, TestDriveSetup};
 pub use watch::{FallbackSetup, FallbackView};
 
@@ -48,14 +47,8 @@ pub use crate::application::profiles::{ProfileForm, SANDBOX_PROFILE};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
-/// What happens in the background, for the window to show and notify. Fields are
-/// camelCase like every other payload the window reads.
-#[derive(Debug, Clone, Serialize)]
-#[serde(
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    tag = "kind"
-)]
+/// What happens in the background, for the window to show and notify.
+#[derive(Debug, Clone)]
 pub enum WorkspaceEvent {
     MonitorCycle {
         profile: String,
@@ -99,8 +92,7 @@ pub enum WorkspaceEvent {
 
 pub type EventSink = Arc<dyn Fn(WorkspaceEvent) + Send + Sync>;
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ProfileView {
     pub name: String,
     pub environment: String,
@@ -112,16 +104,14 @@ pub struct ProfileView {
     pub colour: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct RegionOption {
     pub name: &'static str,
     pub label: &'static str,
     pub domain: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ProfilesView {
     pub active: String,
     pub profiles: Vec<ProfileView>,
@@ -542,24 +532,5 @@ impl Drop for OperationGuard<'_> {
 impl Drop for Workspace {
     fn drop(&mut self) {
         self.session().shutdown();
-    }
-}
-
-#[cfg(test)]
-mod event_tests {
-    use super::*;
-
-    #[test]
-    fn events_reach_the_window_with_camel_case_fields() {
-        let event = WorkspaceEvent::CanaryRound {
-            deployment_id: "d".into(),
-            channel: "c".into(),
-            passed: 1,
-            total: 2,
-            failures: vec![],
-        };
-        let json = serde_json::to_value(&event).unwrap_or_default();
-        assert_eq!(json["kind"], "canaryRound");
-        assert_eq!(json["deploymentId"], "d");
     }
 }

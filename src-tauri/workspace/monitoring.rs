@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::monitoring::{self, Window};
@@ -37,8 +36,7 @@ pub(super) struct MonitorState {
     running: Option<CancellationToken>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct QueueStatus {
     pub id: String,
     pub name: String,
@@ -47,8 +45,7 @@ pub struct QueueStatus {
     pub thresholds: Directives,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct MonitorView {
     pub queues: Vec<QueueStatus>,
     pub selected: Option<String>,

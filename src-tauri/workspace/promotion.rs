@@ -1,7 +1,7 @@
 //! Compare and promote as the window drives them: the plan between two profiles is shown
 //! first and kept, and Promote carries out exactly that plan, once.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::application::channels::{Confirmation, Progress, PublishOptions};
 use crate::application::connection::OpenMode;
@@ -60,10 +60,8 @@ impl PromotionForm {
 }
 
 /// A plan as the window shows it: what to type to confirm when the target is production.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct PromotionPlanView {
-    #[serde(flatten)]
     pub plan: PromotionPlan,
     pub blocked: bool,
     pub target_production: bool,

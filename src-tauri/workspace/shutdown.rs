@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::fallback::RunnerMode;
@@ -17,16 +16,14 @@ pub(super) struct RunningOperation {
 }
 
 /// What would be interrupted by quitting now.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunningWork {
     /// What each running operation does, e.g. `publishing …`.
     pub operations: Vec<String>,
     pub watches: Vec<RunningWatch>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunningWatch {
     pub deployment_id: String,
     pub channel: String,
@@ -41,8 +38,7 @@ impl RunningWork {
 }
 
 /// How the stop went.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShutdownReport {
     pub cancelled_operations: usize,
     /// Operations still running when the bound ran out (the process ends them).

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::channels::Confirmation;
@@ -25,8 +25,7 @@ pub(super) struct Canary {
 }
 
 /// A channel's canary: whether it runs, and its rounds over the last week.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct CanaryView {
     pub running: bool,
     pub file: Option<String>,
@@ -49,8 +48,7 @@ pub struct TestDriveSetup {
 }
 
 /// A channel's Live panel.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct LiveView {
     pub live: LiveReport,
     pub embed: EmbedInfo,

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::{
@@ -29,8 +29,7 @@ pub(super) struct Watch {
     pub(super) task: Option<tokio::task::JoinHandle<()>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct FallbackView {
     pub deployment_id: String,
     pub channel: String,

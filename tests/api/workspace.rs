@@ -1056,7 +1056,7 @@ async fn a_production_watch_resumes_only_once_the_channel_name_is_typed() {
 
     workspace.activate("Prod").unwrap();
     let resumed = workspace.resume_watches().await;
-    let waiting = serde_json::to_value(&resumed).unwrap();
+    let waiting = serde_json::to_value(window_events(resumed)).unwrap();
     assert_eq!(waiting[0]["needsConfirmation"], true, "{waiting}");
     assert!(
         workspace.running_work().watches.is_empty(),
@@ -1124,7 +1124,7 @@ async fn a_renamed_profile_keeps_its_fallback_watches() {
         .unwrap();
     assert_eq!(workspace.profiles_view().unwrap().active, "Staging EU");
     let resumed = workspace.resume_watches().await;
-    let resumed = serde_json::to_value(&resumed).unwrap();
+    let resumed = serde_json::to_value(window_events(resumed)).unwrap();
     assert_eq!(resumed.as_array().unwrap().len(), 1, "{resumed}");
     assert_eq!(resumed[0]["deploymentId"], deployment.as_str());
     assert!(resumed[0]["error"].is_null(), "{resumed}");
@@ -1310,4 +1310,14 @@ async fn test_connection_respects_a_read_only_profile() {
         assert_eq!(app.served(route).await, 0, "{route}");
     }
     assert!(app.served("GET /api/v2/webdeployments/deployments").await > 0);
+}
+
+/// The resumed watches as the window receives them.
+fn window_events(
+    events: Vec<webmsg_desk::workspace::WorkspaceEvent>,
+) -> Vec<webmsg_desk::app::payload::ResumedWatch> {
+    events
+        .into_iter()
+        .filter_map(webmsg_desk::app::payload::ResumedWatch::from_event)
+        .collect()
 }

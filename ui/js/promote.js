@@ -69,7 +69,7 @@ async function compare() {
     ? `Only in “${plan.toProfile}”, left alone: ${plan.targetOnly.join(', ')}.`
     : '';
   $('#promote-go').disabled = plan.blocked;
-  $('#promote-go').textContent = targetProfile()?.production ? 'Promote into production…' : 'Promote';
+  $('#promote-go').textContent = plan.targetProduction ? 'Promote into production…' : 'Promote';
   $('#promote-plan').hidden = false;
 }
 
