@@ -93,6 +93,8 @@ pub enum Field {
     MaxDepth,
     MaxWait,
     Confirmation,
+    /// The custom attributes a synthetic visitor carries.
+    Attributes,
 }
 
 impl Field {
@@ -108,6 +110,7 @@ impl Field {
         Field::MaxDepth,
         Field::MaxWait,
         Field::Confirmation,
+        Field::Attributes,
     ];
 }
 

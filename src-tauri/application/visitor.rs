@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::genesys::models::WebDeployment;
@@ -39,6 +40,43 @@ pub struct DriveRequest {
     /// How long to wait for routing and an agent.
     pub timeout: Duration,
     pub confirmation: Confirmation,
+    /// Custom attributes sent with the visitor's messages, for flows to branch on.
+    pub attributes: Map<String, Value>,
+}
+
+/// `KEY=VALUE` pairs as custom attributes.
+pub fn custom_attributes(pairs: &[String]) -> Result<Map<String, Value>> {
+    let mut attributes = Map::new();
+    for pair in pairs {
+        match pair.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                attributes.insert(key.trim().to_string(), Value::String(value.to_string()));
+            }
+            _ => {
+                return Err(AppError::invalid(format!(
+                    "a custom attribute is KEY=VALUE, not `{pair}`"
+                ))
+                .on(Field::Attributes))
+            }
+        }
+    }
+    check_attribute_size(&attributes)?;
+    Ok(attributes)
+}
+
+/// The Guest API refuses custom attributes over 2,048 bytes of keys and values (4013);
+/// the visitor's own synthetic tag counts too.
+fn check_attribute_size(attributes: &Map<String, Value>) -> Result<()> {
+    let bytes = guest::attribute_bytes(attributes);
+    if bytes > guest::MAX_CUSTOM_DATA_BYTES {
+        return Err(AppError::invalid(format!(
+            "the custom attributes take {bytes} bytes with the synthetic tag; the Guest API \
+             takes at most {}",
+            guest::MAX_CUSTOM_DATA_BYTES
+        ))
+        .on(Field::Attributes));
+    }
+    Ok(())
 }
 
 fn allowed_domains(deployment: &WebDeployment) -> AllowedDomains {
@@ -130,7 +168,7 @@ pub async fn drive(
         origin,
         timeout: Step::budget(&steps),
         steps,
-        attributes: Default::default(),
+        attributes: request.attributes.clone(),
         linger: DRIVE_LINGER,
         follow_queue: true,
     };
@@ -149,6 +187,8 @@ pub struct ScenarioRunRequest {
     pub origin: Option<String>,
     pub parallel: usize,
     pub confirmation: Confirmation,
+    /// `--attr`: custom attributes over every scenario's own.
+    pub attributes: Map<String, Value>,
 }
 
 /// Reads a scenario file, refusing it whole when it is too large or invalid.
@@ -182,6 +222,14 @@ pub async fn run_scenarios(
 ) -> Result<Vec<ScenarioResult>> {
     check_writable(session)?;
     let deployment_id = deployment_of(file, request)?;
+    let mut scenarios = file.scenarios.clone();
+    for scenario in &mut scenarios {
+        scenario.attributes.extend(request.attributes.clone());
+        check_attribute_size(&scenario.attributes).map_err(|error| {
+            AppError::invalid(format!("scenario `{}`: {}", scenario.name, error.message))
+                .on(Field::Attributes)
+        })?;
+    }
     check_deployment_id(&deployment_id)?;
     safety::check(
         session,
@@ -203,7 +251,7 @@ pub async fn run_scenarios(
         origin: origin.as_deref(),
         parallel: request.parallel,
     };
-    Ok(guest::run_scenarios(&visit, &file.scenarios, cancel, on_done).await)
+    Ok(guest::run_scenarios(&visit, &scenarios, cancel, on_done).await)
 }
 
 /// Writes the results as JUnit XML, whole or not at all.

@@ -38,6 +38,9 @@ pub struct DriveArgs {
     /// Seconds to wait for routing and an agent.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// A custom attribute for the flow (`KEY=VALUE`); repeat for several.
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attributes: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +56,9 @@ pub struct RunArgs {
     /// Scenarios run at once.
     #[arg(long, default_value_t = 4)]
     pub parallel: usize,
+    /// A custom attribute for every scenario (`KEY=VALUE`, over the file's); repeat.
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attributes: Vec<String>,
     /// Write JUnit XML here (of the last round, for a canary).
     #[arg(long)]
     pub junit: Option<PathBuf>,
@@ -180,8 +186,10 @@ fn warn_real_org(connected: &Connected) {
 }
 
 async fn drive(connected: &Connected, args: DriveArgs) -> Result<(), CliError> {
+    let attributes = visitor::custom_attributes(&args.attributes)?;
     warn_real_org(connected);
     let request = DriveRequest {
+        attributes,
         confirmation: super::confirmation(
             connected,
             &args.deployment,
@@ -232,6 +240,7 @@ async fn run(connected: &Connected, args: RunArgs) -> Result<(), CliError> {
         None => Default::default(),
     };
     let request = ScenarioRunRequest {
+        attributes: visitor::custom_attributes(&args.attributes)?,
         deployment_id: args.deployment.clone(),
         origin: args.origin.clone(),
         parallel: args.parallel,

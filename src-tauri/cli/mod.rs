@@ -327,6 +327,7 @@ fn where_to_give(field: Field) -> &'static str {
         Field::MaxDepth => "--max-depth",
         Field::MaxWait => "--max-wait",
         Field::Confirmation => "run it in a terminal to type it, or add --yes",
+        Field::Attributes => "--attr KEY=VALUE",
     }
 }
 

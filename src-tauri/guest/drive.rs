@@ -25,6 +25,7 @@ use crate::genesys::models::{AnalyticsFilter, ConversationQuery};
 use crate::genesys::Client;
 use crate::monitor::tracker::{ConversationTracker, TrackingState};
 
+use super::content::{self, Choice, Content};
 use super::protocol::{self, ServerEvent, Speaker, SYNTHETIC_ATTRIBUTE};
 use super::steps::{Matcher, Step};
 
@@ -157,6 +158,8 @@ struct Observed {
     session_started: bool,
     /// Bot and agent lines, in order, with when they arrived.
     replies: Vec<(Speaker, String)>,
+    /// The rich content of each bot and agent message that had some, in order.
+    offers: Vec<Vec<Content>>,
     agent_joined: bool,
     disconnected: bool,
     ended: Option<String>,
@@ -276,9 +279,19 @@ fn elapsed_ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
+/// How a failure names what was offered instead: the choices' texts, or whole items.
+#[derive(Clone, Copy)]
+enum Shown {
+    Choices,
+    Items,
+}
+
 enum Wanted<'m> {
     Session,
     Reply { matcher: &'m Matcher, cursor: usize },
+    QuickReplies { labels: &'m [String], cursor: usize },
+    Choice { label: &'m str, cursor: usize },
+    Card { title: &'m Matcher, cursor: usize },
     Routed { queue: Option<&'m str> },
     Agent,
     Nothing,
@@ -340,6 +353,7 @@ impl Visitor<'_> {
             return Outcome::Error { message };
         }
         let mut reply_cursor = 0;
+        let mut offer_cursor = 0;
         for (index, step) in plan.steps.iter().enumerate() {
             let step_deadline = match step.within() {
                 Some(within) => (Instant::now() + within).min(deadline),
@@ -371,11 +385,38 @@ impl Visitor<'_> {
                     queue: queue.as_deref(),
                 },
                 Step::ExpectAgent { .. } => Wanted::Agent,
+                Step::ExpectQuickReplies { labels, .. } => Wanted::QuickReplies {
+                    labels,
+                    cursor: offer_cursor,
+                },
+                Step::Choose { label, .. } => Wanted::Choice {
+                    label,
+                    cursor: offer_cursor,
+                },
+                Step::ExpectCard { title, .. } => Wanted::Card {
+                    title,
+                    cursor: offer_cursor,
+                },
             };
             if matches!(wanted, Wanted::Nothing) {
                 continue;
             }
+            let rich = matches!(
+                wanted,
+                Wanted::QuickReplies { .. } | Wanted::Choice { .. } | Wanted::Card { .. }
+            );
             match self.pump(wanted, step_deadline).await {
+                Ok(true) if rich => {
+                    // An expectation leaves its message to choose from; a choice uses
+                    // it up, so the next one waits for a new offer.
+                    let (at, choice) = self.offer_for(step, offer_cursor);
+                    offer_cursor = if choice.is_some() { at + 1 } else { at };
+                    if let Some(choice) = choice {
+                        if let Err(message) = self.choose(&choice).await {
+                            return Outcome::Error { message };
+                        }
+                    }
+                }
                 Ok(true) => {
                     if let Step::ExpectReply { matcher, .. } = step {
                         reply_cursor = self
@@ -437,6 +478,25 @@ impl Visitor<'_> {
                 _ => format!("not routed to a queue within {within} s"),
             },
             Step::ExpectAgent { .. } => format!("no agent joined within {within} s"),
+            Step::ExpectQuickReplies { labels, .. } => format!(
+                "no quick replies [{}] within {within} s ({})",
+                labels.join(", "),
+                self.last_offered(
+                    |content| matches!(content, Content::QuickReply { .. }),
+                    Shown::Choices
+                )
+            ),
+            Step::Choose { label, .. } => format!(
+                "“{label}” was not offered within {within} s ({})",
+                self.last_offered(|content| !content.choices().is_empty(), Shown::Choices)
+            ),
+            Step::ExpectCard { title, .. } => format!(
+                "no card titled {title} within {within} s ({})",
+                self.last_offered(
+                    |content| matches!(content, Content::Card(_) | Content::Carousel { .. }),
+                    Shown::Items
+                )
+            ),
             Step::Say(_) | Step::Wait(_) => String::new(),
         }
     }
@@ -462,8 +522,103 @@ impl Visitor<'_> {
                 (None, _) => false,
             },
             Wanted::Agent => self.observed.agent_joined,
+            Wanted::QuickReplies { .. } | Wanted::Choice { .. } | Wanted::Card { .. } => {
+                self.find_offer(wanted).is_some()
+            }
             Wanted::Nothing => false,
         }
+    }
+
+    /// The first message from `cursor` on whose content holds what `wanted` looks for,
+    /// and the choice to send for a `Choice`.
+    fn find_offer(&self, wanted: &Wanted<'_>) -> Option<(usize, Option<Choice>)> {
+        let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+        let cursor = match wanted {
+            Wanted::QuickReplies { cursor, .. }
+            | Wanted::Choice { cursor, .. }
+            | Wanted::Card { cursor, .. } => *cursor,
+            _ => return None,
+        };
+        self.observed
+            .offers
+            .iter()
+            .enumerate()
+            .skip(cursor)
+            .find_map(|(at, content)| match wanted {
+                Wanted::QuickReplies { labels, .. } => {
+                    let offered: Vec<&str> = content
+                        .iter()
+                        .filter_map(|item| match item {
+                            Content::QuickReply { text, .. } => Some(text.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    labels
+                        .iter()
+                        .all(|label| offered.iter().any(|text| same(text, label)))
+                        .then_some((at, None))
+                }
+                Wanted::Choice { label, .. } => content
+                    .iter()
+                    .flat_map(Content::choices)
+                    .find(|choice| same(&choice.text, label))
+                    .map(|choice| (at, Some(choice))),
+                Wanted::Card { title, .. } => content
+                    .iter()
+                    .any(|item| match item {
+                        Content::Card(card) => title.is_match(&card.title),
+                        Content::Carousel { cards } => {
+                            cards.iter().any(|card| title.is_match(&card.title))
+                        }
+                        _ => false,
+                    })
+                    .then_some((at, None)),
+                _ => None,
+            })
+    }
+
+    /// Where `step` (a satisfied rich-content step) found its message, and its choice.
+    fn offer_for(&self, step: &Step, cursor: usize) -> (usize, Option<Choice>) {
+        let wanted = match step {
+            Step::ExpectQuickReplies { labels, .. } => Wanted::QuickReplies { labels, cursor },
+            Step::Choose { label, .. } => Wanted::Choice { label, cursor },
+            Step::ExpectCard { title, .. } => Wanted::Card { title, cursor },
+            _ => return (cursor, None),
+        };
+        self.find_offer(&wanted).unwrap_or((cursor, None))
+    }
+
+    /// What the last message offering such content offered, for a failure's reason.
+    fn last_offered(&self, kind: impl Fn(&Content) -> bool, shown: Shown) -> String {
+        let last = self.observed.offers.iter().rev().find_map(|content| {
+            let items: Vec<&Content> = content.iter().filter(|item| kind(item)).collect();
+            (!items.is_empty()).then_some(items)
+        });
+        match (last, shown) {
+            (Some(items), Shown::Choices) => {
+                let choices: Vec<String> = items
+                    .iter()
+                    .flat_map(|item| item.choices())
+                    .map(|choice| choice.text)
+                    .collect();
+                format!("offered: {}", choices.join(" | "))
+            }
+            (Some(items), Shown::Items) => {
+                let shown: Vec<String> = items.iter().map(ToString::to_string).collect();
+                format!("last offered: {}", shown.join("; "))
+            }
+            (None, _) => "nothing of the kind was offered".into(),
+        }
+    }
+
+    /// Sends a quick reply or a card's button, as the official SDK does.
+    async fn choose(&mut self, choice: &Choice) -> Result<(), String> {
+        let tracing_id = self.next_tracing_id();
+        let frame =
+            protocol::on_message(&self.token, choice.message(), &tracing_id, &self.attributes);
+        self.send_paced(frame, tracing_id).await?;
+        self.line(Voice::Guest, format!("chose “{}”", choice.text));
+        Ok(())
     }
 
     /// Reads frames until `wanted` holds (true) or `until` (false). Err ends the drive.
@@ -540,6 +695,7 @@ impl Visitor<'_> {
                 speaker,
                 text,
                 nickname,
+                content,
             } => {
                 if self.report.timings.first_reply_ms.is_none() {
                     self.report.timings.first_reply_ms = Some(elapsed_ms(self.started));
@@ -552,11 +708,15 @@ impl Visitor<'_> {
                     }
                     Voice::Agent
                 };
+                let said = content::shown(&text, &content);
                 let shown = match &nickname {
-                    Some(nickname) => format!("{nickname}: {text}"),
-                    None => text.clone(),
+                    Some(nickname) => format!("{nickname}: {said}"),
+                    None => said,
                 };
                 self.line(voice, shown);
+                if !content.is_empty() {
+                    self.observed.offers.push(content);
+                }
                 self.observed.replies.push((speaker, text));
             }
             ServerEvent::Disconnected => {

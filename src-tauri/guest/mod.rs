@@ -6,6 +6,7 @@
 //! Only hosts derived from the profile's environment are reached: `webmessaging.{domain}`
 //! and `api-cdn.{domain}` of an official region, or the Sandbox's loopback port.
 
+pub mod content;
 pub mod drive;
 pub mod protocol;
 pub mod run;
@@ -13,5 +14,6 @@ pub mod site;
 pub mod steps;
 
 pub use drive::{drive, DrivePlan, DriveReport, DriveTarget, Line, Outcome, Voice};
+pub use protocol::{attribute_bytes, MAX_CUSTOM_DATA_BYTES};
 pub use run::{junit_xml, run_scenarios, ScenarioResult, Visit};
 pub use steps::{parse_scenario_file, Matcher, Scenario, ScenarioFile, Step};

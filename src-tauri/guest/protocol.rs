@@ -3,8 +3,25 @@
 
 use serde_json::{json, Map, Value};
 
+use super::content::Content;
+
 /// The custom attribute every synthetic session carries, so flows can divert it.
 pub const SYNTHETIC_ATTRIBUTE: &str = "wmdSynthetic";
+
+/// The most custom attribute bytes (keys and values, UTF-8) a session may carry (§12.5:
+/// the 4013 refusal's figure; `maxCustomDataBytes` of the session response).
+pub const MAX_CUSTOM_DATA_BYTES: usize = 2_048;
+
+/// The bytes `attributes` take on the wire with the synthetic tag every visitor adds.
+pub fn attribute_bytes(attributes: &Map<String, Value>) -> usize {
+    let synthetic = SYNTHETIC_ATTRIBUTE.len() + "true".len();
+    attributes
+        .iter()
+        .filter(|(key, _)| key.as_str() != SYNTHETIC_ATTRIBUTE)
+        .map(|(key, value)| key.len() + value.as_str().map_or(0, str::len))
+        .sum::<usize>()
+        + synthetic
+}
 
 pub fn configure_session(token: &str, deployment_id: &str, tracing_id: &str) -> Value {
     json!({
@@ -41,12 +58,27 @@ pub fn text_message(
     tracing_id: &str,
     attributes: &Map<String, Value>,
 ) -> Value {
+    on_message(
+        token,
+        json!({"type": "Text", "text": text}),
+        tracing_id,
+        attributes,
+    )
+}
+
+/// An `onMessage` carrying `message` as it is (a quick reply, a postback).
+pub fn on_message(
+    token: &str,
+    message: Value,
+    tracing_id: &str,
+    attributes: &Map<String, Value>,
+) -> Value {
     with_attributes(
         json!({
             "action": "onMessage",
             "token": token,
             "tracingId": tracing_id,
-            "message": {"type": "Text", "text": text},
+            "message": message,
         }),
         attributes,
     )
@@ -96,6 +128,8 @@ pub enum ServerEvent {
         speaker: Speaker,
         text: String,
         nickname: Option<String>,
+        /// Quick replies, cards and the rest, in the order sent.
+        content: Vec<Content>,
     },
     Disconnected,
     Typing,
@@ -188,17 +222,19 @@ fn structured_message(body: &Value, tracing_id: Option<String>) -> ServerEvent {
             _ => ServerEvent::Ignored,
         };
     }
+    let content = Content::read_all(body);
     match text_at(body, "/text") {
-        Some(text) => ServerEvent::Said {
+        None if content.is_empty() => ServerEvent::Ignored,
+        text => ServerEvent::Said {
             speaker: if text_at(body, "/originatingEntity") == Some("Bot") {
                 Speaker::Bot
             } else {
                 Speaker::Agent
             },
-            text: text.to_string(),
+            text: text.unwrap_or_default().to_string(),
             nickname: text_at(body, "/channel/from/nickname").map(str::to_string),
+            content,
         },
-        None => ServerEvent::Ignored,
     }
 }
 
@@ -214,13 +250,19 @@ mod tests {
             Some(ServerEvent::Said {
                 speaker: Speaker::Bot,
                 text: "Hi! How can we help?".into(),
-                nickname: None
+                nickname: None,
+                content: vec![],
             })
         );
         let agent = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"b5","type":"Text","direction":"Outbound","text":"Hi, I'm Sam.","originatingEntity":"Human","channel":{"from":{"nickname":"Sam"}}}}"#;
         assert!(matches!(
             read_frame(agent),
             Some(ServerEvent::Said { speaker: Speaker::Agent, nickname: Some(n), .. }) if n == "Sam"
+        ));
+        let menu = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"0f40","type":"Structured","direction":"Outbound","originatingEntity":"Bot","content":[{"contentType":"QuickReply","quickReply":{"text":"Yes","payload":"yes","action":"Message"}}]}}"#;
+        assert!(matches!(
+            read_frame(menu),
+            Some(ServerEvent::Said { text, content, .. }) if text.is_empty() && content.len() == 1
         ));
         let join = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"b4","type":"Event","direction":"Outbound","events":[{"eventType":"Presence","presence":{"type":"Join"}}]}}"#;
         assert_eq!(read_frame(join), Some(ServerEvent::Ignored));

@@ -61,7 +61,7 @@ pub async fn run_scenarios(
                 origin: origin.map(str::to_string),
                 steps: scenario.steps.clone(),
                 timeout: Step::budget(&scenario.steps),
-                attributes: Default::default(),
+                attributes: scenario.attributes.clone(),
                 linger: Duration::ZERO,
                 follow_queue: false,
             };

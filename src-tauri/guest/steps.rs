@@ -10,7 +10,16 @@
 //!     - say: hi
 //!     - expect-reply: { matches: "(?i)help", within: 10 }
 //!     - expect-routed: { queue: Support, within: 60 }
+//!   Tracks an order from the menu:
+//!     - say: hi
+//!     - expect-quick-replies: [Track my order, Talk to an agent]
+//!     - choose: Track my order
+//!     - expect-card: { title: Your order, within: 10 }
 //! ```
+//!
+//! `custom-attributes: {key: value}` at the top applies to every scenario; a scenario
+//! written as `{custom-attributes: {…}, steps: […]}` adds its own. They go with the
+//! visitor's messages, where flows read them.
 //!
 //! Parsing refuses anything it does not understand, naming the scenario and step, so a
 //! typo in CI fails the run as an invalid file (exit 2), never as a silent pass.
@@ -72,6 +81,21 @@ pub enum Step {
         within: Duration,
     },
     Wait(Duration),
+    /// A bot or agent message offers (at least) these quick replies, case-insensitive.
+    ExpectQuickReplies {
+        labels: Vec<String>,
+        within: Duration,
+    },
+    /// Picks a quick reply or a card's button by its text, once offered.
+    Choose {
+        label: String,
+        within: Duration,
+    },
+    /// A card (alone or in a carousel) whose title matches.
+    ExpectCard {
+        title: Matcher,
+        within: Duration,
+    },
 }
 
 impl Step {
@@ -80,7 +104,10 @@ impl Step {
         match self {
             Step::ExpectReply { within, .. }
             | Step::ExpectRouted { within, .. }
-            | Step::ExpectAgent { within } => Some(*within),
+            | Step::ExpectAgent { within }
+            | Step::ExpectQuickReplies { within, .. }
+            | Step::Choose { within, .. }
+            | Step::ExpectCard { within, .. } => Some(*within),
             Step::Wait(duration) => Some(*duration),
             Step::Say(_) => None,
         }
@@ -118,6 +145,18 @@ impl fmt::Display for Step {
                 write!(formatter, "expect-agent within {} s", within.as_secs())
             }
             Step::Wait(duration) => write!(formatter, "wait {} s", duration.as_secs()),
+            Step::ExpectQuickReplies { labels, within } => write!(
+                formatter,
+                "expect-quick-replies [{}] within {} s",
+                labels.join(", "),
+                within.as_secs()
+            ),
+            Step::Choose { label, .. } => write!(formatter, "choose \"{label}\""),
+            Step::ExpectCard { title, within } => write!(
+                formatter,
+                "expect-card titled {title} within {} s",
+                within.as_secs()
+            ),
         }
     }
 }
@@ -126,6 +165,8 @@ impl fmt::Display for Step {
 pub struct Scenario {
     pub name: String,
     pub steps: Vec<Step>,
+    /// The file's custom attributes with the scenario's own over them.
+    pub attributes: Map<String, Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +174,31 @@ pub struct ScenarioFile {
     pub deployment: Option<String>,
     pub origin: Option<String>,
     pub scenarios: Vec<Scenario>,
+}
+
+/// `key: value` pairs of text, as the Guest API takes them; numbers and booleans are
+/// written as text.
+fn custom_attributes(value: Value, whose: &str) -> Result<Map<String, Value>, String> {
+    let Value::Object(map) = value else {
+        return Err(format!(
+            "`custom-attributes` of {whose} must map names to values"
+        ));
+    };
+    map.into_iter()
+        .map(|(key, value)| {
+            let text = match value {
+                Value::String(text) => text,
+                Value::Number(number) => number.to_string(),
+                Value::Bool(flag) => flag.to_string(),
+                _ => {
+                    return Err(format!(
+                        "custom attribute `{key}` of {whose} must be text, a number or true/false"
+                    ))
+                }
+            };
+            Ok((key, Value::String(text)))
+        })
+        .collect()
 }
 
 /// Reads a scenario file's text (YAML or JSON).
@@ -151,10 +217,14 @@ pub fn parse_scenario_file(text: &str) -> Result<ScenarioFile, String> {
         }
     }
     let origin = optional_text(&mut top, "origin", "the file")?;
+    let attributes = match top.remove("custom-attributes") {
+        Some(value) => custom_attributes(value, "the file")?,
+        None => Map::new(),
+    };
     let scenarios = top.remove("scenarios");
     if let Some(unknown) = top.keys().next() {
         return Err(format!(
-            "unknown key `{unknown}` (known: deployment, origin, scenarios)"
+            "unknown key `{unknown}` (known: deployment, origin, custom-attributes, scenarios)"
         ));
     }
     let scenarios = match scenarios {
@@ -170,7 +240,7 @@ pub fn parse_scenario_file(text: &str) -> Result<ScenarioFile, String> {
     }
     let scenarios = scenarios
         .into_iter()
-        .map(|(name, steps)| parse_scenario(name, steps))
+        .map(|(name, steps)| parse_scenario(name, steps, &attributes))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ScenarioFile {
         deployment,
@@ -191,7 +261,27 @@ fn optional_text(
     }
 }
 
-fn parse_scenario(name: String, steps: Value) -> Result<Scenario, String> {
+fn parse_scenario(
+    name: String,
+    steps: Value,
+    file_attributes: &Map<String, Value>,
+) -> Result<Scenario, String> {
+    let mut attributes = file_attributes.clone();
+    let steps = match steps {
+        Value::Object(mut parts) => {
+            if let Some(own) = parts.remove("custom-attributes") {
+                attributes.extend(custom_attributes(own, &format!("scenario `{name}`"))?);
+            }
+            let steps = parts.remove("steps");
+            if let Some(unknown) = parts.keys().next() {
+                return Err(format!(
+                    "scenario `{name}`: unknown key `{unknown}` (known: custom-attributes, steps)"
+                ));
+            }
+            steps.ok_or_else(|| format!("scenario `{name}` has no `steps`"))?
+        }
+        steps => steps,
+    };
     let Value::Array(items) = steps else {
         return Err(format!("scenario `{name}`: steps must be a list"));
     };
@@ -208,7 +298,11 @@ fn parse_scenario(name: String, steps: Value) -> Result<Scenario, String> {
             parse_step(item).map_err(|e| format!("scenario `{name}`, step {}: {e}", index + 1))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Scenario { name, steps })
+    Ok(Scenario {
+        name,
+        steps,
+        attributes,
+    })
 }
 
 fn parse_step(item: Value) -> Result<Step, String> {
@@ -216,10 +310,7 @@ fn parse_step(item: Value) -> Result<Step, String> {
         return Err("a step is a mapping such as `say: hi`".into());
     };
     if map.len() != 1 {
-        return Err(
-            "a step has exactly one kind (say, expect-reply, expect-routed, expect-agent, wait)"
-                .into(),
-        );
+        return Err(format!("a step has exactly one kind ({KNOWN_STEPS})"));
     }
     let Some((kind, value)) = map.into_iter().next() else {
         return Err("empty step".into());
@@ -260,11 +351,77 @@ fn parse_step(item: Value) -> Result<Step, String> {
             refuse_unknown(&options, "expect-agent", "within")?;
             Ok(Step::ExpectAgent { within })
         }
-        other => Err(format!(
-            "unknown step `{other}` (known: say, expect-reply, expect-routed, expect-agent, wait)"
-        )),
+        "expect-quick-replies" => {
+            let (labels, mut options) = match value {
+                Value::Array(labels) => (Value::Array(labels), Map::new()),
+                value => {
+                    let mut options = options(value, "expect-quick-replies")?;
+                    let labels = options.remove("labels").unwrap_or(Value::Null);
+                    (labels, options)
+                }
+            };
+            let within = within(&mut options, DEFAULT_REPLY_WITHIN)?;
+            refuse_unknown(&options, "expect-quick-replies", "labels, within")?;
+            let labels: Vec<String> = match labels {
+                Value::Array(labels) => labels
+                    .into_iter()
+                    .map(|label| match label {
+                        Value::String(text) if !text.trim().is_empty() => Ok(text),
+                        _ => Err("each quick reply is its text".to_string()),
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => Vec::new(),
+            };
+            if labels.is_empty() {
+                return Err("expect-quick-replies needs the quick replies' texts".into());
+            }
+            Ok(Step::ExpectQuickReplies { labels, within })
+        }
+        "choose" => match value {
+            Value::String(label) if !label.trim().is_empty() => Ok(Step::Choose {
+                label,
+                within: Duration::from_secs(DEFAULT_REPLY_WITHIN),
+            }),
+            value => {
+                let mut options = options(value, "choose")?;
+                let within = within(&mut options, DEFAULT_REPLY_WITHIN)?;
+                let label = optional_text(&mut options, "label", "choose")?;
+                refuse_unknown(&options, "choose", "label, within")?;
+                match label {
+                    Some(label) if !label.trim().is_empty() => Ok(Step::Choose { label, within }),
+                    _ => Err("`choose` needs the text of the quick reply or button".into()),
+                }
+            }
+        },
+        "expect-card" => {
+            let mut options = match value {
+                Value::String(title) => {
+                    let mut options = Map::new();
+                    options.insert("title".into(), Value::String(title));
+                    options
+                }
+                value => options(value, "expect-card")?,
+            };
+            let within = within(&mut options, DEFAULT_REPLY_WITHIN)?;
+            let title = optional_text(&mut options, "title", "expect-card")?;
+            let matches = optional_text(&mut options, "matches", "expect-card")?;
+            refuse_unknown(&options, "expect-card", "title, matches, within")?;
+            let title = match (title, matches) {
+                (Some(part), None) => Matcher::Contains(part),
+                (None, Some(pattern)) => Matcher::Matches(
+                    Regex::new(&pattern)
+                        .map_err(|e| format!("`matches` is not a valid pattern: {e}"))?,
+                ),
+                _ => return Err("expect-card needs exactly one of `title` or `matches`".into()),
+            };
+            Ok(Step::ExpectCard { title, within })
+        }
+        other => Err(format!("unknown step `{other}` (known: {KNOWN_STEPS})")),
     }
 }
+
+const KNOWN_STEPS: &str = "say, expect-reply, expect-routed, expect-agent, wait, \
+    expect-quick-replies, choose, expect-card";
 
 fn options(value: Value, kind: &str) -> Result<Map<String, Value>, String> {
     match value {
@@ -346,6 +503,64 @@ scenarios:
             Step::budget(&file.scenarios[1].steps),
             Duration::from_secs(30 + 300 + 2)
         );
+    }
+
+    #[test]
+    fn rich_steps_and_custom_attributes_parse() {
+        let file = parse_scenario_file(
+            r#"
+custom-attributes: { source: synthetic, tier: 2 }
+scenarios:
+  Menu:
+    custom-attributes: { tier: gold }
+    steps:
+      - expect-quick-replies: [Track my order, Talk to an agent]
+      - choose: Track my order
+      - expect-card: { title: Your order, within: 5 }
+  Plain:
+    - expect-card: Your order
+"#,
+        )
+        .unwrap();
+        let menu = &file.scenarios[0];
+        assert_eq!(menu.attributes["source"], "synthetic");
+        assert_eq!(menu.attributes["tier"], "gold");
+        assert_eq!(file.scenarios[1].attributes["tier"], "2");
+        assert_eq!(
+            menu.steps[0].to_string(),
+            "expect-quick-replies [Track my order, Talk to an agent] within 30 s"
+        );
+        assert_eq!(menu.steps[1].to_string(), "choose \"Track my order\"");
+        assert_eq!(
+            menu.steps[2].to_string(),
+            "expect-card titled containing \"Your order\" within 5 s"
+        );
+        for (text, expected) in [
+            (
+                "scenarios:\n  A:\n    - expect-quick-replies: []\n",
+                "needs the quick replies",
+            ),
+            (
+                "scenarios:\n  A:\n    - choose: {}\n",
+                "`choose` needs the text",
+            ),
+            (
+                "scenarios:\n  A:\n    - expect-card: {}\n",
+                "exactly one of `title`",
+            ),
+            (
+                "custom-attributes: [a]\nscenarios:\n  A:\n    - say: hi\n",
+                "must map names",
+            ),
+            (
+                "scenarios:\n  A:\n    custom-attributes: { a: [1] }\n    steps: [{say: hi}]\n",
+                "custom attribute `a` of scenario `A`",
+            ),
+            ("scenarios:\n  A:\n    stepz: []\n", "unknown key `stepz`"),
+        ] {
+            let error = parse_scenario_file(text).unwrap_err();
+            assert!(error.contains(expected), "{text:?}: {error}");
+        }
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct TestDriveSetup {
     /// On a production profile, the channel's name as typed.
     #[serde(default)]
     pub confirmation: Option<String>,
+    /// `KEY=VALUE` lines: custom attributes for the flow.
+    #[serde(default)]
+    pub attributes: Vec<String>,
 }
 
 /// A channel's Live panel.
@@ -62,8 +65,10 @@ impl Workspace {
         on_line: &(dyn Fn(&Line) + Send + Sync),
     ) -> Result<DriveReport> {
         let session = self.session();
+        let attributes = visitor::custom_attributes(&setup.attributes)?;
         let guard = self.begin_operation(operation, "a test drive".into());
         let request = DriveRequest {
+            attributes,
             deployment_id: setup.deployment_id,
             origin: setup.origin.filter(|o| !o.trim().is_empty()),
             says: setup
@@ -129,6 +134,7 @@ impl Workspace {
         let app_session = session.app.clone();
         tokio::spawn(async move {
             let request = ScenarioRunRequest {
+                attributes: Default::default(),
                 deployment_id: Some(deployment_id.clone()),
                 origin: None,
                 parallel: 4,

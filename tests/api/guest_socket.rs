@@ -140,7 +140,12 @@ async fn a_guest_is_greeted_routed_and_answered_by_an_agent() {
     assert_eq!(echo["body"]["direction"], "Inbound");
     let greeting = until(&mut socket, 5, |f| f["body"]["direction"] == "Outbound").await;
     assert_eq!(greeting["body"]["originatingEntity"], "Bot");
-    assert_eq!(greeting["body"]["type"], "Text");
+    // The flow greets with its menu: text and quick replies in one structured message.
+    assert_eq!(greeting["body"]["type"], "Structured");
+    assert_eq!(
+        greeting["body"]["text"],
+        webmsg_desk::sandbox::guest::GREETING
+    );
 
     send(&mut socket, text(&token, "Where is my order?", "t3")).await;
     let sent = until(&mut socket, 5, |f| f["tracingId"] == "t3").await;
@@ -879,4 +884,83 @@ async fn a_session_lasts_the_deployments_session_duration() {
     assert_eq!(duration(seeded).await, 259_200, "72 hours unless set");
     let short = with_conversations(&app, json!({"sessionDurationSeconds": 7200})).await;
     assert_eq!(duration(short).await, 7200);
+}
+
+/// The seeded flow's menu and card, and what a guest may send back: a quick reply as the
+/// official SDK sends it (an empty `Text` with a button response) is taken and answered;
+/// a malformed response, a card sent by the guest and an attachment never uploaded are
+/// refused as the Guest API refuses them.
+#[tokio::test(flavor = "multi_thread")]
+async fn quick_replies_and_cards_go_out_and_button_responses_come_back() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let guest = token();
+    let mut socket = configured(&app, &deployment, &guest).await;
+    send(
+        &mut socket,
+        json!({"action": "onMessage", "token": guest, "tracingId": "join",
+               "message": {"type": "Event", "events": [{"eventType": "Presence", "presence": {"type": "Join"}}]}}),
+    )
+    .await;
+    let menu = until(&mut socket, 5, |f| f["body"]["originatingEntity"] == "Bot").await;
+    assert_eq!(menu["body"]["type"], "Structured", "{menu}");
+    assert_eq!(menu["body"]["content"][0]["contentType"], "QuickReply");
+    assert_eq!(
+        menu["body"]["content"][0]["quickReply"]["text"],
+        "Track my order"
+    );
+    let choose = |payload: &str, tracing: &str| {
+        json!({"action": "onMessage", "token": guest, "tracingId": tracing,
+               "message": {"type": "Text", "text": "", "content": [{"contentType": "ButtonResponse",
+                   "buttonResponse": {"type": "QuickReply", "text": "Track my order", "payload": payload}}]}})
+    };
+    send(&mut socket, choose("track", "chose")).await;
+    let echo = until(&mut socket, 5, |f| f["tracingId"] == "chose").await;
+    assert_eq!(echo["code"], 200, "{echo}");
+    assert_eq!(
+        echo["body"]["content"][0]["buttonResponse"]["payload"],
+        "track"
+    );
+    let card = until(&mut socket, 5, |f| f["body"]["originatingEntity"] == "Bot").await;
+    assert_eq!(card["body"]["content"][0]["contentType"], "Card", "{card}");
+    assert_eq!(
+        card["body"]["content"][0]["card"]["title"],
+        webmsg_desk::sandbox::guest::ORDER_CARD_TITLE
+    );
+
+    // Two messages a second per session: each refusal below gets a session of its own.
+    let refusals = [
+        (
+            json!({"type": "Text", "text": "", "content": [{"contentType": "ButtonResponse",
+                   "buttonResponse": {"type": "Swipe", "text": "x", "payload": "x"}}]}),
+            400,
+        ),
+        (
+            json!({"type": "Text", "text": "", "content": [{"contentType": "ButtonResponse",
+                   "buttonResponse": {"type": "QuickReply", "text": "no payload"}}]}),
+            400,
+        ),
+        (
+            json!({"type": "Structured", "text": "x", "content": [{"contentType": "Card",
+                   "card": {"title": "from a guest", "actions": []}}]}),
+            400,
+        ),
+        (
+            json!({"type": "Text", "text": "", "content": [{"contentType": "Attachment",
+                   "attachment": {"id": "9b3c0a3e-0000-4000-8000-000000000000"}}]}),
+            4010,
+        ),
+        (json!({"type": "Text", "text": "", "content": {}}), 400),
+    ];
+    for (message, code) in refusals {
+        let guest = token();
+        let mut socket = configured(&app, &deployment, &guest).await;
+        send(
+            &mut socket,
+            json!({"action": "onMessage", "token": guest, "tracingId": "refused", "message": message}),
+        )
+        .await;
+        let refused = until(&mut socket, 5, |f| f["tracingId"] == "refused").await;
+        assert_eq!(refused["code"], code, "{message}: {refused}");
+    }
 }

@@ -606,3 +606,205 @@ async fn a_long_conversation_keeps_its_socket_alive_with_pings() {
     let stats = app.status().await["stats"].clone();
     assert!(stats["guestPings"].as_u64().unwrap() >= 1, "{stats}");
 }
+
+const RICH_SCENARIOS: &str = r#"
+custom-attributes: { source: synthetic-ci }
+scenarios:
+  Menu, card and an agent:
+    - expect-quick-replies: [Track my order, Talk to an agent]
+    - choose: Track my order
+    - expect-card: { title: Your order, within: 10 }
+    - choose: Talk to an agent
+    - expect-routed: { queue: Support, within: 30 }
+  A quick reply the menu lacks:
+    - expect-quick-replies: { labels: [Track my order, Cancel my order], within: 3 }
+  A choice never offered:
+    - choose: { label: Refund, within: 3 }
+  A card of another title:
+    - choose: Track my order
+    - expect-card: { title: Invoice, within: 3 }
+"#;
+
+/// Quick replies, a card and a postback against the seeded flow over the real socket:
+/// the scenario that follows the menu passes and is routed; each one changed fails on
+/// its step, saying what was offered instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_fails() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("menu.yaml");
+    std::fs::write(&file, RICH_SCENARIOS).unwrap();
+    let output = cli(
+        &app,
+        &[
+            "--output",
+            "json",
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--deployment",
+            &deployment_id,
+            "--parallel",
+            "4",
+        ],
+    )
+    .await;
+    let results = stdout_json(&output);
+    assert_eq!(output.status.code(), Some(1), "{results:#}");
+    let outcome = |n: usize| &results[n]["report"]["outcome"];
+    assert_eq!(outcome(0)["result"], "passed", "{:#}", results[0]);
+    let transcript: Vec<&str> = results[0]["report"]["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|line| line["text"].as_str())
+        .collect();
+    assert!(
+        transcript
+            .iter()
+            .any(|line| line.contains("[quick replies: Track my order | Talk to an agent]")),
+        "{transcript:#?}"
+    );
+    assert!(
+        transcript.iter().any(|line| line
+            .starts_with("card: Your order #1042 — Shipped on Monday, arriving Friday. [Open tracking | Talk to an agent]")),
+        "{transcript:#?}"
+    );
+    assert!(
+        transcript.contains(&"chose “Talk to an agent”"),
+        "{transcript:#?}"
+    );
+
+    assert_eq!(outcome(1)["step"], 1, "{:#}", results[1]);
+    assert_eq!(
+        outcome(1)["reason"],
+        "no quick replies [Track my order, Cancel my order] within 3 s (offered: Track my order | Talk to an agent)"
+    );
+    assert_eq!(outcome(2)["step"], 1, "{:#}", results[2]);
+    assert_eq!(
+        outcome(2)["reason"],
+        "“Refund” was not offered within 3 s (offered: Track my order | Talk to an agent)"
+    );
+    assert_eq!(outcome(3)["step"], 2, "{:#}", results[3]);
+    assert!(
+        outcome(3)["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no card titled containing \"Invoice\" within 3 s (last offered: card: Your order #1042"),
+        "{:#}",
+        results[3]
+    );
+}
+
+/// Every visit reads its deployment first (for the origin to come from).
+const DEPLOYMENT_READ: &str = "GET /api/v2/webdeployments/deployments/{deployment_id}";
+
+/// Custom attributes are checked before any visitor is sent: a pair without `=` and a
+/// set over the Guest API's 2,048 bytes are refused naming `--attr`; a file's own are
+/// checked per scenario.
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_attributes_the_guest_api_would_refuse_are_refused_before_any_visit() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let reads_before = app.served(DEPLOYMENT_READ).await;
+    let no_value = cli(
+        &app,
+        &[
+            "guest",
+            "drive",
+            "--deployment",
+            &deployment_id,
+            "--attr",
+            "tier",
+        ],
+    )
+    .await;
+    assert_eq!(no_value.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&no_value.stderr)
+            .contains("a custom attribute is KEY=VALUE, not `tier` (--attr KEY=VALUE)"),
+        "{}",
+        String::from_utf8_lossy(&no_value.stderr)
+    );
+    let huge = format!("note={}", "x".repeat(2_040));
+    let too_big = cli(
+        &app,
+        &[
+            "guest",
+            "drive",
+            "--deployment",
+            &deployment_id,
+            "--attr",
+            &huge,
+        ],
+    )
+    .await;
+    assert_eq!(too_big.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&too_big.stderr).contains(
+            "the custom attributes take 2060 bytes with the synthetic tag; the Guest API takes at most 2048"
+        ),
+        "{}",
+        String::from_utf8_lossy(&too_big.stderr)
+    );
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("attrs.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "scenarios:\n  Big:\n    custom-attributes: {{ note: {} }}\n    steps: [{{say: hi}}]\n",
+            "y".repeat(2_100)
+        ),
+    )
+    .unwrap();
+    let file_too_big = cli(
+        &app,
+        &[
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--deployment",
+            &deployment_id,
+        ],
+    )
+    .await;
+    assert_eq!(file_too_big.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&file_too_big.stderr)
+            .contains("scenario `Big`: the custom attributes take"),
+        "{}",
+        String::from_utf8_lossy(&file_too_big.stderr)
+    );
+    assert_eq!(
+        app.served(DEPLOYMENT_READ).await,
+        reads_before,
+        "no visitor was sent"
+    );
+    // Attributes within bounds go out with a visitor, which reads the deployment first.
+    std::fs::write(
+        &file,
+        "custom-attributes: { tier: gold }\nscenarios:\n  Small:\n    - expect-reply: { contains: help, within: 10 }\n",
+    )
+    .unwrap();
+    let small = cli(
+        &app,
+        &[
+            "guest",
+            "run",
+            file.to_str().unwrap(),
+            "--deployment",
+            &deployment_id,
+            "--attr",
+            "source=ci",
+        ],
+    )
+    .await;
+    assert_eq!(
+        small.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&small.stdout)
+    );
+    assert!(app.served(DEPLOYMENT_READ).await > reads_before);
+}

@@ -116,6 +116,7 @@ async function start() {
     says: $('#drive-says').value.split('\n').map((s) => s.trim()).filter(Boolean),
     expectRouted: $('#drive-expect-routed').checked,
     timeoutSeconds: Number($('#drive-timeout').value),
+    attributes: $('#drive-attributes').value.split('\n').map((s) => s.trim()).filter(Boolean),
     confirmation: typed ?? null,
   };
   try {

@@ -23,7 +23,9 @@ use tokio::time::Instant;
 
 pub use crate::guests::frames;
 use crate::guests::Inbound;
-pub use crate::guests::{Behaviour, GuestFault, GuestSession, Guests, Push, GREETING};
+pub use crate::guests::{
+    Behaviour, GuestFault, GuestSession, Guests, Push, GREETING, MENU, ORDER_CARD_TITLE,
+};
 
 use super::audit_trail::text_at;
 use super::error::{ApiError, ApiResult};
@@ -465,27 +467,17 @@ fn on_message(
     if text.is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS) {
         return frames::error(4011, "Message exceeded max message length", tracing);
     }
-    if kind == "Text" && text.is_none_or(|t| t.trim().is_empty()) {
+    let (content, chosen) = match read_guest_content(message) {
+        Ok(read) => read,
+        Err(refusal) => return refusal.frame(tracing),
+    };
+    // The official SDK sends a quick reply as a `Text` with empty text and the response
+    // in `content`.
+    if kind == "Text" && content.is_empty() && text.is_none_or(|t| t.trim().is_empty()) {
         return frames::missing_parameter("message.text", tracing);
     }
-    if let Some(attributes) = custom_attributes(request) {
-        let Some(attributes) = attributes.as_object() else {
-            return frames::request_failed(tracing);
-        };
-        let mut bytes = 0;
-        for (key, value) in attributes {
-            let Some(value) = value.as_str() else {
-                return frames::request_failed(tracing);
-            };
-            bytes += key.len() + value.len();
-        }
-        if bytes > MAX_CUSTOM_DATA_BYTES {
-            return frames::error(
-                4013,
-                &format!("Custom Attributes in channel metadata is larger than {MAX_CUSTOM_DATA_BYTES} bytes"),
-                tracing,
-            );
-        }
+    if let Err(refusal) = check_custom_attributes(request, tracing) {
+        return refusal;
     }
     let events = message.get("events").cloned().unwrap_or(Value::Null);
     let event_types: Vec<&str> = events
@@ -531,6 +523,9 @@ fn on_message(
                 tracing,
             )
         }
+        ("Text" | "Structured", _, _) if chosen.is_some() => {
+            Inbound::Choice(chosen.as_deref().unwrap_or_default())
+        }
         ("Text", _, Some(text)) => Inbound::Text(text),
         _ => Inbound::Other,
     };
@@ -549,7 +544,103 @@ fn on_message(
     if !events.is_null() {
         body["events"] = events;
     }
+    if !content.is_empty() {
+        body["content"] = Value::Array(content);
+    }
     frames::frame("message", "StructuredMessage", 200, body, tracing)
+}
+
+/// Custom attributes are a map of text whose keys and values take at most
+/// [`MAX_CUSTOM_DATA_BYTES`]; the refusal frame otherwise.
+fn check_custom_attributes(
+    request: &Map<String, Value>,
+    tracing: Option<&str>,
+) -> Result<(), Value> {
+    let Some(attributes) = custom_attributes(request) else {
+        return Ok(());
+    };
+    let Some(attributes) = attributes.as_object() else {
+        return Err(frames::request_failed(tracing));
+    };
+    let mut bytes = 0;
+    for (key, value) in attributes {
+        let Some(value) = value.as_str() else {
+            return Err(frames::request_failed(tracing));
+        };
+        bytes += key.len() + value.len();
+    }
+    if bytes > MAX_CUSTOM_DATA_BYTES {
+        return Err(frames::error(
+            4013,
+            &format!(
+                "Custom Attributes in channel metadata is larger than {MAX_CUSTOM_DATA_BYTES} bytes"
+            ),
+            tracing,
+        ));
+    }
+    Ok(())
+}
+
+/// A message's `content[]` and, when it holds a button response, the payload chosen.
+fn read_guest_content(
+    message: &Map<String, Value>,
+) -> Result<(Vec<Value>, Option<String>), ContentRefusal> {
+    let content = match message.get("content") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.clone(),
+        Some(_) => return Err(ContentRefusal::Malformed),
+    };
+    let mut chosen = None;
+    for item in &content {
+        if let Some(payload) = guest_content(item)? {
+            chosen = Some(payload);
+        }
+    }
+    Ok((content, chosen))
+}
+
+/// Why a guest's `content[]` item is refused.
+enum ContentRefusal {
+    /// Not a shape the Guest API takes: 400 "Request failed.".
+    Malformed,
+    /// An attachment never uploaded through `onAttachment`.
+    NotUploaded,
+}
+
+impl ContentRefusal {
+    fn frame(&self, tracing: Option<&str>) -> Value {
+        match self {
+            ContentRefusal::Malformed => frames::request_failed(tracing),
+            ContentRefusal::NotUploaded => {
+                frames::error(4010, "Attachment has not been uploaded", tracing)
+            }
+        }
+    }
+}
+
+/// The button types a `ButtonResponse` may name (the Guest API's `ButtonResponseType`).
+const BUTTON_RESPONSE_TYPES: &[&str] =
+    &["Button", "QuickReply", "DatePicker", "ListPicker", "Form"];
+
+/// Checks one item a guest sent; a button response gives its payload. A guest sends
+/// button responses and uploaded attachments only: quick replies, cards and pickers go
+/// the other way (a strict reading: no public source shows a guest sending them).
+fn guest_content(item: &Value) -> Result<Option<String>, ContentRefusal> {
+    let text = |pointer: &str| item.pointer(pointer).and_then(Value::as_str);
+    match text("/contentType") {
+        Some("ButtonResponse") => match (
+            text("/buttonResponse/type"),
+            text("/buttonResponse/text"),
+            text("/buttonResponse/payload"),
+        ) {
+            (Some(kind), Some(_), Some(payload)) if BUTTON_RESPONSE_TYPES.contains(&kind) => {
+                Ok(Some(payload.to_string()))
+            }
+            _ => Err(ContentRefusal::Malformed),
+        },
+        Some("Attachment") if text("/attachment/id").is_some() => Err(ContentRefusal::NotUploaded),
+        _ => Err(ContentRefusal::Malformed),
+    }
 }
 
 fn echo(

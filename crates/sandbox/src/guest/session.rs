@@ -1,5 +1,6 @@
 //! The inbound message flows that answer guest sessions, as Architect flows would: greet
-//! as a bot, transfer to the flow's queue once the guest writes, wait in the simulated
+//! as a bot with a menu of quick replies, answer "Track my order" with a card, transfer
+//! to the flow's queue once the guest writes or asks for an agent, wait in the simulated
 //! traffic until an agent answers as a human, disconnect when it ends.
 
 use std::time::Duration;
@@ -57,8 +58,15 @@ impl Org {
             match (stage, &inbound) {
                 // Without auto-start the flow waits for the visitor's first message.
                 (Stage::InFlow { greeted: false }, Inbound::Join) if !auto_start => {}
-                (Stage::InFlow { greeted: false }, Inbound::Join | Inbound::Text(_)) => {
-                    schedule(session, BOT_DELAY, frames::bot_text(GREETING, sim_now));
+                (
+                    Stage::InFlow { greeted: false },
+                    Inbound::Join | Inbound::Text(_) | Inbound::Choice(_),
+                ) => {
+                    schedule(
+                        session,
+                        BOT_DELAY,
+                        frames::bot_menu(GREETING, MENU, sim_now),
+                    );
                     if let Some(conversation) = &mut session.conversation {
                         conversation.stage = Stage::InFlow { greeted: true };
                     }
@@ -66,7 +74,10 @@ impl Org {
                         self.guest_transfer(token, flow_queue, &flow_name, &queue_name);
                     }
                 }
-                (Stage::InFlow { greeted: true }, Inbound::Text(_)) => {
+                (Stage::InFlow { greeted: true }, Inbound::Choice("track")) => {
+                    schedule(session, BOT_DELAY, frames::bot_card(order_card(), sim_now));
+                }
+                (Stage::InFlow { greeted: true }, Inbound::Text(_) | Inbound::Choice(_)) => {
                     self.guest_transfer(token, flow_queue, &flow_name, &queue_name);
                 }
                 (Stage::WithAgent { agent_name, .. }, Inbound::Text(_)) => {
@@ -80,7 +91,7 @@ impl Org {
                 _ => {}
             }
         }
-        if let Inbound::Text(text) = inbound {
+        if let Inbound::Text(text) | Inbound::Choice(text) = inbound {
             self.guests.remember_message(
                 message_id,
                 MessageRecord {
@@ -270,4 +281,16 @@ impl Org {
             "selfUri": format!("/api/v2/conversations/messages/{message_id}/details"),
         }))
     }
+}
+
+/// What the seeded flows answer "Track my order" with.
+fn order_card() -> Value {
+    json!({
+        "title": ORDER_CARD_TITLE,
+        "description": "Shipped on Monday, arriving Friday.",
+        "actions": [
+            {"type": "Link", "text": "Open tracking", "url": "https://shop.example.com/orders/1042"},
+            {"type": "Postback", "text": "Talk to an agent", "payload": "agent"},
+        ],
+    })
 }

@@ -59,6 +59,18 @@ pub struct Agent<'a> {
 }
 
 fn outbound_text(text: &str, entity: &str, from: Option<&Agent<'_>>, at: DateTime<Utc>) -> Value {
+    outbound(text, None, entity, from, at)
+}
+
+/// An outbound message; with `content` it is `Structured`, as flows send quick replies
+/// and cards.
+fn outbound(
+    text: &str,
+    content: Option<Value>,
+    entity: &str,
+    from: Option<&Agent<'_>>,
+    at: DateTime<Utc>,
+) -> Value {
     let id = outbound_id();
     let mut channel = json!({"time": iso(at), "type": "Private", "messageId": id});
     if let Some(agent) = from {
@@ -67,20 +79,44 @@ fn outbound_text(text: &str, entity: &str, from: Option<&Agent<'_>>, at: DateTim
             channel["from"]["image"] = json!(image);
         }
     }
-    frame(
-        "message",
-        "StructuredMessage",
-        200,
-        json!({
-            "id": id,
-            "type": "Text",
-            "direction": "Outbound",
-            "text": text,
-            "originatingEntity": entity,
-            "channel": channel,
-            "metadata": {"correlationId": uuid::Uuid::new_v4().to_string()},
-        }),
+    let mut body = json!({
+        "id": id,
+        "type": if content.is_some() { "Structured" } else { "Text" },
+        "direction": "Outbound",
+        "originatingEntity": entity,
+        "channel": channel,
+        "metadata": {"correlationId": uuid::Uuid::new_v4().to_string()},
+    });
+    if !text.is_empty() {
+        body["text"] = json!(text);
+    }
+    if let Some(content) = content {
+        body["content"] = content;
+    }
+    frame("message", "StructuredMessage", 200, body, None)
+}
+
+/// The seeded flows' menu: the greeting with quick replies.
+pub fn bot_menu(text: &str, choices: &[(&str, &str)], at: DateTime<Utc>) -> Value {
+    let content: Vec<Value> = choices
+        .iter()
+        .map(|(text, payload)| {
+            json!({"contentType": "QuickReply",
+                   "quickReply": {"text": text, "payload": payload, "action": "Message"}})
+        })
+        .collect();
+    outbound(text, Some(Value::Array(content)), "Bot", None, at)
+}
+
+/// A card as Architect's "Send Response" with a card sends it: a title, a description,
+/// a link and a postback button.
+pub fn bot_card(card: Value, at: DateTime<Utc>) -> Value {
+    outbound(
+        "",
+        Some(json!([{"contentType": "Card", "card": card}])),
+        "Bot",
         None,
+        at,
     )
 }
 

@@ -27,6 +27,10 @@ pub(crate) const BOT_DELAY: Duration = Duration::from_millis(400);
 pub(crate) const AGENT_DELAY: Duration = Duration::from_millis(900);
 
 pub const GREETING: &str = "Hi! How can we help?";
+/// The greeting's quick replies: (text, payload).
+pub const MENU: &[(&str, &str)] = &[("Track my order", "track"), ("Talk to an agent", "agent")];
+/// The title of the card the flow answers "Track my order" with.
+pub const ORDER_CARD_TITLE: &str = "Your order #1042";
 
 /// A frame for every socket of a session, except the one that caused it, or for one.
 #[derive(Debug, Clone, Default)]
@@ -229,6 +233,8 @@ pub struct Guests {
 pub enum Inbound<'a> {
     Join,
     Text(&'a str),
+    /// A quick reply or button chosen, by its payload.
+    Choice(&'a str),
     Other,
 }
 
