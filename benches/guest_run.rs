@@ -65,6 +65,8 @@ async fn run(visitors: usize, deployment_id: &str, sandbox: &RunningSandbox) -> 
         deployment_id,
         origin: Some("https://www.example.com"),
         parallel: visitors,
+        // As `guest run` does by default: every visitor's conversation is ended.
+        end_conversations: true,
     };
     let results: Vec<ScenarioResult> =
         run_scenarios(&visit, &file.scenarios, &CancellationToken::new(), &|_| {}).await;

@@ -42,6 +42,8 @@ pub struct DriveRequest {
     pub confirmation: Confirmation,
     /// Custom attributes sent with the visitor's messages, for flows to branch on.
     pub attributes: Map<String, Value>,
+    /// Leave the conversation in its queue at the end instead of disconnecting it.
+    pub keep_conversation: bool,
 }
 
 /// `KEY=VALUE` pairs as custom attributes.
@@ -171,6 +173,7 @@ pub async fn drive(
         attributes: request.attributes.clone(),
         linger: DRIVE_LINGER,
         follow_queue: true,
+        end_conversation: !request.keep_conversation,
     };
     let environment = session.client.environment();
     let target = DriveTarget {
@@ -189,6 +192,8 @@ pub struct ScenarioRunRequest {
     pub confirmation: Confirmation,
     /// `--attr`: custom attributes over every scenario's own.
     pub attributes: Map<String, Value>,
+    /// Leave each conversation in its queue at the end instead of disconnecting it.
+    pub keep_conversations: bool,
 }
 
 /// Reads a scenario file, refusing it whole when it is too large or invalid.
@@ -250,6 +255,7 @@ pub async fn run_scenarios(
         deployment_id: &deployment_id,
         origin: origin.as_deref(),
         parallel: request.parallel,
+        end_conversations: !request.keep_conversations,
     };
     Ok(guest::run_scenarios(&visit, &scenarios, cancel, on_done).await)
 }

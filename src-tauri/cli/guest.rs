@@ -41,6 +41,10 @@ pub struct DriveArgs {
     /// A custom attribute for the flow (`KEY=VALUE`); repeat for several.
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attributes: Vec<String>,
+    /// Leave the conversation in its queue (by default the customer is disconnected
+    /// through the API at the end, so no agent is offered it).
+    #[arg(long = "keep-conversation")]
+    pub keep_conversation: bool,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +63,10 @@ pub struct RunArgs {
     /// A custom attribute for every scenario (`KEY=VALUE`, over the file's); repeat.
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attributes: Vec<String>,
+    /// Leave each conversation in its queue (by default each is disconnected through
+    /// the API at its end).
+    #[arg(long = "keep-conversations")]
+    pub keep_conversations: bool,
     /// Write JUnit XML here (of the last round, for a canary).
     #[arg(long)]
     pub junit: Option<PathBuf>,
@@ -190,6 +198,7 @@ async fn drive(connected: &Connected, args: DriveArgs) -> Result<(), CliError> {
     warn_real_org(connected);
     let request = DriveRequest {
         attributes,
+        keep_conversation: args.keep_conversation,
         confirmation: super::confirmation(
             connected,
             &args.deployment,
@@ -241,6 +250,7 @@ async fn run(connected: &Connected, args: RunArgs) -> Result<(), CliError> {
     };
     let request = ScenarioRunRequest {
         attributes: visitor::custom_attributes(&args.attributes)?,
+        keep_conversations: args.keep_conversations,
         deployment_id: args.deployment.clone(),
         origin: args.origin.clone(),
         parallel: args.parallel,

@@ -58,6 +58,9 @@ pub struct DrivePlan {
     /// Follow the conversation into the queue through the API even when no step asks
     /// where it was routed (a test drive shows its place in line).
     pub follow_queue: bool,
+    /// At the end, disconnect the customer through the API so the conversation does not
+    /// wait in a queue for an agent (closing the guest session leaves it there).
+    pub end_conversation: bool,
 }
 
 /// Who said a line of the transcript.
@@ -181,6 +184,8 @@ struct Visitor<'a> {
     observed: Observed,
     tracker: Option<ConversationTracker>,
     client: Option<&'a Client>,
+    /// The org's API for ending the conversation, when the plan says to.
+    ender: Option<&'a Client>,
     report: DriveReport,
     cancel: CancellationToken,
     on_line: &'a (dyn Fn(&Line) + Send + Sync),
@@ -227,6 +232,7 @@ pub async fn drive(
         unacknowledged: HashMap::new(),
         observed: Observed::default(),
         tracker: None,
+        ender: target.client.filter(|_| plan.end_conversation),
         client: target.client.filter(|_| {
             plan.follow_queue
                 || plan
@@ -877,6 +883,20 @@ impl Visitor<'_> {
             .await;
         }
         let _ = self.socket.close(None).await;
+        if let Some(client) = self.ender {
+            let ended = end_conversation(client, &self.observed).await;
+            match ended {
+                Ok(Some(conversation_id)) => {
+                    self.report.conversation_id.get_or_insert(conversation_id);
+                    self.line(Voice::Event, "the conversation was ended through the API");
+                }
+                Ok(None) => {}
+                Err(why) => self.line(
+                    Voice::Event,
+                    format!("the conversation was left open: {why}"),
+                ),
+            }
+        }
         self.report.outcome = outcome;
         self.report.timings.total_ms = elapsed_ms(self.started);
         self.report
@@ -884,6 +904,50 @@ impl Visitor<'_> {
 }
 
 /// The queue the conversation's ACD participant is in, from its details.
+/// Disconnects the customer of the visitor's conversation, found from its first message
+/// when tracking did not find it; `None` when there was no conversation to end.
+async fn end_conversation(client: &Client, observed: &Observed) -> Result<Option<String>, String> {
+    let conversation_id = match (&observed.conversation_id, &observed.first_message_id) {
+        (Some(id), _) => id.clone(),
+        (None, Some(message_id)) => {
+            match client.conversations().message_details(message_id).await {
+                Ok(details) => match details.conversation_id {
+                    Some(id) => id,
+                    None => return Ok(None),
+                },
+                Err(error) => return Err(format!("its conversation was not found ({error})")),
+            }
+        }
+        (None, None) => return Ok(None),
+    };
+    let conversation = client
+        .conversations()
+        .message_conversation(&conversation_id)
+        .await
+        .map_err(|error| format!("the conversation could not be read ({error})"))?;
+    let customers = conversation
+        .participants
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.purpose.as_deref() == Some("customer") && p.is_present());
+    for customer in customers {
+        let Some(participant_id) = customer.id else {
+            continue;
+        };
+        client
+            .conversations()
+            .disconnect_participant(&conversation_id, &participant_id)
+            .await
+            .map_err(|error| match error.status() {
+                Some(403) => "the profile may not disconnect conversations \
+                     (conversation:communication:disconnect)"
+                    .to_string(),
+                _ => format!("the disconnect was refused ({error})"),
+            })?;
+    }
+    Ok(Some(conversation_id))
+}
+
 async fn routed_queue(client: &Client, conversation_id: &str) -> Result<Option<String>, String> {
     let now = client.now();
     let interval = format!(

@@ -31,6 +31,8 @@ pub struct Visit<'a> {
     pub deployment_id: &'a str,
     pub origin: Option<&'a str>,
     pub parallel: usize,
+    /// Each visitor's conversation is disconnected through the API at its end.
+    pub end_conversations: bool,
 }
 
 /// Runs every scenario, `visit.parallel` at a time; results come back in file order.
@@ -47,6 +49,7 @@ pub async fn run_scenarios(
         deployment_id,
         origin,
         parallel,
+        end_conversations,
     } = *visit;
     let parallel = parallel.clamp(1, MAX_PARALLEL);
     let quiet = |_: &Line| {};
@@ -64,6 +67,7 @@ pub async fn run_scenarios(
                 attributes: scenario.attributes.clone(),
                 linger: Duration::ZERO,
                 follow_queue: false,
+                end_conversation: end_conversations,
             };
             (index, scenario.name.clone(), plan)
         })

@@ -69,6 +69,7 @@ impl Workspace {
         let guard = self.begin_operation(operation, "a test drive".into());
         let request = DriveRequest {
             attributes,
+            keep_conversation: false,
             deployment_id: setup.deployment_id,
             origin: setup.origin.filter(|o| !o.trim().is_empty()),
             says: setup
@@ -135,6 +136,7 @@ impl Workspace {
         tokio::spawn(async move {
             let request = ScenarioRunRequest {
                 attributes: Default::default(),
+                keep_conversations: false,
                 deployment_id: Some(deployment_id.clone()),
                 origin: None,
                 parallel: 4,

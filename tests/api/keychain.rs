@@ -604,7 +604,7 @@ async fn a_production_profile_guards_create_import_and_synthetic_visitors() {
     let status = app.status().await;
     assert_eq!(status["configurations"], 1, "nothing was created: {status}");
     assert_eq!(
-        app.served("GET /api/v2/conversations/messages/{message_id}/details")
+        app.served("GET /api/v2/conversations/messages/{id}/details")
             .await,
         0
     );

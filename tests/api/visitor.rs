@@ -675,6 +675,30 @@ async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_
         transcript.contains(&"chose “Talk to an agent”"),
         "{transcript:#?}"
     );
+    // The file's custom attribute and what the flow set are the customer's participant data.
+    let conversation_id = results[0]["report"]["conversationId"].as_str().unwrap();
+    let conversation = app
+        .client
+        .conversations()
+        .message_conversation(conversation_id)
+        .await
+        .unwrap();
+    let participants = conversation.participants.unwrap_or_default();
+    let data = participants
+        .iter()
+        .find(|p| p.purpose.as_deref() == Some("customer"))
+        .and_then(|p| p.attributes.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        data.get("source").map(String::as_str),
+        Some("synthetic-ci"),
+        "{data:?}"
+    );
+    assert_eq!(
+        data.get(webmsg_desk::sandbox::guest::ORDER_STATUS_KEY)
+            .map(String::as_str),
+        Some(webmsg_desk::sandbox::guest::ORDER_STATUS)
+    );
 
     assert_eq!(outcome(1)["step"], 1, "{:#}", results[1]);
     assert_eq!(
@@ -807,4 +831,89 @@ async fn custom_attributes_the_guest_api_would_refuse_are_refused_before_any_vis
         String::from_utf8_lossy(&small.stdout)
     );
     assert!(app.served(DEPLOYMENT_READ).await > reads_before);
+}
+
+/// After `guest run` no visitor's conversation waits in a queue: closing the guest
+/// session leaves it there (as in Genesys Cloud), so each customer is disconnected
+/// through the API. With `--keep-conversations` they stay for an agent.
+#[tokio::test(flavor = "multi_thread")]
+async fn guest_run_ends_every_synthetic_conversation_unless_told_to_keep_them() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    let support = app.queue_id("Support").await;
+    // Nobody answers: a conversation left open would wait in the queue.
+    app.empty_queue(&support).await;
+    let scenarios = |count: usize| {
+        let mut text = format!("deployment: {deployment_id}\nscenarios:\n");
+        for n in 0..count {
+            text.push_str(&format!(
+                "  Visitor {n:02}:\n    - say: hi\n    - expect-routed: {{ queue: Support, within: 20 }}\n"
+            ));
+        }
+        text
+    };
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("load.yaml");
+    let run = |extra: &'static [&'static str]| {
+        let file = file.to_str().unwrap().to_string();
+        let app = &app;
+        async move {
+            let mut args = vec![
+                "--output",
+                "json",
+                "guest",
+                "run",
+                file.as_str(),
+                "--parallel",
+                "50",
+            ];
+            args.extend_from_slice(extra);
+            let output = cli(app, &args).await;
+            let results = stdout_json(&output);
+            assert_eq!(output.status.code(), Some(0), "{results:#}");
+            results
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["report"]["conversationId"].as_str().unwrap().to_string())
+                .collect::<Vec<String>>()
+        }
+    };
+    let customer_state = |conversation_id: String| {
+        let client = app.client.clone();
+        async move {
+            let conversation = client
+                .conversations()
+                .message_conversation(&conversation_id)
+                .await
+                .unwrap();
+            let participants = conversation.participants.unwrap_or_default();
+            let customer = participants
+                .iter()
+                .find(|p| p.purpose.as_deref() == Some("customer"))
+                .unwrap();
+            assert_eq!(
+                customer.attributes.as_ref().unwrap()["wmdSynthetic"],
+                "true"
+            );
+            customer.state.clone().unwrap_or_default()
+        }
+    };
+
+    std::fs::write(&file, scenarios(50)).unwrap();
+    let ended = run(&[]).await;
+    assert_eq!(ended.len(), 50);
+    for conversation_id in ended {
+        assert_eq!(customer_state(conversation_id).await, "disconnected");
+    }
+    let waiting = app.traffic(&support, json!({})).await;
+    assert_eq!(waiting["waiting"], 0, "{waiting}");
+
+    std::fs::write(&file, scenarios(3)).unwrap();
+    let kept = run(&["--keep-conversations"]).await;
+    for conversation_id in kept {
+        assert_eq!(customer_state(conversation_id).await, "connected");
+    }
+    let waiting = app.traffic(&support, json!({})).await;
+    assert_eq!(waiting["waiting"], 3, "{waiting}");
 }

@@ -186,6 +186,16 @@ impl ApiRequest {
         })
     }
 
+    /// A PATCH: changes state; repeated only when surely not processed.
+    pub fn patch<B: Serialize>(path: impl Into<String>, body: &B) -> Result<ApiRequest, Error> {
+        Ok(ApiRequest {
+            method: Method::PATCH,
+            body: Some(to_json(body)?),
+            idempotency: Idempotency::Unsafe,
+            ..ApiRequest::get(path)
+        })
+    }
+
     pub fn put<B: Serialize>(path: impl Into<String>, body: &B) -> Result<ApiRequest, Error> {
         Ok(ApiRequest {
             method: Method::PUT,

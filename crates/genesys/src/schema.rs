@@ -874,6 +874,35 @@ pub const AUDIT_REALTIME_QUERY_REQUEST: Shape = Shape::Object(&[
     optional("pageSize", Shape::Integer),
 ]);
 
+/// `PATCH /api/v2/conversations/messages/{id}/participants/{id}` (`MediaParticipantRequest`
+/// of the official SDKs; `state` from its closed set).
+pub const MEDIA_PARTICIPANT_REQUEST: Shape = Shape::Object(&[
+    optional("wrapup", Shape::Any),
+    optional(
+        "state",
+        Shape::OneOf(&[
+            "alerting",
+            "dialing",
+            "contacting",
+            "offering",
+            "connected",
+            "disconnected",
+            "terminated",
+            "converting",
+            "uploading",
+            "transmitting",
+            "parked",
+            "none",
+        ]),
+    ),
+    optional("recording", Shape::Bool),
+    optional("muted", Shape::Bool),
+    optional("confined", Shape::Bool),
+    optional("held", Shape::Bool),
+    optional("wrapupSkipped", Shape::Bool),
+    optional("resumeTime", Shape::Text),
+]);
+
 /// `GET /api/v2/flows?type=` (lower case, 20 values; anything else is
 /// `architect.invalid.flow.type`).
 pub const FLOW_TYPES: &[&str] = &[

@@ -21,6 +21,7 @@ mod audits;
 mod body;
 mod catalog;
 mod control;
+mod conversations;
 pub mod error;
 pub mod faults;
 mod gate;
@@ -40,7 +41,7 @@ mod webdeployments;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -202,8 +203,17 @@ fn other_api_routes() -> Router<SandboxState> {
             post(analytics::conversation_aggregates),
         )
         .route(
-            "/api/v2/conversations/messages/{message_id}/details",
+            // One name for the segment: the router refuses two names at one place.
+            "/api/v2/conversations/messages/{id}/details",
             get(guest::message_details),
+        )
+        .route(
+            "/api/v2/conversations/messages/{id}",
+            get(conversations::message_conversation),
+        )
+        .route(
+            "/api/v2/conversations/messages/{id}/participants/{participant_id}",
+            patch(conversations::patch_participant),
         )
         .route("/api/v2/audits/query", post(audits::submit_query))
         .route(

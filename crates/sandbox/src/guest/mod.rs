@@ -25,6 +25,7 @@ pub use crate::guests::frames;
 use crate::guests::Inbound;
 pub use crate::guests::{
     Behaviour, GuestFault, GuestSession, Guests, Push, GREETING, MENU, ORDER_CARD_TITLE,
+    ORDER_STATUS, ORDER_STATUS_KEY,
 };
 
 use super::audit_trail::text_at;
@@ -508,6 +509,9 @@ fn on_message(
     if !org.guests.admit_message(token, MESSAGES_PER_SECOND) {
         return frames::too_many_requests(RETRY_AFTER_SECONDS, tracing);
     }
+    if let Some(Value::Object(attributes)) = custom_attributes(request) {
+        org.guest_attributes(token, attributes);
+    }
     let now = state.now();
     let message_id = uuid::Uuid::new_v4().to_string();
     let inbound = match (kind, presence.as_deref(), text) {
@@ -732,7 +736,7 @@ fn close_session(
         if let Some(session) = org.guests.session(token) {
             tell_other_sockets_closed(session, connection.id);
         }
-        org.guest_close(token);
+        org.guest_leave(token);
     } else if let Some(session) = org.guests.session_mut(token) {
         // Only this socket leaves; the session and its other sockets go on.
         session.disconnect_socket(connection.id);

@@ -45,12 +45,27 @@ impl Org {
         let Some(session) = self.guests.session_mut(token) else {
             return;
         };
+        let is_new = session.conversation.is_none();
         let conversation = session.conversation.get_or_insert_with(|| Conversation {
             id: uuid::Uuid::new_v4().to_string(),
             stage: Stage::InFlow { greeted: false },
         });
         let conversation_id = conversation.id.clone();
         let stage = conversation.stage.clone();
+        if is_new {
+            let record = ConversationRecord {
+                customer_participant_id: uuid::Uuid::new_v4().to_string(),
+                customer_name: session.customer_name.clone(),
+                started: sim_now,
+                queue: None,
+                attributes: session.attributes.clone(),
+                customer_present: true,
+            };
+            self.guests.remember_conversation(&conversation_id, record);
+        }
+        let Some(session) = self.guests.session_mut(token) else {
+            return;
+        };
         if flow_fails {
             schedule_disconnect(session, BOT_DELAY, sim_now);
         } else {
@@ -76,6 +91,12 @@ impl Org {
                 }
                 (Stage::InFlow { greeted: true }, Inbound::Choice("track")) => {
                     schedule(session, BOT_DELAY, frames::bot_card(order_card(), sim_now));
+                    // As Architect's Set Participant Data would.
+                    if let Some(record) = self.guests.conversation_mut(&conversation_id) {
+                        record
+                            .attributes
+                            .insert(ORDER_STATUS_KEY.into(), ORDER_STATUS.into());
+                    }
                 }
                 (Stage::InFlow { greeted: true }, Inbound::Text(_) | Inbound::Choice(_)) => {
                     self.guest_transfer(token, flow_queue, &flow_name, &queue_name);
@@ -125,6 +146,13 @@ impl Org {
             }
             None => false,
         };
+        if let (true, Some(queue_id), Some(record)) = (
+            enqueued,
+            &queue_id,
+            self.guests.conversation_mut(&conversation_id),
+        ) {
+            record.queue = Some((queue_id.clone(), uuid::Uuid::new_v4().to_string()));
+        }
         let Some(session) = self.guests.session_mut(token) else {
             return;
         };
@@ -251,6 +279,47 @@ impl Org {
             }
             self.guest_close(&token);
         }
+    }
+
+    /// The visitor's messages carried custom attributes: kept on the session and, as
+    /// participant data, on its conversation.
+    pub fn guest_attributes(&mut self, token: &str, attributes: &serde_json::Map<String, Value>) {
+        let Some(session) = self.guests.session_mut(token) else {
+            return;
+        };
+        for (key, value) in attributes {
+            if let Some(value) = value.as_str() {
+                session.attributes.insert(key.clone(), value.to_string());
+            }
+        }
+        let merged = session.attributes.clone();
+        let conversation_id = session.conversation_id().map(str::to_string);
+        if let Some(record) = conversation_id.and_then(|id| self.guests.conversation_mut(&id)) {
+            record.attributes.extend(merged);
+        }
+    }
+
+    /// `closeSession`: the visitor's sockets close, the conversation goes on in its
+    /// queue, as it does in Genesys Cloud.
+    pub fn guest_leave(&mut self, token: &str) {
+        self.guests.close(token);
+    }
+
+    /// The customer participant disconnected through the API: the conversation ends and
+    /// leaves its queue; a session still open hears nothing more from it.
+    pub fn disconnect_customer(&mut self, conversation_id: &str) {
+        if let Some(record) = self.guests.conversation_mut(conversation_id) {
+            record.customer_present = false;
+        }
+        if let Some(token) = self.guests.token_of_conversation(conversation_id) {
+            if let Some(session) = self.guests.session_mut(&token) {
+                session.outbox.clear();
+                if let Some(conversation) = &mut session.conversation {
+                    conversation.stage = Stage::Ended;
+                }
+            }
+        }
+        self.traffic.leave(conversation_id);
     }
 
     /// Ends the session and its conversation.

@@ -6,7 +6,7 @@
 //! reach its sockets only through its broadcast sender, after their due time; the number
 //! of sessions and of remembered messages is bounded.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,6 +29,9 @@ pub(crate) const AGENT_DELAY: Duration = Duration::from_millis(900);
 pub const GREETING: &str = "Hi! How can we help?";
 /// The greeting's quick replies: (text, payload).
 pub const MENU: &[(&str, &str)] = &[("Track my order", "track"), ("Talk to an agent", "agent")];
+/// The participant data the flow sets when the visitor tracks an order.
+pub const ORDER_STATUS_KEY: &str = "orderStatus";
+pub const ORDER_STATUS: &str = "shipped";
 /// The title of the card the flow answers "Track my order" with.
 pub const ORDER_CARD_TITLE: &str = "Your order #1042";
 
@@ -163,6 +166,8 @@ pub struct GuestSession {
     pub expires_at: Instant,
     /// Set when the session was configured, for the customer's name in analytics.
     pub(crate) customer_name: String,
+    /// The custom attributes its messages carried, newest value per key.
+    pub(crate) attributes: BTreeMap<String, String>,
     pub(crate) conversation: Option<Conversation>,
     /// When each recent `onMessage` arrived, for the per-second rate.
     pub(crate) recent_messages: VecDeque<Instant>,
@@ -219,10 +224,27 @@ pub struct MessageRecord {
     pub timestamp: DateTime<Utc>,
 }
 
+/// A conversation a guest started, as the conversations API shows it. It outlives its
+/// session: a visitor who closes the Messenger leaves the conversation in its queue
+/// until an agent ends it or it is disconnected through the API.
+#[derive(Debug, Clone)]
+pub struct ConversationRecord {
+    pub customer_participant_id: String,
+    pub customer_name: String,
+    pub started: DateTime<Utc>,
+    /// The queue the flow transferred it to, and that queue's participant.
+    pub queue: Option<(String, String)>,
+    /// Participant data: the Messenger's custom attributes and what the flow set.
+    pub attributes: BTreeMap<String, String>,
+    pub customer_present: bool,
+}
+
 /// Every guest session and message of the org.
 #[derive(Debug, Default)]
 pub struct Guests {
     pub(crate) sessions: HashMap<String, GuestSession>,
+    pub(crate) conversations: HashMap<String, ConversationRecord>,
+    pub(crate) conversation_order: VecDeque<String>,
     pub(crate) messages: HashMap<String, MessageRecord>,
     pub(crate) message_order: VecDeque<String>,
     pub(crate) faults: VecDeque<(GuestFault, u32)>,
@@ -320,6 +342,7 @@ impl Guests {
                 idle_limit,
                 expires_at: now + idle_limit,
                 customer_name: format!("Website visitor #{}", self.next_customer),
+                attributes: BTreeMap::new(),
                 conversation: None,
                 recent_messages: VecDeque::new(),
                 outbox: VecDeque::new(),
@@ -350,6 +373,42 @@ impl Guests {
         true
     }
 
+    pub fn conversation(&self, conversation_id: &str) -> Option<&ConversationRecord> {
+        self.conversations.get(conversation_id)
+    }
+
+    pub(crate) fn conversation_mut(
+        &mut self,
+        conversation_id: &str,
+    ) -> Option<&mut ConversationRecord> {
+        self.conversations.get_mut(conversation_id)
+    }
+
+    /// Keeps `record`, dropping the oldest past [`MAX_MESSAGE_RECORDS`].
+    pub(crate) fn remember_conversation(
+        &mut self,
+        conversation_id: &str,
+        record: ConversationRecord,
+    ) {
+        if self.conversation_order.len() >= MAX_MESSAGE_RECORDS {
+            if let Some(oldest) = self.conversation_order.pop_front() {
+                self.conversations.remove(&oldest);
+            }
+        }
+        self.conversation_order
+            .push_back(conversation_id.to_string());
+        self.conversations
+            .insert(conversation_id.to_string(), record);
+    }
+
+    /// The open session whose conversation this is, by its token.
+    pub(crate) fn token_of_conversation(&self, conversation_id: &str) -> Option<String> {
+        self.sessions
+            .iter()
+            .find(|(_, session)| session.conversation_id() == Some(conversation_id))
+            .map(|(token, _)| token.clone())
+    }
+
     pub(crate) fn remember_message(&mut self, message_id: &str, record: MessageRecord) {
         if self.message_order.len() >= MAX_MESSAGE_RECORDS {
             if let Some(oldest) = self.message_order.pop_front() {
@@ -360,7 +419,7 @@ impl Guests {
         self.messages.insert(message_id.to_string(), record);
     }
 
-    /// Ends the session: its waiting conversation leaves the queue.
+    /// Forgets the session; what becomes of its conversation is the caller's to say.
     pub fn close(&mut self, token: &str) -> Option<GuestSession> {
         self.sessions.remove(token)
     }

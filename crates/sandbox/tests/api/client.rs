@@ -466,3 +466,55 @@ async fn publish_then_deploy_settles_active_through_the_typed_client() {
         Some(DeploymentStatus::Active)
     );
 }
+
+/// Ending a guest's conversation takes `conversation:communication:disconnect`, a body
+/// of the published `MediaParticipantRequest` shape (checked before anything is looked
+/// up), and a conversation that exists.
+#[tokio::test]
+async fn disconnecting_a_participant_is_guarded_like_the_platform() {
+    let app = spawn_sandbox().await;
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let reader = client_for(&app.sandbox, READONLY_CLIENT_ID, READONLY_CLIENT_SECRET);
+    let refused = reader
+        .conversations()
+        .disconnect_participant(&unknown, &unknown)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(403));
+    assert!(
+        refused
+            .to_string()
+            .contains("conversation:communication:disconnect"),
+        "{refused}"
+    );
+    let missing = app
+        .client
+        .conversations()
+        .disconnect_participant(&unknown, &unknown)
+        .await
+        .unwrap_err();
+    assert_eq!(missing.status(), Some(404), "{missing}");
+    let read = app
+        .client
+        .conversations()
+        .message_conversation(&unknown)
+        .await
+        .unwrap_err();
+    assert_eq!(read.status(), Some(404), "{read}");
+    for body in [
+        serde_json::json!({"state": "asleep"}),
+        serde_json::json!({"state": "disconnected", "held": "yes"}),
+    ] {
+        let answer = app
+            .http
+            .patch(app.url(&format!(
+                "/api/v2/conversations/messages/{unknown}/participants/{unknown}"
+            )))
+            .bearer_auth(app.token().await)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 400, "{body}");
+    }
+}
