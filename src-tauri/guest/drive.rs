@@ -7,7 +7,7 @@
 //! there. Messages are paced under the service's 2-per-second limit, and a 429 frame is
 //! honoured by waiting its `retryAfter` and resending, at most [`MAX_RESENDS`] times.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -27,7 +27,7 @@ use crate::monitor::tracker::{ConversationTracker, TrackingState};
 
 use super::content::{self, Choice, Content};
 use super::protocol::{self, ServerEvent, Speaker, SYNTHETIC_ATTRIBUTE};
-use super::steps::{Matcher, Step};
+use super::steps::{self, Matcher, Step};
 
 /// Gap kept between two `onMessage` frames: the limit is 2 per second per session.
 const MESSAGE_SPACING: Duration = Duration::from_millis(550);
@@ -163,6 +163,8 @@ struct Observed {
     replies: Vec<(Speaker, String)>,
     /// The rich content of each bot and agent message that had some, in order.
     offers: Vec<Vec<Content>>,
+    /// The customer's participant data as last read, when a step asks for it.
+    participant_data: Option<BTreeMap<String, String>>,
     agent_joined: bool,
     disconnected: bool,
     ended: Option<String>,
@@ -186,6 +188,8 @@ struct Visitor<'a> {
     client: Option<&'a Client>,
     /// The org's API for ending the conversation, when the plan says to.
     ender: Option<&'a Client>,
+    /// A step checks the participant data: tracking reads it.
+    reads_participant_data: bool,
     report: DriveReport,
     cancel: CancellationToken,
     on_line: &'a (dyn Fn(&Line) + Send + Sync),
@@ -233,12 +237,18 @@ pub async fn drive(
         observed: Observed::default(),
         tracker: None,
         ender: target.client.filter(|_| plan.end_conversation),
+        reads_participant_data: plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::ExpectParticipantData { .. })),
         client: target.client.filter(|_| {
             plan.follow_queue
-                || plan
-                    .steps
-                    .iter()
-                    .any(|s| matches!(s, Step::ExpectRouted { .. }))
+                || plan.steps.iter().any(|s| {
+                    matches!(
+                        s,
+                        Step::ExpectRouted { .. } | Step::ExpectParticipantData { .. }
+                    )
+                })
         }),
         report,
         cancel,
@@ -298,6 +308,7 @@ enum Wanted<'m> {
     QuickReplies { labels: &'m [String], cursor: usize },
     Choice { label: &'m str, cursor: usize },
     Card { title: &'m Matcher, cursor: usize },
+    ParticipantData { data: &'m BTreeMap<String, String> },
     Routed { queue: Option<&'m str> },
     Agent,
     Nothing,
@@ -403,6 +414,7 @@ impl Visitor<'_> {
                     title,
                     cursor: offer_cursor,
                 },
+                Step::ExpectParticipantData { data, .. } => Wanted::ParticipantData { data },
             };
             if matches!(wanted, Wanted::Nothing) {
                 continue;
@@ -503,6 +515,19 @@ impl Visitor<'_> {
                     Shown::Items
                 )
             ),
+            Step::ExpectParticipantData { data, .. } => match &self.observed.participant_data {
+                _ if self.client.is_none() => {
+                    "participant data cannot be read without a connection to the org's API".into()
+                }
+                Some(found) => format!(
+                    "participant data {{{}}} not written within {within} s (the customer has {{{}}})",
+                    steps::pairs(data),
+                    steps::pairs(found)
+                ),
+                None => format!(
+                    "no conversation was found for the guest's messages within {within} s"
+                ),
+            },
             Step::Say(_) | Step::Wait(_) => String::new(),
         }
     }
@@ -531,6 +556,14 @@ impl Visitor<'_> {
             Wanted::QuickReplies { .. } | Wanted::Choice { .. } | Wanted::Card { .. } => {
                 self.find_offer(wanted).is_some()
             }
+            Wanted::ParticipantData { data } => self
+                .observed
+                .participant_data
+                .as_ref()
+                .is_some_and(|found| {
+                    data.iter()
+                        .all(|(key, value)| found.get(key) == Some(value))
+                }),
             Wanted::Nothing => false,
         }
     }
@@ -809,6 +842,22 @@ impl Visitor<'_> {
         let Some(conversation_id) = self.observed.conversation_id.clone() else {
             return Ok(());
         };
+        if self.reads_participant_data {
+            let conversation = client
+                .conversations()
+                .message_conversation(&conversation_id)
+                .await
+                .map_err(|error| format!("reading the participant data: {error}"))?;
+            self.observed.participant_data = Some(
+                conversation
+                    .participants
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find(|p| p.purpose.as_deref() == Some("customer"))
+                    .and_then(|p| p.attributes)
+                    .unwrap_or_default(),
+            );
+        }
         if self.observed.routed.is_none() {
             if let Some(queue_id) = routed_queue(client, &conversation_id).await? {
                 let queue_name = client

@@ -15,6 +15,7 @@
 //!     - expect-quick-replies: [Track my order, Talk to an agent]
 //!     - choose: Track my order
 //!     - expect-card: { title: Your order, within: 10 }
+//!     - expect-participant-data: { orderStatus: shipped }
 //! ```
 //!
 //! `custom-attributes: {key: value}` at the top applies to every scenario; a scenario
@@ -24,6 +25,7 @@
 //! Parsing refuses anything it does not understand, naming the scenario and step, so a
 //! typo in CI fails the run as an invalid file (exit 2), never as a silent pass.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -96,6 +98,11 @@ pub enum Step {
         title: Matcher,
         within: Duration,
     },
+    /// The customer's participant data holds these values, read through the API.
+    ExpectParticipantData {
+        data: BTreeMap<String, String>,
+        within: Duration,
+    },
 }
 
 impl Step {
@@ -107,7 +114,8 @@ impl Step {
             | Step::ExpectAgent { within }
             | Step::ExpectQuickReplies { within, .. }
             | Step::Choose { within, .. }
-            | Step::ExpectCard { within, .. } => Some(*within),
+            | Step::ExpectCard { within, .. }
+            | Step::ExpectParticipantData { within, .. } => Some(*within),
             Step::Wait(duration) => Some(*duration),
             Step::Say(_) => None,
         }
@@ -157,8 +165,22 @@ impl fmt::Display for Step {
                 "expect-card titled {title} within {} s",
                 within.as_secs()
             ),
+            Step::ExpectParticipantData { data, within } => write!(
+                formatter,
+                "expect-participant-data {{{}}} within {} s",
+                pairs(data),
+                within.as_secs()
+            ),
         }
     }
+}
+
+/// `key=value, …`, as steps and failures show participant data.
+pub fn pairs(data: &BTreeMap<String, String>) -> String {
+    data.iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Debug, Clone)]
@@ -351,6 +373,16 @@ fn parse_step(item: Value) -> Result<Step, String> {
             refuse_unknown(&options, "expect-agent", "within")?;
             Ok(Step::ExpectAgent { within })
         }
+        "expect-quick-replies" | "choose" | "expect-card" | "expect-participant-data" => {
+            parse_rich_step(&kind, value)
+        }
+        other => Err(format!("unknown step `{other}` (known: {KNOWN_STEPS})")),
+    }
+}
+
+/// The steps about rich content and participant data.
+fn parse_rich_step(kind: &str, value: Value) -> Result<Step, String> {
+    match kind {
         "expect-quick-replies" => {
             let (labels, mut options) = match value {
                 Value::Array(labels) => (Value::Array(labels), Map::new()),
@@ -416,12 +448,36 @@ fn parse_step(item: Value) -> Result<Step, String> {
             };
             Ok(Step::ExpectCard { title, within })
         }
+        "expect-participant-data" => {
+            let mut options = options(value, "expect-participant-data")?;
+            // `{data: {…}, within: N}`, or the pairs themselves.
+            let (data, within) = match options.remove("data") {
+                Some(data) => {
+                    let within = within(&mut options, DEFAULT_ROUTED_WITHIN)?;
+                    refuse_unknown(&options, "expect-participant-data", "data, within")?;
+                    (data, within)
+                }
+                None => (
+                    Value::Object(options),
+                    Duration::from_secs(DEFAULT_ROUTED_WITHIN),
+                ),
+            };
+            let data: BTreeMap<String, String> =
+                custom_attributes(data, "expect-participant-data")?
+                    .into_iter()
+                    .map(|(key, value)| (key, value.as_str().unwrap_or_default().to_string()))
+                    .collect();
+            if data.is_empty() {
+                return Err("expect-participant-data needs the keys and values to find".into());
+            }
+            Ok(Step::ExpectParticipantData { data, within })
+        }
         other => Err(format!("unknown step `{other}` (known: {KNOWN_STEPS})")),
     }
 }
 
 const KNOWN_STEPS: &str = "say, expect-reply, expect-routed, expect-agent, wait, \
-    expect-quick-replies, choose, expect-card";
+    expect-quick-replies, choose, expect-card, expect-participant-data";
 
 fn options(value: Value, kind: &str) -> Result<Map<String, Value>, String> {
     match value {
@@ -517,8 +573,10 @@ scenarios:
       - expect-quick-replies: [Track my order, Talk to an agent]
       - choose: Track my order
       - expect-card: { title: Your order, within: 5 }
+      - expect-participant-data: { orderStatus: shipped }
   Plain:
     - expect-card: Your order
+    - expect-participant-data: { data: { tier: 2 }, within: 9 }
 "#,
         )
         .unwrap();
@@ -526,6 +584,14 @@ scenarios:
         assert_eq!(menu.attributes["source"], "synthetic");
         assert_eq!(menu.attributes["tier"], "gold");
         assert_eq!(file.scenarios[1].attributes["tier"], "2");
+        assert_eq!(
+            menu.steps[3].to_string(),
+            "expect-participant-data {orderStatus=shipped} within 60 s"
+        );
+        assert_eq!(
+            file.scenarios[1].steps[1].to_string(),
+            "expect-participant-data {tier=2} within 9 s"
+        );
         assert_eq!(
             menu.steps[0].to_string(),
             "expect-quick-replies [Track my order, Talk to an agent] within 30 s"
@@ -557,6 +623,14 @@ scenarios:
                 "custom attribute `a` of scenario `A`",
             ),
             ("scenarios:\n  A:\n    stepz: []\n", "unknown key `stepz`"),
+            (
+                "scenarios:\n  A:\n    - expect-participant-data: {}\n",
+                "needs the keys and values",
+            ),
+            (
+                "scenarios:\n  A:\n    - expect-participant-data: { data: { a: 1 }, withn: 3 }\n",
+                "has no option `withn`",
+            ),
         ] {
             let error = parse_scenario_file(text).unwrap_err();
             assert!(error.contains(expected), "{text:?}: {error}");

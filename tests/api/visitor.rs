@@ -614,6 +614,7 @@ scenarios:
     - expect-quick-replies: [Track my order, Talk to an agent]
     - choose: Track my order
     - expect-card: { title: Your order, within: 10 }
+    - expect-participant-data: { orderStatus: shipped, source: synthetic-ci }
     - choose: Talk to an agent
     - expect-routed: { queue: Support, within: 30 }
   A quick reply the menu lacks:
@@ -623,6 +624,9 @@ scenarios:
   A card of another title:
     - choose: Track my order
     - expect-card: { title: Invoice, within: 3 }
+  Data the flow never wrote:
+    - choose: Track my order
+    - expect-participant-data: { data: { orderStatus: lost }, within: 3 }
 "#;
 
 /// Quick replies, a card and a postback against the seeded flow over the real socket:
@@ -646,7 +650,7 @@ async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_
             "--deployment",
             &deployment_id,
             "--parallel",
-            "4",
+            "5",
         ],
     )
     .await;
@@ -718,6 +722,12 @@ async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_
             .starts_with("no card titled containing \"Invoice\" within 3 s (last offered: card: Your order #1042"),
         "{:#}",
         results[3]
+    );
+    assert_eq!(outcome(4)["step"], 2, "{:#}", results[4]);
+    assert_eq!(
+        outcome(4)["reason"],
+        "participant data {orderStatus=lost} not written within 3 s \
+         (the customer has {orderStatus=shipped, source=synthetic-ci, wmdSynthetic=true})"
     );
 }
 
