@@ -42,10 +42,10 @@ use Permission::{
     Audits as AUDITS, ConfigurationAdd as CONFIGURATION_ADD,
     ConfigurationDelete as CONFIGURATION_DELETE, ConfigurationEdit as CONFIGURATION_EDIT,
     ConfigurationView as CONFIGURATION_VIEW, ConversationAggregates as AGGREGATES,
-    ConversationDetails as DETAILS, DeploymentAdd as DEPLOYMENT_ADD,
-    DeploymentDelete as DEPLOYMENT_DELETE, DeploymentEdit as DEPLOYMENT_EDIT,
-    DeploymentView as DEPLOYMENT_VIEW, FlowView as FLOW_VIEW, QueueObservations as OBSERVATIONS,
-    QueueView as QUEUE_VIEW,
+    ConversationDetails as DETAILS, ConversationDisconnect as CONVERSATION_DISCONNECT,
+    DeploymentAdd as DEPLOYMENT_ADD, DeploymentDelete as DEPLOYMENT_DELETE,
+    DeploymentEdit as DEPLOYMENT_EDIT, DeploymentView as DEPLOYMENT_VIEW, FlowView as FLOW_VIEW,
+    QueueObservations as OBSERVATIONS, QueueView as QUEUE_VIEW,
 };
 
 /// What each screen needs, from the permission table of the API contract.
@@ -87,6 +87,16 @@ pub const SCREENS: &[(&str, &[Permission])] = &[
     ),
     ("Queue monitor", &[QUEUE_VIEW, OBSERVATIONS]),
     ("Metrics & audit", &[AGGREGATES, DETAILS, AUDITS]),
+    // The visitor's conversation is followed into its queue, then ended.
+    (
+        "Test drive",
+        &[
+            DEPLOYMENT_VIEW,
+            DETAILS,
+            OBSERVATIONS,
+            CONVERSATION_DISCONNECT,
+        ],
+    ),
     (
         "Export / import",
         &[

@@ -142,6 +142,15 @@ async fn first_start_opens_the_sandbox_and_a_real_profile_keeps_its_secret_in_th
     assert!(screen("Queue monitor").ready);
     assert!(screen("Metrics & audit").ready);
     assert!(!screen("Channel editor").ready);
+    // A role without it leaves synthetic conversations open: the Test drive says so.
+    assert!(
+        report
+            .missing
+            .contains(&"conversation:communication:disconnect"),
+        "{:?}",
+        report.missing
+    );
+    assert!(!screen("Test drive").ready);
     let view_permission = screen("Channels")
         .permissions
         .iter()

@@ -728,12 +728,16 @@ async fn first_start_create_publish_monitor_export() {
     }
     // The connection test shows, screen by screen, that the Sandbox client may do it all.
     click(&driver, "#profiles-table tbody tr button").await;
-    let summary = wait_js(&driver, "document.querySelectorAll('#access-report details').length === 7 && document.querySelector('#access-report').innerText", Duration::from_secs(20)).await;
+    let summary = wait_js(&driver, "document.querySelectorAll('#access-report details').length === 8 && document.querySelector('#access-report').innerText", Duration::from_secs(20)).await;
     assert!(
         summary
             .as_str()
             .unwrap()
             .contains("Every screen has what it needs"),
+        "{summary}"
+    );
+    assert!(
+        summary.as_str().unwrap().contains("ready Test drive"),
         "{summary}"
     );
     shot(&driver, &screenshots, "profiles").await;

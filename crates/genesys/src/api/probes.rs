@@ -38,6 +38,8 @@ pub enum Permission {
     ConversationAggregates,
     ConversationDetails,
     Audits,
+    /// Ending a synthetic visitor's conversation at the end of a drive or run.
+    ConversationDisconnect,
 }
 
 impl Permission {
@@ -57,6 +59,7 @@ impl Permission {
             Permission::ConversationAggregates => "analytics:conversationAggregate:view",
             Permission::ConversationDetails => "analytics:conversationDetail:view",
             Permission::Audits => "audits:audit:view",
+            Permission::ConversationDisconnect => "conversation:communication:disconnect",
         }
     }
 
@@ -70,6 +73,7 @@ impl Permission {
                 | Permission::DeploymentAdd
                 | Permission::DeploymentEdit
                 | Permission::DeploymentDelete
+                | Permission::ConversationDisconnect
         )
     }
 
@@ -112,6 +116,10 @@ impl Permission {
             Permission::ConversationDetails => ApiRequest::query_post(
                 "/api/v2/analytics/conversations/details/query",
                 &json!({"interval": interval, "paging": {"pageSize": 1, "pageNumber": 1}}),
+            )?,
+            Permission::ConversationDisconnect => ApiRequest::patch(
+                format!("/api/v2/conversations/messages/{NIL}/participants/{NIL}"),
+                &NOT_AN_ENTITY,
             )?,
             Permission::Audits => ApiRequest::query_post(
                 "/api/v2/audits/query/realtime",
