@@ -850,11 +850,8 @@ impl Visitor<'_> {
                 .map_err(|error| format!("reading the participant data: {error}"))?;
             self.observed.participant_data = Some(
                 conversation
-                    .participants
-                    .unwrap_or_default()
-                    .into_iter()
-                    .find(|p| p.purpose.as_deref() == Some("customer"))
-                    .and_then(|p| p.attributes)
+                    .customers()
+                    .find_map(|customer| customer.attributes.clone())
                     .unwrap_or_default(),
             );
         }
@@ -974,18 +971,14 @@ async fn end_conversation(client: &Client, observed: &Observed) -> Result<Option
         .message_conversation(&conversation_id)
         .await
         .map_err(|error| format!("the conversation could not be read ({error})"))?;
-    let customers = conversation
-        .participants
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|p| p.purpose.as_deref() == Some("customer") && p.is_present());
-    for customer in customers {
-        let Some(participant_id) = customer.id else {
+    let present = conversation.customers().filter(|c| c.is_present());
+    for customer in present {
+        let Some(participant_id) = &customer.id else {
             continue;
         };
         client
             .conversations()
-            .disconnect_participant(&conversation_id, &participant_id)
+            .disconnect_participant(&conversation_id, participant_id)
             .await
             .map_err(|error| match error.status() {
                 Some(403) => "the profile may not disconnect conversations \

@@ -49,6 +49,16 @@ pub struct MessageParticipant {
     pub extra: Extra,
 }
 
+impl MessageConversation {
+    /// The participants who are the customer (the visitor).
+    pub fn customers(&self) -> impl Iterator<Item = &MessageParticipant> {
+        self.participants
+            .iter()
+            .flatten()
+            .filter(|p| p.purpose.as_deref() == Some("customer"))
+    }
+}
+
 impl MessageParticipant {
     /// Still in the conversation: neither disconnected nor terminated.
     pub fn is_present(&self) -> bool {
