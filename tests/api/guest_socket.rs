@@ -948,7 +948,7 @@ async fn quick_replies_and_cards_go_out_and_button_responses_come_back() {
         (
             json!({"type": "Text", "text": "", "content": [{"contentType": "Attachment",
                    "attachment": {"id": "9b3c0a3e-0000-4000-8000-000000000000"}}]}),
-            4010,
+            4009,
         ),
         (json!({"type": "Text", "text": "", "content": {}}), 400),
     ];
@@ -963,4 +963,183 @@ async fn quick_replies_and_cards_go_out_and_button_responses_come_back() {
         let refused = until(&mut socket, 5, |f| f["tracingId"] == "refused").await;
         assert_eq!(refused["code"], code, "{message}: {refused}");
     }
+}
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+fn ask_upload(token: &str, id: &str, name: &str, kind: &str, size: u64, tracing: &str) -> Value {
+    json!({"action": "onAttachment", "token": token, "attachmentId": id, "fileName": name,
+           "fileType": kind, "fileSize": size, "errorsAsJson": true, "tracingId": tracing})
+}
+
+/// `PUT`s `bytes` to a presigned URL with the headers it names, as the SDK does.
+async fn put(presigned: &Value, kind: &str, bytes: Vec<u8>, signed: bool) -> u16 {
+    let mut request = reqwest::Client::new()
+        .put(presigned["body"]["url"].as_str().unwrap())
+        .header("content-type", kind)
+        .body(bytes);
+    if signed {
+        for (name, value) in presigned["body"]["headers"].as_object().unwrap() {
+            request = request.header(name.as_str(), value.as_str().unwrap());
+        }
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+fn attachment_message(token: &str, id: &str, tracing: &str) -> Value {
+    json!({"action": "onMessage", "token": token, "tracingId": tracing,
+           "message": {"type": "Text", "text": "", "content": [
+               {"contentType": "Attachment", "attachment": {"id": id}}]}})
+}
+
+/// The attachment flow as the official SDK drives it: presigned URL, signed upload,
+/// the scan's event, the message; and each refusal with the code the SDK maps.
+#[tokio::test(flavor = "multi_thread")]
+async fn attachments_are_presigned_uploaded_scanned_and_sent_within_the_profile() {
+    let app = spawn_sandbox().await;
+    let (deployment, _) = app.seeded_channel().await;
+    let guest = token();
+    let mut socket = configured(&app, &deployment, &guest).await;
+    let photo = [PNG_SIGNATURE, b"rest of the picture"].concat();
+    let id = uuid::Uuid::new_v4().to_string();
+    send(
+        &mut socket,
+        ask_upload(
+            &guest,
+            &id,
+            "photo.png",
+            "image/png",
+            photo.len() as u64,
+            "a1",
+        ),
+    )
+    .await;
+    let presigned = until(&mut socket, 5, |f| f["tracingId"] == "a1").await;
+    assert_eq!(
+        (presigned["type"].as_str(), presigned["class"].as_str()),
+        (Some("response"), Some("PresignedUrlResponse")),
+        "{presigned}"
+    );
+    assert_eq!(presigned["body"]["attachmentId"], id.as_str());
+    // Unsigned, or with another type than declared, the store refuses the upload.
+    assert_eq!(
+        put(&presigned, "image/png", photo.clone(), false).await,
+        403
+    );
+    assert_eq!(put(&presigned, "image/gif", photo.clone(), true).await, 403);
+    // Not uploaded yet: the message is refused.
+    send(&mut socket, attachment_message(&guest, &id, "early")).await;
+    let early = until(&mut socket, 5, |f| f["tracingId"] == "early").await;
+    assert_eq!(early["code"], 4010, "{early}");
+    assert_eq!(put(&presigned, "image/png", photo.clone(), true).await, 200);
+    let uploaded = until(&mut socket, 5, |f| f["class"] == "UploadSuccessEvent").await;
+    assert_eq!(uploaded["body"]["attachmentId"], id.as_str(), "{uploaded}");
+    let download = uploaded["body"]["downloadUrl"].as_str().unwrap();
+    let served = reqwest::get(download).await.unwrap().bytes().await.unwrap();
+    assert_eq!(served.as_ref(), photo.as_slice());
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    send(&mut socket, attachment_message(&guest, &id, "sent")).await;
+    let echo = until(&mut socket, 5, |f| f["tracingId"] == "sent").await;
+    assert_eq!(echo["class"], "StructuredMessage", "{echo}");
+    let attachment = &echo["body"]["content"][0]["attachment"];
+    assert_eq!(
+        (
+            attachment["filename"].as_str(),
+            attachment["mime"].as_str(),
+            attachment["fileSize"].as_u64()
+        ),
+        (
+            Some("photo.png"),
+            Some("image/png"),
+            Some(photo.len() as u64)
+        ),
+        "{echo}"
+    );
+    let thanks = until(&mut socket, 5, |f| f["body"]["originatingEntity"] == "Bot").await;
+    assert_eq!(thanks["body"]["text"], "Thanks, we received photo.png.");
+
+    // Refused before any upload, naming the attachment (`GenerateUrlError`), or as a
+    // plain error frame when the client does not ask for JSON errors.
+    let refusals = [
+        ("setup.exe", "application/x-msdownload", 100, 4001),
+        ("report.pdf", "application/pdf", 100, 4001),
+        ("huge.png", "image/png", 10_240 * 1024 + 1, 4002),
+        ("empty.png", "image/png", 0, 4002),
+        ("../etc/passwd.png", "image/png", 100, 4004),
+    ];
+    for (n, (name, kind, size, code)) in refusals.into_iter().enumerate() {
+        let tracing = format!("r{n}");
+        send(
+            &mut socket,
+            ask_upload(&guest, &token(), name, kind, size, &tracing),
+        )
+        .await;
+        let refused = until(&mut socket, 5, |f| f["tracingId"] == tracing.as_str()).await;
+        assert_eq!(refused["class"], "GenerateUrlError", "{name}: {refused}");
+        assert_eq!(refused["body"]["errorCode"], code, "{name}: {refused}");
+    }
+    let mut plain = ask_upload(
+        &guest,
+        &token(),
+        "setup.exe",
+        "application/octet-stream",
+        9,
+        "plain",
+    );
+    plain["errorsAsJson"] = json!(false);
+    send(&mut socket, plain).await;
+    let refused = until(&mut socket, 5, |f| f["tracingId"] == "plain").await;
+    assert_eq!(
+        (refused["class"].as_str(), refused["code"].as_u64()),
+        (Some("string"), Some(4001))
+    );
+
+    // A picture that is not one is refused by the scan, and cannot be sent.
+    let fake = uuid::Uuid::new_v4().to_string();
+    send(
+        &mut socket,
+        ask_upload(&guest, &fake, "fake.png", "image/png", 4, "f1"),
+    )
+    .await;
+    let presigned = until(&mut socket, 5, |f| f["tracingId"] == "f1").await;
+    assert_eq!(
+        put(&presigned, "image/png", b"text".to_vec(), true).await,
+        200
+    );
+    let failed = until(&mut socket, 5, |f| f["class"] == "UploadFailureEvent").await;
+    assert_eq!(failed["body"]["errorCode"], 4003, "{failed}");
+
+    // Another session may neither send nor delete it; its owner may delete it.
+    let other = token();
+    let mut stranger = configured(&app, &deployment, &other).await;
+    send(&mut stranger, attachment_message(&other, &id, "theirs")).await;
+    let theirs = until(&mut stranger, 5, |f| f["tracingId"] == "theirs").await;
+    assert_eq!(theirs["code"], 4009, "{theirs}");
+    send(&mut socket, json!({"action": "deleteAttachment", "token": guest, "attachmentId": id, "tracingId": "d1"})).await;
+    let deleted = until(&mut socket, 5, |f| f["tracingId"] == "d1").await;
+    assert_eq!(deleted["class"], "AttachmentDeletedResponse", "{deleted}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    send(&mut socket, attachment_message(&guest, &id, "gone")).await;
+    let gone = until(&mut socket, 5, |f| f["tracingId"] == "gone").await;
+    assert_eq!(gone["code"], 4009, "{gone}");
+}
+
+/// A configuration with attachments off refuses every upload as a feature unavailable.
+#[tokio::test(flavor = "multi_thread")]
+async fn attachments_are_unavailable_when_the_configuration_turns_them_off() {
+    let app = spawn_sandbox().await;
+    let deployment = app
+        .republish_seeded(|draft| {
+            draft["messenger"]["fileUpload"] = json!({"enableAttachments": false});
+        })
+        .await;
+    let guest = token();
+    let mut socket = configured(&app, &deployment, &guest).await;
+    send(
+        &mut socket,
+        ask_upload(&guest, &token(), "photo.png", "image/png", 10, "off"),
+    )
+    .await;
+    let refused = until(&mut socket, 5, |f| f["tracingId"] == "off").await;
+    assert_eq!(refused["body"]["errorCode"], 4000, "{refused}");
 }

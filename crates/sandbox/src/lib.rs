@@ -252,6 +252,15 @@ fn visitor_routes() -> Router<SandboxState> {
             "/webdeployments/v1/deployments/{deployment_id}/domains.json",
             get(guest::public_domains),
         )
+        .route(
+            guest::UPLOADS_PATH,
+            get(guest::download_attachment)
+                .put(guest::upload_attachment)
+                // Room for the largest file a visitor may attach, and no more.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    (guest::MAX_FILE_SIZE_KB * 1024) as usize + 1,
+                )),
+        )
 }
 
 /// Controls outside the Genesys API: faults, latency, outcomes, traffic, speed, status.

@@ -7,7 +7,13 @@
 //! that break a rule get the error frame the service documents (4006, 4007, 4011, 4013,
 //! 4020, 429 with `retryAfter`).
 
+mod attachments;
 mod session;
+
+pub use attachments::{
+    download as download_attachment, upload as upload_attachment, BLOCKED_EXTENSIONS,
+    MAX_FILE_NAME_CHARS, MAX_FILE_SIZE_KB, UPLOADS_PATH,
+};
 
 use std::time::Duration;
 
@@ -25,7 +31,7 @@ pub use crate::guests::frames;
 use crate::guests::Inbound;
 pub use crate::guests::{
     Behaviour, GuestFault, GuestSession, Guests, Push, GREETING, MENU, ORDER_CARD_TITLE,
-    ORDER_STATUS, ORDER_STATUS_KEY,
+    ORDER_STATUS, ORDER_STATUS_KEY, SHIPPING_LABEL,
 };
 
 use super::audit_trail::text_at;
@@ -277,7 +283,8 @@ fn handle_frame(
     };
     match action {
         "configureSession" => configure(state, connection, &request, &token, tracing),
-        "onMessage" | "echo" | "closeSession" | "getConfiguration" | "getJwt" => {
+        "onMessage" | "echo" | "closeSession" | "getConfiguration" | "getJwt" | "onAttachment"
+        | "deleteAttachment" | "getAttachment" => {
             if connection.token.as_deref() != Some(token.as_str()) {
                 return (
                     vec![frames::error(4007, "Session not found", tracing)],
@@ -303,15 +310,20 @@ fn handle_frame(
                     (vec![configuration(state, &token, tracing)], After::Continue)
                 }
                 "getJwt" => (vec![jwt(state, &token, tracing)], After::Continue),
+                "onAttachment" => (
+                    vec![attachments::on_attachment(state, &request, &token, tracing)],
+                    After::Continue,
+                ),
+                "deleteAttachment" | "getAttachment" => (
+                    vec![attachments::manage_attachment(
+                        state, action, &request, &token, tracing,
+                    )],
+                    After::Continue,
+                ),
                 _ => close_session(state, connection, &request, &token, tracing),
             }
         }
-        "configureAuthenticatedSession"
-        | "onAttachment"
-        | "getAttachment"
-        | "deleteAttachment"
-        | "disconnectCustomer"
-        | "resumeToken" => (
+        "configureAuthenticatedSession" | "disconnectCustomer" | "resumeToken" => (
             vec![frames::error(
                 4000,
                 "This feature is not available for this deployment",
@@ -355,10 +367,8 @@ fn allowed_media(behaviour: &Behaviour) -> Value {
         .iter()
         .map(|kind| json!({"type": kind}))
         .collect();
-    json!({"inbound": {"fileTypes": types, "maxFileSizeKB": 10240}})
+    json!({"inbound": {"fileTypes": types, "maxFileSizeKB": attachments::MAX_FILE_SIZE_KB}})
 }
-
-const BLOCKED_EXTENSIONS: &[&str] = &[".ade", ".adp", ".app", ".bat", ".exe", ".js", ".vbs"];
 
 fn session_body(state: &SandboxState, session: &GuestSession, new_session: bool) -> Value {
     json!({
@@ -367,7 +377,7 @@ fn session_body(state: &SandboxState, session: &GuestSession, new_session: bool)
         "readOnly": false,
         "maxCustomDataBytes": MAX_CUSTOM_DATA_BYTES,
         "allowedMedia": allowed_media(&session.behaviour),
-        "blockedExtensions": BLOCKED_EXTENSIONS,
+        "blockedExtensions": attachments::BLOCKED_EXTENSIONS,
         "durationSeconds": session.idle_limit.as_secs(),
         "expirationDate": session.expiration_epoch_seconds(state.now()),
     })
@@ -468,7 +478,7 @@ fn on_message(
     if text.is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS) {
         return frames::error(4011, "Message exceeded max message length", tracing);
     }
-    let (content, chosen) = match read_guest_content(message) {
+    let (mut content, chosen, attached) = match read_guest_content(message) {
         Ok(read) => read,
         Err(refusal) => return refusal.frame(tracing),
     };
@@ -506,6 +516,10 @@ fn on_message(
             tracing,
         );
     }
+    let attached_names = match attach(&org, token, &mut content, &attached) {
+        Ok(names) => names,
+        Err(refusal) => return refusal.frame(tracing),
+    };
     if !org.guests.admit_message(token, MESSAGES_PER_SECOND) {
         return frames::too_many_requests(RETRY_AFTER_SECONDS, tracing);
     }
@@ -530,6 +544,7 @@ fn on_message(
         ("Text" | "Structured", _, _) if chosen.is_some() => {
             Inbound::Choice(chosen.as_deref().unwrap_or_default())
         }
+        ("Text", _, _) if !attached_names.is_empty() => Inbound::Attachment(&attached_names[0]),
         ("Text", _, Some(text)) => Inbound::Text(text),
         _ => Inbound::Other,
     };
@@ -552,6 +567,28 @@ fn on_message(
         body["content"] = Value::Array(content);
     }
     frames::frame("message", "StructuredMessage", 200, body, tracing)
+}
+
+/// Each attachment a message names must be this session's and uploaded; the echo
+/// carries it whole. Gives the files' names.
+fn attach(
+    org: &super::state::Org,
+    token: &str,
+    content: &mut [Value],
+    attached: &[(usize, String)],
+) -> Result<Vec<String>, ContentRefusal> {
+    let mut names = Vec::new();
+    for (index, attachment_id) in attached {
+        match attachments::sendable(org, token, attachment_id) {
+            Ok((item, name)) => {
+                content[*index] = item;
+                names.push(name);
+            }
+            Err(4010) => return Err(ContentRefusal::NotUploaded),
+            Err(_) => return Err(ContentRefusal::NotFound),
+        }
+    }
+    Ok(names)
 }
 
 /// Custom attributes are a map of text whose keys and values take at most
@@ -585,29 +622,34 @@ fn check_custom_attributes(
     Ok(())
 }
 
-/// A message's `content[]` and, when it holds a button response, the payload chosen.
-fn read_guest_content(
-    message: &Map<String, Value>,
-) -> Result<(Vec<Value>, Option<String>), ContentRefusal> {
+/// A message's `content[]`, the payload chosen when it holds a button response, and the
+/// attachments it names (by index and id).
+type GuestContent = (Vec<Value>, Option<String>, Vec<(usize, String)>);
+
+fn read_guest_content(message: &Map<String, Value>) -> Result<GuestContent, ContentRefusal> {
     let content = match message.get("content") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
         Some(_) => return Err(ContentRefusal::Malformed),
     };
     let mut chosen = None;
-    for item in &content {
-        if let Some(payload) = guest_content(item)? {
-            chosen = Some(payload);
+    let mut attached = Vec::new();
+    for (index, item) in content.iter().enumerate() {
+        match guest_content(item)? {
+            GuestItem::Choice(payload) => chosen = Some(payload),
+            GuestItem::Attachment(id) => attached.push((index, id)),
         }
     }
-    Ok((content, chosen))
+    Ok((content, chosen, attached))
 }
 
 /// Why a guest's `content[]` item is refused.
 enum ContentRefusal {
     /// Not a shape the Guest API takes: 400 "Request failed.".
     Malformed,
-    /// An attachment never uploaded through `onAttachment`.
+    /// An attachment this session never presigned (or deleted).
+    NotFound,
+    /// An attachment whose upload has not succeeded.
     NotUploaded,
 }
 
@@ -615,6 +657,7 @@ impl ContentRefusal {
     fn frame(&self, tracing: Option<&str>) -> Value {
         match self {
             ContentRefusal::Malformed => frames::request_failed(tracing),
+            ContentRefusal::NotFound => frames::error(4009, "Attachment not found", tracing),
             ContentRefusal::NotUploaded => {
                 frames::error(4010, "Attachment has not been uploaded", tracing)
             }
@@ -626,10 +669,18 @@ impl ContentRefusal {
 const BUTTON_RESPONSE_TYPES: &[&str] =
     &["Button", "QuickReply", "DatePicker", "ListPicker", "Form"];
 
-/// Checks one item a guest sent; a button response gives its payload. A guest sends
-/// button responses and uploaded attachments only: quick replies, cards and pickers go
-/// the other way (a strict reading: no public source shows a guest sending them).
-fn guest_content(item: &Value) -> Result<Option<String>, ContentRefusal> {
+/// What one item a guest sent is.
+enum GuestItem {
+    /// A button response, by its payload.
+    Choice(String),
+    /// An attachment, by its id.
+    Attachment(String),
+}
+
+/// Checks one item a guest sent. A guest sends button responses and attachments only:
+/// quick replies, cards and pickers go the other way (a strict reading: no public source
+/// shows a guest sending them).
+fn guest_content(item: &Value) -> Result<GuestItem, ContentRefusal> {
     let text = |pointer: &str| item.pointer(pointer).and_then(Value::as_str);
     match text("/contentType") {
         Some("ButtonResponse") => match (
@@ -638,11 +689,14 @@ fn guest_content(item: &Value) -> Result<Option<String>, ContentRefusal> {
             text("/buttonResponse/payload"),
         ) {
             (Some(kind), Some(_), Some(payload)) if BUTTON_RESPONSE_TYPES.contains(&kind) => {
-                Ok(Some(payload.to_string()))
+                Ok(GuestItem::Choice(payload.to_string()))
             }
             _ => Err(ContentRefusal::Malformed),
         },
-        Some("Attachment") if text("/attachment/id").is_some() => Err(ContentRefusal::NotUploaded),
+        Some("Attachment") => match text("/attachment/id") {
+            Some(id) if !id.is_empty() => Ok(GuestItem::Attachment(id.to_string())),
+            _ => Err(ContentRefusal::Malformed),
+        },
         _ => Err(ContentRefusal::Malformed),
     }
 }
@@ -686,7 +740,7 @@ fn configuration(state: &SandboxState, token: &str, tracing: Option<&str>) -> Va
             "allowedMedia": allowed_media(&session.behaviour),
             "maxCustomDataBytes": MAX_CUSTOM_DATA_BYTES,
             "messageRoutingEnabled": true,
-            "blockedExtensions": BLOCKED_EXTENSIONS,
+            "blockedExtensions": attachments::BLOCKED_EXTENSIONS,
             "sessionDurationSeconds": session.idle_limit.as_secs(),
         }),
         tracing,

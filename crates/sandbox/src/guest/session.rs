@@ -89,14 +89,16 @@ impl Org {
                         self.guest_transfer(token, flow_queue, &flow_name, &queue_name);
                     }
                 }
+                (Stage::InFlow { .. }, Inbound::Attachment(name)) => {
+                    let thanks = format!("Thanks, we received {name}.");
+                    schedule(session, BOT_DELAY, frames::bot_text(&thanks, sim_now));
+                }
+                (Stage::WithAgent { agent_name, .. }, Inbound::Attachment(name)) => {
+                    let thanks = format!("Thanks, I can see {name}.");
+                    schedule_agent_text(session, &thanks, &agent_name, sim_now);
+                }
                 (Stage::InFlow { greeted: true }, Inbound::Choice("track")) => {
-                    schedule(session, BOT_DELAY, frames::bot_card(order_card(), sim_now));
-                    // As Architect's Set Participant Data would.
-                    if let Some(record) = self.guests.conversation_mut(&conversation_id) {
-                        record
-                            .attributes
-                            .insert(ORDER_STATUS_KEY.into(), ORDER_STATUS.into());
-                    }
+                    self.track_order(token, &conversation_id);
                 }
                 (Stage::InFlow { greeted: true }, Inbound::Text(_) | Inbound::Choice(_)) => {
                     self.guest_transfer(token, flow_queue, &flow_name, &queue_name);
@@ -112,7 +114,7 @@ impl Org {
                 _ => {}
             }
         }
-        if let Inbound::Text(text) | Inbound::Choice(text) = inbound {
+        if let Inbound::Text(text) | Inbound::Choice(text) | Inbound::Attachment(text) = inbound {
             self.guests.remember_message(
                 message_id,
                 MessageRecord {
@@ -353,6 +355,56 @@ impl Org {
 }
 
 /// What the seeded flows answer "Track my order" with.
+/// The smallest PNG there is: one transparent pixel.
+const LABEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+impl Org {
+    /// "Track my order": the order's card, its shipping label, and the order's status as
+    /// participant data (as Architect's Set Participant Data would).
+    fn track_order(&mut self, token: &str, conversation_id: &str) {
+        let sim_now = self.traffic.now();
+        let label = self.shipping_label(token);
+        if let Some(session) = self.guests.session_mut(token) {
+            schedule(session, BOT_DELAY, frames::bot_card(order_card(), sim_now));
+            schedule(
+                session,
+                BOT_DELAY * 2,
+                frames::bot_attachment("Your shipping label", label, sim_now),
+            );
+        }
+        if let Some(record) = self.guests.conversation_mut(conversation_id) {
+            record
+                .attributes
+                .insert(ORDER_STATUS_KEY.into(), ORDER_STATUS.into());
+        }
+    }
+
+    /// Files the order's shipping label for the session to fetch, and gives the content
+    /// item that sends it.
+    fn shipping_label(&mut self, token: &str) -> Value {
+        let id = uuid::Uuid::new_v4().to_string();
+        let label = crate::guests::uploads::Attachment {
+            token: token.to_string(),
+            file_name: SHIPPING_LABEL.to_string(),
+            file_type: "image/png".into(),
+            declared_size: Some(LABEL_PNG.len() as u64),
+            signature: String::new(),
+            tagging: String::new(),
+            state: crate::guests::uploads::UploadState::Uploaded,
+            bytes: LABEL_PNG.to_vec(),
+        };
+        self.guests.uploads.insert(id.clone(), label);
+        let url = format!("{}/uploads/{id}", self.public_base_url);
+        frames::attachment_content(&id, SHIPPING_LABEL, "image/png", LABEL_PNG.len(), &url)
+    }
+}
+
 fn order_card() -> Value {
     json!({
         "title": ORDER_CARD_TITLE,

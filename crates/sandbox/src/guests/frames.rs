@@ -174,3 +174,96 @@ pub fn session_expired() -> Value {
 pub fn connection_closed() -> Value {
     frame("message", "ConnectionClosedEvent", 200, json!({}), None)
 }
+
+/// An attachment as `content[]` carries it in both directions once uploaded.
+pub fn attachment_content(id: &str, file_name: &str, mime: &str, size: usize, url: &str) -> Value {
+    let media_type = if mime.starts_with("image/") {
+        "Image"
+    } else {
+        "File"
+    };
+    json!({"contentType": "Attachment", "attachment": {
+        "id": id, "filename": file_name, "mediaType": media_type,
+        "fileSize": size, "mime": mime, "url": url,
+    }})
+}
+
+/// A file the flow sends, as the SDK fixtures show one: a `Text` message whose content
+/// is the attachment.
+pub fn bot_attachment(text: &str, attachment: Value, at: DateTime<Utc>) -> Value {
+    let mut frame = outbound(text, Some(json!([attachment])), "Bot", None, at);
+    frame["body"]["type"] = json!("Text");
+    frame
+}
+
+/// The answer to `onAttachment`: where to upload, with the header the URL was signed
+/// with.
+pub fn presigned_url(
+    attachment_id: &str,
+    url: &str,
+    headers: Value,
+    file: Option<(&str, u64, &str)>,
+    tracing_id: Option<&str>,
+) -> Value {
+    let mut body = json!({"attachmentId": attachment_id, "headers": headers, "url": url});
+    if let Some((name, size, kind)) = file {
+        body["fileName"] = json!(name);
+        body["fileSize"] = json!(size);
+        body["fileType"] = json!(kind);
+    }
+    frame("response", "PresignedUrlResponse", 200, body, tracing_id)
+}
+
+/// An attachment request refused before any upload: `GenerateUrlError` when the client
+/// asked for errors as JSON (the SDKs do), the string error frame otherwise.
+pub fn attachment_refused(
+    attachment_id: &str,
+    code: u16,
+    text: &str,
+    as_json: bool,
+    tracing_id: Option<&str>,
+) -> Value {
+    if as_json {
+        frame(
+            "message",
+            "GenerateUrlError",
+            200,
+            json!({"attachmentId": attachment_id, "errorCode": code, "errorMessage": text}),
+            tracing_id,
+        )
+    } else {
+        error(code, text, tracing_id)
+    }
+}
+
+/// The scan's verdict on an upload, pushed once it is done.
+pub fn upload_succeeded(attachment_id: &str, download_url: &str, at: DateTime<Utc>) -> Value {
+    frame(
+        "message",
+        "UploadSuccessEvent",
+        200,
+        json!({"attachmentId": attachment_id, "downloadUrl": download_url, "timestamp": iso(at)}),
+        None,
+    )
+}
+
+pub fn upload_failed(attachment_id: &str, code: u16, text: &str, at: DateTime<Utc>) -> Value {
+    frame(
+        "message",
+        "UploadFailureEvent",
+        200,
+        json!({"attachmentId": attachment_id, "errorCode": code, "errorMessage": text,
+               "timestamp": iso(at)}),
+        None,
+    )
+}
+
+pub fn attachment_deleted(attachment_id: &str, tracing_id: Option<&str>) -> Value {
+    frame(
+        "response",
+        "AttachmentDeletedResponse",
+        200,
+        json!({"attachmentId": attachment_id}),
+        tracing_id,
+    )
+}

@@ -15,6 +15,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 pub mod frames;
+pub mod uploads;
 
 /// Sessions kept at once; past it the longest idle one is dropped.
 pub(crate) const MAX_SESSIONS: usize = 5_000;
@@ -34,6 +35,8 @@ pub const ORDER_STATUS_KEY: &str = "orderStatus";
 pub const ORDER_STATUS: &str = "shipped";
 /// The title of the card the flow answers "Track my order" with.
 pub const ORDER_CARD_TITLE: &str = "Your order #1042";
+/// The file the flow sends after the order card.
+pub const SHIPPING_LABEL: &str = "label-1042.png";
 
 /// A frame for every socket of a session, except the one that caused it, or for one.
 #[derive(Debug, Clone, Default)]
@@ -73,6 +76,8 @@ pub struct Behaviour {
     pub session_duration: Duration,
     /// MIME types visitors may send, from the supported content profile.
     pub inbound_media: Vec<String>,
+    /// The configuration turns file attachments on (`messenger.fileUpload`).
+    pub attachments: bool,
 }
 
 impl Default for Behaviour {
@@ -85,6 +90,7 @@ impl Default for Behaviour {
             auto_start: false,
             session_duration: DEFAULT_SESSION_DURATION,
             inbound_media: Vec::new(),
+            attachments: false,
         }
     }
 }
@@ -119,6 +125,10 @@ impl Behaviour {
             auto_start: flag("/autoStart/enabled").unwrap_or(false),
             session_duration,
             inbound_media,
+            attachments: configuration
+                .and_then(|c| c.pointer("/messenger/fileUpload/enableAttachments"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         }
     }
 }
@@ -249,6 +259,7 @@ pub struct Guests {
     pub(crate) message_order: VecDeque<String>,
     pub(crate) faults: VecDeque<(GuestFault, u32)>,
     pub(crate) next_customer: u64,
+    pub(crate) uploads: uploads::Uploads,
 }
 
 /// What an inbound guest message asks of the flow.
@@ -257,6 +268,8 @@ pub enum Inbound<'a> {
     Text(&'a str),
     /// A quick reply or button chosen, by its payload.
     Choice(&'a str),
+    /// An uploaded file sent, by its name.
+    Attachment(&'a str),
     Other,
 }
 
