@@ -179,6 +179,7 @@ pub async fn drive(
     let target = DriveTarget {
         socket_url: environment.guest_socket_url(&request.deployment_id),
         client: Some(&session.client),
+        finder: None,
     };
     Ok(guest::drive(target, &plan, cancel, on_line).await)
 }
@@ -202,7 +203,10 @@ pub fn read_scenario_file(path: &Path) -> Result<guest::ScenarioFile> {
         crate::transfer::read_bounded(path, MAX_SCENARIO_FILE_BYTES).map_err(AppError::file)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| AppError::invalid(format!("{} is not UTF-8 text", path.display())))?;
-    parse_scenario_file(&text).map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))
+    let folder = path.parent().unwrap_or(Path::new("."));
+    parse_scenario_file(&text)
+        .map(|file| file.files_from(folder))
+        .map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))
 }
 
 /// The deployment a run visits: `--deployment`, else the file's.

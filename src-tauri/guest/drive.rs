@@ -21,13 +21,15 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
-use crate::genesys::models::{AnalyticsFilter, ConversationQuery};
 use crate::genesys::Client;
-use crate::monitor::tracker::{ConversationTracker, TrackingState};
+use crate::monitor::tracker::TrackingState;
 
 use super::content::{self, Choice, Content};
+pub use super::finder::RoutedTo;
+use super::finder::{Finder, Wants};
 use super::protocol::{self, ServerEvent, Speaker, SYNTHETIC_ATTRIBUTE};
 use super::steps::{self, Matcher, Step};
+use super::upload::{self, UploadProgress};
 
 /// Gap kept between two `onMessage` frames: the limit is 2 per second per session.
 const MESSAGE_SPACING: Duration = Duration::from_millis(550);
@@ -35,8 +37,8 @@ const MESSAGE_SPACING: Duration = Duration::from_millis(550);
 /// (`PlatformSocket`): a keep-alive for proxies and load balancers. `echo` is Genesys's
 /// on-demand health check, not a keep-alive, and is not sent on a timer.
 const PING_EVERY: Duration = Duration::from_secs(15);
-/// How often the Platform API is asked where the conversation is.
-const TRACK_EVERY: Duration = Duration::from_secs(1);
+/// How often the visitor looks at what the finder found (memory, not requests).
+const TRACK_EVERY: Duration = Duration::from_millis(250);
 /// Resends of one message after 429 frames before the step fails.
 pub const MAX_RESENDS: u32 = 3;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -102,13 +104,6 @@ pub struct PositionSeen {
     pub estimated_wait_seconds: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RoutedTo {
-    pub queue_id: String,
-    pub queue_name: Option<String>,
-}
-
 /// How the drive ended.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "result")]
@@ -152,6 +147,8 @@ pub struct DriveTarget<'a> {
     pub socket_url: url::Url,
     /// Follows the conversation into the queue; `None` drives without tracking.
     pub client: Option<&'a Client>,
+    /// Shared with the other visitors of a run; `None`: the drive has its own.
+    pub finder: Option<&'a Finder<'a>>,
 }
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -171,6 +168,10 @@ struct Observed {
     first_message_id: Option<String>,
     conversation_id: Option<String>,
     routed: Option<RoutedTo>,
+    /// Attachments asked for, by id.
+    uploads: HashMap<String, UploadProgress>,
+    /// Why the last upload step did not hold.
+    upload_problem: Option<String>,
 }
 
 struct Visitor<'a> {
@@ -184,12 +185,13 @@ struct Visitor<'a> {
     tracing_counter: u64,
     unacknowledged: HashMap<String, (Value, u32)>,
     observed: Observed,
-    tracker: Option<ConversationTracker>,
-    client: Option<&'a Client>,
+    /// Follows the conversation, when the plan needs it followed.
+    finder: Option<&'a Finder<'a>>,
+    wants: Wants,
+    /// The first message the finder was told of.
+    watched: Option<String>,
     /// The org's API for ending the conversation, when the plan says to.
     ender: Option<&'a Client>,
-    /// A step checks the participant data: tracking reads it.
-    reads_participant_data: bool,
     report: DriveReport,
     cancel: CancellationToken,
     on_line: &'a (dyn Fn(&Line) + Send + Sync),
@@ -224,7 +226,22 @@ pub async fn drive(
     report.timings.connect_ms = Some(elapsed_ms(started));
     let mut attributes = plan.attributes.clone();
     attributes.insert(SYNTHETIC_ATTRIBUTE.into(), Value::String("true".into()));
-    let mut visitor = Visitor {
+    let reads_participant_data = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::ExpectParticipantData { .. }));
+    let follows = plan.follow_queue
+        || plan.steps.iter().any(|s| {
+            matches!(
+                s,
+                Step::ExpectRouted { .. } | Step::ExpectParticipantData { .. }
+            )
+        });
+    let own_finder = match (target.finder, target.client) {
+        (None, Some(client)) if follows => Some(Finder::new(client)),
+        _ => None,
+    };
+    let visitor = Visitor {
         socket,
         token: uuid::Uuid::new_v4().to_string(),
         attributes,
@@ -235,28 +252,34 @@ pub async fn drive(
         tracing_counter: 0,
         unacknowledged: HashMap::new(),
         observed: Observed::default(),
-        tracker: None,
+        finder: target.finder.or(own_finder.as_ref()).filter(|_| follows),
+        wants: Wants {
+            positions: true,
+            estimate_each_move: plan.follow_queue,
+            participant_data: reads_participant_data,
+        },
+        watched: None,
         ender: target.client.filter(|_| plan.end_conversation),
-        reads_participant_data: plan
-            .steps
-            .iter()
-            .any(|s| matches!(s, Step::ExpectParticipantData { .. })),
-        client: target.client.filter(|_| {
-            plan.follow_queue
-                || plan.steps.iter().any(|s| {
-                    matches!(
-                        s,
-                        Step::ExpectRouted { .. } | Step::ExpectParticipantData { .. }
-                    )
-                })
-        }),
         report,
         cancel,
         on_line,
     };
     let deadline = started + plan.timeout;
-    let outcome = visitor.run(plan, deadline).await;
-    visitor.finish(outcome).await
+    match &own_finder {
+        Some(finder) => {
+            let stop = CancellationToken::new();
+            let (report, ()) = tokio::join!(
+                async {
+                    let report = visitor.drive(plan, deadline).await;
+                    stop.cancel();
+                    report
+                },
+                finder.run(&stop)
+            );
+            report
+        }
+        None => visitor.drive(plan, deadline).await,
+    }
 }
 
 async fn connect(url: &url::Url, origin: Option<&str>) -> Result<Socket, String> {
@@ -302,14 +325,48 @@ enum Shown {
     Items,
 }
 
+/// Where the steps have read up to: replies, and messages with rich content.
+#[derive(Default)]
+struct Cursors {
+    reply: usize,
+    offer: usize,
+}
+
 enum Wanted<'m> {
     Session,
-    Reply { matcher: &'m Matcher, cursor: usize },
-    QuickReplies { labels: &'m [String], cursor: usize },
-    Choice { label: &'m str, cursor: usize },
-    Card { title: &'m Matcher, cursor: usize },
-    ParticipantData { data: &'m BTreeMap<String, String> },
-    Routed { queue: Option<&'m str> },
+    Upload {
+        attachment_id: &'m str,
+        scanned: bool,
+    },
+    Acknowledged {
+        tracing_id: &'m str,
+    },
+    Attachment {
+        name: &'m Matcher,
+        cursor: usize,
+    },
+    Reply {
+        matcher: &'m Matcher,
+        cursor: usize,
+    },
+    QuickReplies {
+        labels: &'m [String],
+        cursor: usize,
+    },
+    Choice {
+        label: &'m str,
+        cursor: usize,
+    },
+    Card {
+        title: &'m Matcher,
+        cursor: usize,
+    },
+    ParticipantData {
+        data: &'m BTreeMap<String, String>,
+    },
+    Routed {
+        queue: Option<&'m str>,
+    },
     Agent,
     Nothing,
 }
@@ -369,14 +426,13 @@ impl Visitor<'_> {
         if let Err(message) = self.send_paced(join, tracing_id).await {
             return Outcome::Error { message };
         }
-        let mut reply_cursor = 0;
-        let mut offer_cursor = 0;
+        let mut cursors = Cursors::default();
         for (index, step) in plan.steps.iter().enumerate() {
             let step_deadline = match step.within() {
                 Some(within) => (Instant::now() + within).min(deadline),
                 None => deadline,
             };
-            let wanted = match step {
+            let held = match step {
                 Step::Say(text) => {
                     let tracing_id = self.next_tracing_id();
                     let frame =
@@ -385,69 +441,19 @@ impl Visitor<'_> {
                         return Outcome::Error { message };
                     }
                     self.line(Voice::Guest, text.clone());
-                    Wanted::Nothing
+                    Ok(true)
                 }
                 Step::Wait(duration) => {
                     let until = (Instant::now() + *duration).min(deadline);
-                    if let Err(outcome) = self.pump(Wanted::Nothing, until).await {
-                        return outcome;
-                    }
-                    continue;
+                    self.pump(Wanted::Nothing, until).await.map(|_| true)
                 }
-                Step::ExpectReply { matcher, .. } => Wanted::Reply {
-                    matcher,
-                    cursor: reply_cursor,
-                },
-                Step::ExpectRouted { queue, .. } => Wanted::Routed {
-                    queue: queue.as_deref(),
-                },
-                Step::ExpectAgent { .. } => Wanted::Agent,
-                Step::ExpectQuickReplies { labels, .. } => Wanted::QuickReplies {
-                    labels,
-                    cursor: offer_cursor,
-                },
-                Step::Choose { label, .. } => Wanted::Choice {
-                    label,
-                    cursor: offer_cursor,
-                },
-                Step::ExpectCard { title, .. } => Wanted::Card {
-                    title,
-                    cursor: offer_cursor,
-                },
-                Step::ExpectParticipantData { data, .. } => Wanted::ParticipantData { data },
+                Step::Upload { file, refused, .. } => {
+                    self.upload(file, *refused, step_deadline).await
+                }
+                step => self.expect(step, step_deadline, &mut cursors).await,
             };
-            if matches!(wanted, Wanted::Nothing) {
-                continue;
-            }
-            let rich = matches!(
-                wanted,
-                Wanted::QuickReplies { .. } | Wanted::Choice { .. } | Wanted::Card { .. }
-            );
-            match self.pump(wanted, step_deadline).await {
-                Ok(true) if rich => {
-                    // An expectation leaves its message to choose from; a choice uses
-                    // it up, so the next one waits for a new offer.
-                    let (at, choice) = self.offer_for(step, offer_cursor);
-                    offer_cursor = if choice.is_some() { at + 1 } else { at };
-                    if let Some(choice) = choice {
-                        if let Err(message) = self.choose(&choice).await {
-                            return Outcome::Error { message };
-                        }
-                    }
-                }
-                Ok(true) => {
-                    if let Step::ExpectReply { matcher, .. } = step {
-                        reply_cursor = self
-                            .observed
-                            .replies
-                            .iter()
-                            .enumerate()
-                            .skip(reply_cursor)
-                            .find(|(_, (_, text))| matcher.is_match(text))
-                            .map(|(i, _)| i + 1)
-                            .unwrap_or(reply_cursor);
-                    }
-                }
+            match held {
+                Ok(true) => {}
                 Ok(false) => {
                     return Outcome::Failed {
                         step: index + 1,
@@ -465,6 +471,184 @@ impl Visitor<'_> {
             }
         }
         Outcome::Passed
+    }
+
+    /// Waits for what an `expect-…` or `choose` step looks for; a choice is sent once
+    /// offered.
+    async fn expect(
+        &mut self,
+        step: &Step,
+        until: Instant,
+        cursors: &mut Cursors,
+    ) -> Result<bool, Outcome> {
+        let (reply_cursor, offer_cursor) = (cursors.reply, cursors.offer);
+        let wanted = match step {
+            Step::ExpectReply { matcher, .. } => Wanted::Reply {
+                matcher,
+                cursor: reply_cursor,
+            },
+            Step::ExpectRouted { queue, .. } => Wanted::Routed {
+                queue: queue.as_deref(),
+            },
+            Step::ExpectAgent { .. } => Wanted::Agent,
+            Step::ExpectQuickReplies { labels, .. } => Wanted::QuickReplies {
+                labels,
+                cursor: offer_cursor,
+            },
+            Step::Choose { label, .. } => Wanted::Choice {
+                label,
+                cursor: offer_cursor,
+            },
+            Step::ExpectCard { title, .. } => Wanted::Card {
+                title,
+                cursor: offer_cursor,
+            },
+            Step::ExpectAttachment { name, .. } => Wanted::Attachment {
+                name,
+                cursor: offer_cursor,
+            },
+            Step::ExpectParticipantData { data, .. } => Wanted::ParticipantData { data },
+            Step::Say(_) | Step::Wait(_) | Step::Upload { .. } => return Ok(true),
+        };
+        let rich = matches!(
+            wanted,
+            Wanted::QuickReplies { .. }
+                | Wanted::Choice { .. }
+                | Wanted::Card { .. }
+                | Wanted::Attachment { .. }
+        );
+        if !self.pump(wanted, until).await? {
+            return Ok(false);
+        }
+        if rich {
+            // An expectation leaves every message to choose from (a card's button stays
+            // open while a file arrives after it); a choice uses its message and those
+            // before it up, so the next one waits for a new offer.
+            let (at, choice) = self.offer_for(step, offer_cursor);
+            if choice.is_some() {
+                cursors.offer = at + 1;
+            }
+            if let Some(choice) = choice {
+                self.choose(&choice)
+                    .await
+                    .map_err(|message| Outcome::Error { message })?;
+            }
+        } else if let Step::ExpectReply { matcher, .. } = step {
+            cursors.reply = self
+                .observed
+                .replies
+                .iter()
+                .enumerate()
+                .skip(reply_cursor)
+                .find(|(_, (_, text))| matcher.is_match(text))
+                .map(|(i, _)| i + 1)
+                .unwrap_or(reply_cursor);
+        }
+        Ok(true)
+    }
+
+    /// Sends `file` through the guest attachment flow (§12: `onAttachment`, the
+    /// presigned `PUT`, the scan's verdict, then a message naming it). Holds when it was
+    /// sent, or with `expect_refused` when the service refused it at any stage.
+    async fn upload(
+        &mut self,
+        file: &std::path::Path,
+        expect_refused: bool,
+        until: Instant,
+    ) -> Result<bool, Outcome> {
+        self.observed.upload_problem = None;
+        let local = match upload::LocalFile::open(file).await {
+            Ok(local) => local,
+            Err(problem) => {
+                self.observed.upload_problem = Some(problem);
+                return Ok(false);
+            }
+        };
+        let attachment_id = uuid::Uuid::new_v4().to_string();
+        let tracing_id = self.next_tracing_id();
+        let ask = protocol::on_attachment(
+            &self.token,
+            &attachment_id,
+            &local.name,
+            &local.mime,
+            local.size,
+            &tracing_id,
+        );
+        self.observed
+            .uploads
+            .insert(attachment_id.clone(), UploadProgress::Asked { tracing_id });
+        self.send(&ask)
+            .await
+            .map_err(|message| Outcome::Error { message })?;
+        let mut scanned = false;
+        loop {
+            let wanted = Wanted::Upload {
+                attachment_id: &attachment_id,
+                scanned,
+            };
+            if !self.pump(wanted, until).await? {
+                let stage = if scanned {
+                    "the scan's verdict"
+                } else {
+                    "an upload URL"
+                };
+                self.observed.upload_problem = Some(format!("no answer with {stage} in time"));
+                return Ok(false);
+            }
+            let progress = self.observed.uploads.get(&attachment_id).cloned();
+            match progress {
+                Some(UploadProgress::Refused { code, text }) => {
+                    let refusal = format!("{} was refused ({code}): {text}", local.name);
+                    self.line(Voice::Event, refusal.clone());
+                    if !expect_refused {
+                        self.observed.upload_problem = Some(refusal);
+                    }
+                    return Ok(expect_refused);
+                }
+                Some(UploadProgress::Presigned { url, headers }) if !scanned => {
+                    if let Err(problem) = local.put(&url, &headers, until).await {
+                        let refused = format!("{} was refused: {problem}", local.name);
+                        self.line(Voice::Event, refused.clone());
+                        self.observed.upload_problem = Some(refused);
+                        return Ok(expect_refused);
+                    }
+                    scanned = true;
+                }
+                _ => break,
+            }
+        }
+        if expect_refused {
+            self.observed.upload_problem = Some(format!(
+                "{} was accepted: uploaded and scanned clean",
+                local.name
+            ));
+            return Ok(false);
+        }
+        let tracing_id = self.next_tracing_id();
+        let message = protocol::attachment_message(&attachment_id, "");
+        let frame = protocol::on_message(&self.token, message, &tracing_id, &self.attributes);
+        self.send_paced(frame, tracing_id.clone())
+            .await
+            .map_err(|message| Outcome::Error { message })?;
+        self.line(
+            Voice::Guest,
+            format!("📎 {} ({})", local.name, local.shown_size()),
+        );
+        let sent = self
+            .pump(
+                Wanted::Acknowledged {
+                    tracing_id: &tracing_id,
+                },
+                until,
+            )
+            .await?;
+        if !sent {
+            self.observed.upload_problem = Some(format!(
+                "the message carrying {} was not acknowledged",
+                local.name
+            ));
+        }
+        Ok(sent)
     }
 
     fn why_not(&self, step: &Step) -> String {
@@ -487,7 +671,7 @@ impl Visitor<'_> {
                     "routed to {} instead of {wanted}",
                     routed.queue_name.as_deref().unwrap_or(&routed.queue_id)
                 ),
-                (_, _) if self.client.is_none() => {
+                (_, _) if self.finder.is_none() => {
                     "routing cannot be seen without a connection to the org's API".into()
                 }
                 (_, _) if self.observed.conversation_id.is_none() => {
@@ -516,7 +700,7 @@ impl Visitor<'_> {
                 )
             ),
             Step::ExpectParticipantData { data, .. } => match &self.observed.participant_data {
-                _ if self.client.is_none() => {
+                _ if self.finder.is_none() => {
                     "participant data cannot be read without a connection to the org's API".into()
                 }
                 Some(found) => format!(
@@ -528,6 +712,18 @@ impl Visitor<'_> {
                     "no conversation was found for the guest's messages within {within} s"
                 ),
             },
+            Step::Upload { .. } => self
+                .observed
+                .upload_problem
+                .clone()
+                .unwrap_or_else(|| format!("the upload did not finish within {within} s")),
+            Step::ExpectAttachment { name, .. } => format!(
+                "no attachment named {name} within {within} s ({})",
+                self.last_offered(
+                    |content| matches!(content, Content::Attachment { .. }),
+                    Shown::Items
+                )
+            ),
             Step::Say(_) | Step::Wait(_) => String::new(),
         }
     }
@@ -553,6 +749,16 @@ impl Visitor<'_> {
                 (None, _) => false,
             },
             Wanted::Agent => self.observed.agent_joined,
+            Wanted::Upload {
+                attachment_id,
+                scanned,
+            } => match self.observed.uploads.get(*attachment_id) {
+                Some(UploadProgress::Refused { .. } | UploadProgress::Uploaded) => true,
+                Some(UploadProgress::Presigned { .. }) => !scanned,
+                _ => false,
+            },
+            Wanted::Acknowledged { tracing_id } => !self.unacknowledged.contains_key(*tracing_id),
+            Wanted::Attachment { .. } => self.find_offer(wanted).is_some(),
             Wanted::QuickReplies { .. } | Wanted::Choice { .. } | Wanted::Card { .. } => {
                 self.find_offer(wanted).is_some()
             }
@@ -575,7 +781,8 @@ impl Visitor<'_> {
         let cursor = match wanted {
             Wanted::QuickReplies { cursor, .. }
             | Wanted::Choice { cursor, .. }
-            | Wanted::Card { cursor, .. } => *cursor,
+            | Wanted::Card { cursor, .. }
+            | Wanted::Attachment { cursor, .. } => *cursor,
             _ => return None,
         };
         self.observed
@@ -612,6 +819,10 @@ impl Visitor<'_> {
                         _ => false,
                     })
                     .then_some((at, None)),
+                Wanted::Attachment { name, .. } => content
+                    .iter()
+                    .any(|item| matches!(item, Content::Attachment { filename, .. } if name.is_match(filename)))
+                    .then_some((at, None)),
                 _ => None,
             })
     }
@@ -622,6 +833,7 @@ impl Visitor<'_> {
             Step::ExpectQuickReplies { labels, .. } => Wanted::QuickReplies { labels, cursor },
             Step::Choose { label, .. } => Wanted::Choice { label, cursor },
             Step::ExpectCard { title, .. } => Wanted::Card { title, cursor },
+            Step::ExpectAttachment { name, .. } => Wanted::Attachment { name, cursor },
             _ => return (cursor, None),
         };
         self.find_offer(&wanted).unwrap_or((cursor, None))
@@ -688,9 +900,7 @@ impl Visitor<'_> {
             }
             if now >= self.next_tracking {
                 self.next_tracking = now + TRACK_EVERY;
-                self.track()
-                    .await
-                    .map_err(|message| Outcome::Error { message })?;
+                self.track().map_err(|message| Outcome::Error { message })?;
             }
             let wake = until
                 .min(self.next_tracking)
@@ -792,6 +1002,22 @@ impl Visitor<'_> {
                     .map_err(|message| Outcome::Error { message })?;
                 self.unacknowledged.insert(tracing_id, (frame, resends + 1));
             }
+            event @ (ServerEvent::UploadUrl { .. }
+            | ServerEvent::Uploaded { .. }
+            | ServerEvent::UploadRefused { .. }) => self.heard_of_upload(event),
+            // A refusal of an `onAttachment` as a plain error frame (a server that does
+            // not send errors as JSON): the upload step reads it.
+            ServerEvent::Refused {
+                code,
+                text,
+                tracing_id: Some(tracing_id),
+            } if self.upload_asked_by(&tracing_id).is_some() => {
+                if let Some(id) = self.upload_asked_by(&tracing_id) {
+                    self.observed
+                        .uploads
+                        .insert(id, UploadProgress::Refused { code, text });
+                }
+            }
             ServerEvent::Refused { code, text, .. } => {
                 return Err(Outcome::Error {
                     message: format!("the guest service refused a frame ({code}): {text}"),
@@ -813,81 +1039,92 @@ impl Visitor<'_> {
         Ok(())
     }
 
+    /// The attachment whose `onAttachment` went with `tracing_id`, still unanswered.
+    fn upload_asked_by(&self, tracing_id: &str) -> Option<String> {
+        self.observed
+            .uploads
+            .iter()
+            .find(|(_, progress)| {
+                matches!(progress, UploadProgress::Asked { tracing_id: asked } if asked == tracing_id)
+            })
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Where an attachment of this visitor's got to, from the service's frames.
+    fn heard_of_upload(&mut self, event: ServerEvent) {
+        let (attachment_id, progress) = match event {
+            ServerEvent::UploadUrl {
+                attachment_id,
+                url,
+                headers,
+            } => (attachment_id, UploadProgress::Presigned { url, headers }),
+            ServerEvent::Uploaded { attachment_id, .. } => {
+                (attachment_id, UploadProgress::Uploaded)
+            }
+            ServerEvent::UploadRefused {
+                attachment_id,
+                code,
+                text,
+            } => (attachment_id, UploadProgress::Refused { code, text }),
+            _ => return,
+        };
+        // Frames about attachments this visitor never asked for are not its business.
+        if let Some(known) = self.observed.uploads.get_mut(&attachment_id) {
+            *known = progress;
+        }
+    }
+
     fn agent_joined(&mut self) {
         self.observed.agent_joined = true;
         self.report.timings.agent_joined_ms = Some(elapsed_ms(self.started));
         self.line(Voice::Event, "an agent joined");
     }
 
-    /// Asks the org where the conversation is: its id from the first message, its queue
-    /// from the details, its place in line from the observations.
-    async fn track(&mut self) -> Result<(), String> {
-        let Some(client) = self.client else {
+    /// Takes in what the finder found: the conversation, its queue, its place in line
+    /// and its participant data.
+    fn track(&mut self) -> Result<(), String> {
+        let Some(finder) = self.finder else {
             return Ok(());
         };
+        let Some(message_id) = self.observed.first_message_id.clone() else {
+            return Ok(());
+        };
+        if self.watched.is_none() {
+            finder.watch(&message_id, self.wants);
+            self.watched = Some(message_id.clone());
+        }
+        let Some(sighting) = finder.sighting(&message_id) else {
+            return Ok(());
+        };
+        if let Some(error) = sighting.error {
+            return Err(error);
+        }
         if self.observed.conversation_id.is_none() {
-            let Some(message_id) = self.observed.first_message_id.clone() else {
-                return Ok(());
-            };
-            match client.conversations().message_details(&message_id).await {
-                Ok(message) => {
-                    self.observed.conversation_id = message.conversation_id.clone();
-                    self.report.conversation_id = message.conversation_id;
-                }
-                // Genesys may take a moment to index a new message.
-                Err(error) if error.is_not_found() => return Ok(()),
-                Err(error) => return Err(format!("finding the conversation: {error}")),
-            }
+            self.observed.conversation_id = sighting.conversation_id.clone();
+            self.report.conversation_id = sighting.conversation_id;
         }
-        let Some(conversation_id) = self.observed.conversation_id.clone() else {
-            return Ok(());
-        };
-        if self.reads_participant_data {
-            let conversation = client
-                .conversations()
-                .message_conversation(&conversation_id)
-                .await
-                .map_err(|error| format!("reading the participant data: {error}"))?;
-            self.observed.participant_data = Some(
-                conversation
-                    .customers()
-                    .find_map(|customer| customer.attributes.clone())
-                    .unwrap_or_default(),
+        if sighting.participant_data.is_some() {
+            self.observed.participant_data = sighting.participant_data;
+        }
+        if let (None, Some(routed)) = (&self.observed.routed, sighting.routed) {
+            self.report.timings.routed_ms = Some(elapsed_ms(self.started));
+            self.line(
+                Voice::Event,
+                format!(
+                    "routed to {}",
+                    routed
+                        .queue_name
+                        .as_deref()
+                        .unwrap_or(routed.queue_id.as_str())
+                ),
             );
-        }
-        if self.observed.routed.is_none() {
-            if let Some(queue_id) = routed_queue(client, &conversation_id).await? {
-                let queue_name = client
-                    .queues()
-                    .get(&queue_id)
-                    .await
-                    .ok()
-                    .and_then(|q| q.name);
-                self.report.timings.routed_ms = Some(elapsed_ms(self.started));
-                self.line(
-                    Voice::Event,
-                    format!(
-                        "routed to {}",
-                        queue_name.as_deref().unwrap_or(queue_id.as_str())
-                    ),
-                );
-                let routed = RoutedTo {
-                    queue_id: queue_id.clone(),
-                    queue_name,
-                };
-                self.observed.routed = Some(routed.clone());
-                self.report.routed = Some(routed);
-                self.tracker = Some(ConversationTracker::new(queue_id, conversation_id));
-            }
+            self.observed.routed = Some(routed.clone());
+            self.report.routed = Some(routed);
         }
         if self.observed.agent_joined && self.report.waited_seconds.is_some() {
             return Ok(());
         }
-        if let Some(tracker) = &mut self.tracker {
-            let tracking = tracker
-                .poll(client, client.now())
-                .await
-                .map_err(|e| format!("following the conversation in the queue: {e}"))?;
+        if let Some(tracking) = sighting.tracking {
             if let Some(position) = tracking.position {
                 let last = self.report.positions.last().map(|p| p.position);
                 if last != Some(position) {
@@ -912,6 +1149,15 @@ impl Visitor<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Runs the plan and ends the conversation.
+    async fn drive(mut self, plan: &DrivePlan, deadline: Instant) -> DriveReport {
+        let outcome = self.run(plan, deadline).await;
+        if let (Some(finder), Some(message_id)) = (self.finder, &self.watched) {
+            finder.forget(message_id);
+        }
+        self.finish(outcome).await
     }
 
     async fn finish(mut self, outcome: Outcome) -> DriveReport {
@@ -949,7 +1195,6 @@ impl Visitor<'_> {
     }
 }
 
-/// The queue the conversation's ACD participant is in, from its details.
 /// Disconnects the customer of the visitor's conversation, found from its first message
 /// when tracking did not find it; `None` when there was no conversation to end.
 async fn end_conversation(client: &Client, observed: &Observed) -> Result<Option<String>, String> {
@@ -988,35 +1233,4 @@ async fn end_conversation(client: &Client, observed: &Observed) -> Result<Option
             })?;
     }
     Ok(Some(conversation_id))
-}
-
-async fn routed_queue(client: &Client, conversation_id: &str) -> Result<Option<String>, String> {
-    let now = client.now();
-    let interval = format!(
-        "{}/{}",
-        (now - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-        (now + chrono::Duration::minutes(5)).format("%Y-%m-%dT%H:%M:%S%.3fZ")
-    );
-    let query = ConversationQuery {
-        interval,
-        conversation_filters: Some(vec![AnalyticsFilter::any_of(
-            "conversationId",
-            [conversation_id.to_string()],
-        )]),
-        ..Default::default()
-    };
-    let response = client
-        .analytics()
-        .conversation_details(&query)
-        .await
-        .map_err(|e| format!("reading the conversation's details: {e}"))?;
-    Ok(response
-        .conversations
-        .iter()
-        .flatten()
-        .flat_map(|c| c.participants.iter().flatten())
-        .filter(|p| p.purpose.as_deref() == Some("acd"))
-        .flat_map(|p| p.sessions.iter().flatten())
-        .flat_map(|s| s.segments.iter().flatten())
-        .find_map(|segment| segment.queue_id.clone()))
 }

@@ -8,10 +8,12 @@
 
 pub mod content;
 pub mod drive;
+pub mod finder;
 pub mod protocol;
 pub mod run;
 pub mod site;
 pub mod steps;
+pub mod upload;
 
 pub use drive::{drive, DrivePlan, DriveReport, DriveTarget, Line, Outcome, Voice};
 pub use protocol::{attribute_bytes, MAX_CUSTOM_DATA_BYTES};

@@ -84,6 +84,38 @@ pub fn on_message(
     )
 }
 
+/// Asks where to upload a file, as the official SDK asks (`errorsAsJson`, so a refusal
+/// names the attachment).
+pub fn on_attachment(
+    token: &str,
+    attachment_id: &str,
+    file_name: &str,
+    file_type: &str,
+    file_size: u64,
+    tracing_id: &str,
+) -> Value {
+    json!({
+        "action": "onAttachment",
+        "token": token,
+        "attachmentId": attachment_id,
+        "fileName": file_name,
+        "fileType": file_type,
+        "fileSize": file_size,
+        "errorsAsJson": true,
+        "tracingId": tracing_id,
+    })
+}
+
+/// The message that sends an uploaded attachment: a `Text` (empty when nothing is
+/// said) whose content names it, as the SDK sends one.
+pub fn attachment_message(attachment_id: &str, text: &str) -> Value {
+    json!({
+        "type": "Text",
+        "text": text,
+        "content": [{"contentType": "Attachment", "attachment": {"id": attachment_id}}],
+    })
+}
+
 pub fn echo(token: &str, tracing_id: &str) -> Value {
     json!({
         "action": "echo",
@@ -147,6 +179,22 @@ pub enum ServerEvent {
     ConnectionClosed {
         reason: Option<String>,
     },
+    /// Where to `PUT` an attachment, with the headers the URL was signed with.
+    UploadUrl {
+        attachment_id: String,
+        url: String,
+        headers: Vec<(String, String)>,
+    },
+    Uploaded {
+        attachment_id: String,
+        download_url: String,
+    },
+    /// Refused before upload (`GenerateUrlError`) or by the scan (`UploadFailureEvent`).
+    UploadRefused {
+        attachment_id: String,
+        code: u64,
+        text: String,
+    },
     Ignored,
 }
 
@@ -190,6 +238,26 @@ pub fn read_frame(text: &str) -> Option<ServerEvent> {
                 .map(str::to_string)
                 .unwrap_or_else(|| body.to_string()),
             tracing_id,
+        },
+        "PresignedUrlResponse" => ServerEvent::UploadUrl {
+            attachment_id: text_at(&body, "/attachmentId")?.to_string(),
+            url: text_at(&body, "/url")?.to_string(),
+            headers: body
+                .get("headers")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_string())))
+                .collect(),
+        },
+        "UploadSuccessEvent" => ServerEvent::Uploaded {
+            attachment_id: text_at(&body, "/attachmentId")?.to_string(),
+            download_url: text_at(&body, "/downloadUrl").unwrap_or("").to_string(),
+        },
+        "GenerateUrlError" | "UploadFailureEvent" => ServerEvent::UploadRefused {
+            attachment_id: text_at(&body, "/attachmentId")?.to_string(),
+            code: body.get("errorCode").and_then(Value::as_u64).unwrap_or(0),
+            text: text_at(&body, "/errorMessage").unwrap_or("").to_string(),
         },
         "StructuredMessage" if kind == "response" => ServerEvent::EchoReply,
         "StructuredMessage" => structured_message(&body, tracing_id),
@@ -279,7 +347,27 @@ mod tests {
             read_frame(refused),
             Some(ServerEvent::Refused { code: 4013, .. })
         ));
-        let unknown = r#"{"type":"message","class":"PresignedUrlResponse","code":200,"body":{}}"#;
+        // The SDK fixtures' attachment frames.
+        let presigned = r#"{"type":"response","class":"PresignedUrlResponse","code":200,"body":{"attachmentId":"test_attachment_id","headers":{"x-amz-tagging":"abc"},"url":"https://downloadurl.png"}}"#;
+        assert_eq!(
+            read_frame(presigned),
+            Some(ServerEvent::UploadUrl {
+                attachment_id: "test_attachment_id".into(),
+                url: "https://downloadurl.png".into(),
+                headers: vec![("x-amz-tagging".into(), "abc".into())],
+            })
+        );
+        let refused = r#"{"type":"message","class":"GenerateUrlError","code":200,"body":{"attachmentId":"test_attachment_id","errorCode":4001,"errorMessage":"This is a generic error message for testing."}}"#;
+        assert!(matches!(
+            read_frame(refused),
+            Some(ServerEvent::UploadRefused { code: 4001, .. })
+        ));
+        let uploaded = r#"{"type":"message","class":"UploadSuccessEvent","code":200,"body":{"attachmentId":"test_attachment_id","downloadUrl":"https://downloadurl.png","timestamp":"2022-08-22T19:24:26.704Z"}}"#;
+        assert!(matches!(
+            read_frame(uploaded),
+            Some(ServerEvent::Uploaded { download_url, .. }) if download_url == "https://downloadurl.png"
+        ));
+        let unknown = r#"{"type":"message","class":"JwtResponse","code":200,"body":{}}"#;
         assert_eq!(read_frame(unknown), Some(ServerEvent::Ignored));
         assert_eq!(read_frame("not json"), None);
     }

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::genesys::Client;
 
 use super::drive::{drive, DrivePlan, DriveReport, DriveTarget, Line, Outcome, Voice};
+use super::finder::Finder;
 use super::steps::{Scenario, Step};
 
 /// Most scenarios run at once.
@@ -73,11 +74,17 @@ pub async fn run_scenarios(
         })
         .collect();
     let quiet = &quiet;
-    let mut results: Vec<(usize, ScenarioResult)> = futures::stream::iter(jobs)
+    // One finder follows every visitor, so they share the rate window instead of each
+    // spending it on its own lookups.
+    let finder = client.map(Finder::new);
+    let finder = finder.as_ref();
+    let stop = CancellationToken::new();
+    let drives = futures::stream::iter(jobs)
         .map(|(index, name, plan)| {
             let target = DriveTarget {
                 socket_url: socket_url.clone(),
                 client,
+                finder,
             };
             let cancel = cancel.child_token();
             async move {
@@ -88,8 +95,20 @@ pub async fn run_scenarios(
             }
         })
         .buffer_unordered(parallel)
-        .collect()
-        .await;
+        .collect::<Vec<(usize, ScenarioResult)>>();
+    let following = async {
+        if let Some(finder) = finder {
+            finder.run(&stop).await;
+        }
+    };
+    let (mut results, ()) = tokio::join!(
+        async {
+            let results = drives.await;
+            stop.cancel();
+            results
+        },
+        following
+    );
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
 }

@@ -16,7 +16,14 @@
 //!     - choose: Track my order
 //!     - expect-card: { title: Your order, within: 10 }
 //!     - expect-participant-data: { orderStatus: shipped }
+//!     - expect-attachment: label-1042.png
+//!   Sends a photo, and is refused a program:
+//!     - say: hi
+//!     - upload: photos/receipt.png
+//!     - upload: { file: tools/setup.exe, refused: true }
 //! ```
+//!
+//! An `upload` path is taken from the scenario file's folder when it is relative.
 //!
 //! `custom-attributes: {key: value}` at the top applies to every scenario; a scenario
 //! written as `{custom-attributes: {…}, steps: […]}` adds its own. They go with the
@@ -27,6 +34,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use regex::Regex;
@@ -103,6 +111,18 @@ pub enum Step {
         data: BTreeMap<String, String>,
         within: Duration,
     },
+    /// Sends a file through the guest attachment flow; with `refused`, the step holds
+    /// when the service refuses it instead.
+    Upload {
+        file: PathBuf,
+        refused: bool,
+        within: Duration,
+    },
+    /// A bot or agent message carries a file whose name matches.
+    ExpectAttachment {
+        name: Matcher,
+        within: Duration,
+    },
 }
 
 impl Step {
@@ -115,7 +135,9 @@ impl Step {
             | Step::ExpectQuickReplies { within, .. }
             | Step::Choose { within, .. }
             | Step::ExpectCard { within, .. }
-            | Step::ExpectParticipantData { within, .. } => Some(*within),
+            | Step::ExpectParticipantData { within, .. }
+            | Step::Upload { within, .. }
+            | Step::ExpectAttachment { within, .. } => Some(*within),
             Step::Wait(duration) => Some(*duration),
             Step::Say(_) => None,
         }
@@ -171,6 +193,21 @@ impl fmt::Display for Step {
                 pairs(data),
                 within.as_secs()
             ),
+            Step::Upload { file, refused, .. } => {
+                let name = file
+                    .file_name()
+                    .unwrap_or(file.as_os_str())
+                    .to_string_lossy();
+                match refused {
+                    true => write!(formatter, "upload {name}, expecting it refused"),
+                    false => write!(formatter, "upload {name}"),
+                }
+            }
+            Step::ExpectAttachment { name, within } => write!(
+                formatter,
+                "expect-attachment named {name} within {} s",
+                within.as_secs()
+            ),
         }
     }
 }
@@ -196,6 +233,22 @@ pub struct ScenarioFile {
     pub deployment: Option<String>,
     pub origin: Option<String>,
     pub scenarios: Vec<Scenario>,
+}
+
+impl ScenarioFile {
+    /// Takes relative `upload` paths from `folder`, the scenario file's.
+    pub fn files_from(mut self, folder: &Path) -> Self {
+        for scenario in &mut self.scenarios {
+            for step in &mut scenario.steps {
+                if let Step::Upload { file, .. } = step {
+                    if file.is_relative() {
+                        *file = folder.join(&*file);
+                    }
+                }
+            }
+        }
+        self
+    }
 }
 
 /// `key: value` pairs of text, as the Guest API takes them; numbers and booleans are
@@ -376,6 +429,7 @@ fn parse_step(item: Value) -> Result<Step, String> {
         "expect-quick-replies" | "choose" | "expect-card" | "expect-participant-data" => {
             parse_rich_step(&kind, value)
         }
+        "upload" | "expect-attachment" => parse_attachment_step(&kind, value),
         other => Err(format!("unknown step `{other}` (known: {KNOWN_STEPS})")),
     }
 }
@@ -476,8 +530,54 @@ fn parse_rich_step(kind: &str, value: Value) -> Result<Step, String> {
     }
 }
 
+/// `upload` and `expect-attachment`.
+fn parse_attachment_step(kind: &str, value: Value) -> Result<Step, String> {
+    let (main, known) = match kind {
+        "upload" => ("file", "file, refused, within"),
+        _ => ("name", "name, matches, within"),
+    };
+    let mut options = match value {
+        Value::String(text) => {
+            let mut options = Map::new();
+            options.insert(main.into(), Value::String(text));
+            options
+        }
+        value => options(value, kind)?,
+    };
+    let within = within(&mut options, DEFAULT_REPLY_WITHIN)?;
+    if kind == "upload" {
+        let file = optional_text(&mut options, "file", kind)?;
+        let refused = match options.remove("refused") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(refused)) => refused,
+            Some(_) => return Err("`refused` of upload is true or false".into()),
+        };
+        refuse_unknown(&options, kind, known)?;
+        return match file {
+            Some(file) if !file.trim().is_empty() => Ok(Step::Upload {
+                file: PathBuf::from(file),
+                refused,
+                within,
+            }),
+            _ => Err("`upload` needs the file to send".into()),
+        };
+    }
+    let name = optional_text(&mut options, "name", kind)?;
+    let matches = optional_text(&mut options, "matches", kind)?;
+    refuse_unknown(&options, kind, known)?;
+    let name = match (name, matches) {
+        (Some(part), None) if !part.trim().is_empty() => Matcher::Contains(part),
+        (None, Some(pattern)) => Matcher::Matches(
+            Regex::new(&pattern).map_err(|e| format!("`matches` is not a valid pattern: {e}"))?,
+        ),
+        _ => return Err("expect-attachment needs exactly one of `name` or `matches`".into()),
+    };
+    Ok(Step::ExpectAttachment { name, within })
+}
+
 const KNOWN_STEPS: &str = "say, expect-reply, expect-routed, expect-agent, wait, \
-    expect-quick-replies, choose, expect-card, expect-participant-data";
+    expect-quick-replies, choose, expect-card, expect-participant-data, upload, \
+    expect-attachment";
 
 fn options(value: Value, kind: &str) -> Result<Map<String, Value>, String> {
     match value {

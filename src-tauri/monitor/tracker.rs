@@ -74,6 +74,10 @@ pub struct ConversationTracker {
     transitions: u32,
     good_transitions: u32,
     first_estimate: Option<i64>,
+    /// The estimate last asked for: asked again only when the position moves.
+    last_estimate: Option<i64>,
+    /// Ask for an estimate the first time it is seen waiting only.
+    estimate_once: bool,
     left_after: Option<i64>,
 }
 
@@ -87,8 +91,17 @@ impl ConversationTracker {
             transitions: 0,
             good_transitions: 0,
             first_estimate: None,
+            last_estimate: None,
+            estimate_once: false,
             left_after: None,
         }
+    }
+
+    /// Asks for the estimate once, when first seen waiting: for many conversations
+    /// followed together, where every move of the line would cost one request each.
+    pub fn estimating_once(mut self) -> Self {
+        self.estimate_once = true;
+        self
     }
 
     pub fn queue_id(&self) -> &str {
@@ -96,7 +109,7 @@ impl ConversationTracker {
     }
 
     /// Asks for the queue's waiting conversations (one request, plus one for the
-    /// estimate while it waits) and updates the tracking.
+    /// estimate when its place in line changed) and updates the tracking.
     pub async fn poll(
         &mut self,
         client: &Client,
@@ -145,15 +158,25 @@ impl ConversationTracker {
                         self.good_transitions += 1;
                     }
                 }
+                // Genesys recomputes an estimate as the line moves; asking while it
+                // stands still would spend a request a conversation a cycle for nothing,
+                // which many followed visitors cannot afford.
+                let ask = match self.last_position {
+                    None => true,
+                    Some(last) => last != position && !self.estimate_once,
+                };
+                if ask {
+                    let predictions = client
+                        .queues()
+                        .estimated_wait_time(&self.queue_id, Some(&self.conversation_id))
+                        .await?;
+                    self.last_estimate = predictions
+                        .results
+                        .first()
+                        .map(|r| r.estimated_wait_time_seconds);
+                }
                 self.last_position = Some(position);
-                let predictions = client
-                    .queues()
-                    .estimated_wait_time(&self.queue_id, Some(&self.conversation_id))
-                    .await?;
-                estimate = predictions
-                    .results
-                    .first()
-                    .map(|r| r.estimated_wait_time_seconds);
+                estimate = self.last_estimate;
                 self.first_estimate = self.first_estimate.or(estimate);
                 TrackingState::Waiting
             }

@@ -614,6 +614,10 @@ scenarios:
     - expect-quick-replies: [Track my order, Talk to an agent]
     - choose: Track my order
     - expect-card: { title: Your order, within: 10 }
+    - expect-attachment: label-1042.png
+    - upload: receipt.png
+    - expect-reply: { contains: received receipt.png }
+    - upload: { file: tools/setup.exe, refused: true }
     - expect-participant-data: { orderStatus: shipped, source: synthetic-ci }
     - choose: Talk to an agent
     - expect-routed: { queue: Support, within: 30 }
@@ -627,7 +631,25 @@ scenarios:
   Data the flow never wrote:
     - choose: Track my order
     - expect-participant-data: { data: { orderStatus: lost }, within: 3 }
+  An allowed file expected refused:
+    - upload: { file: receipt.png, refused: true, within: 5 }
+  A forbidden file expected sent:
+    - upload: { file: tools/setup.exe, within: 5 }
+  A picture that is not one:
+    - upload: { file: fake.png, within: 5 }
+  A file the flow never sends:
+    - choose: Track my order
+    - expect-attachment: { name: invoice, within: 3 }
 "#;
+
+/// The smallest PNG there is, as a visitor's photo.
+const PNG_PIXEL: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
 
 /// Quick replies, a card and a postback against the seeded flow over the real socket:
 /// the scenario that follows the menu passes and is routed; each one changed fails on
@@ -639,6 +661,11 @@ async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("menu.yaml");
     std::fs::write(&file, RICH_SCENARIOS).unwrap();
+    // Upload paths are the scenario file's folder's, wherever the run starts.
+    std::fs::write(folder.path().join("receipt.png"), PNG_PIXEL).unwrap();
+    std::fs::create_dir(folder.path().join("tools")).unwrap();
+    std::fs::write(folder.path().join("tools/setup.exe"), b"MZ\x90\x00program").unwrap();
+    std::fs::write(folder.path().join("fake.png"), b"not a picture at all").unwrap();
     let output = cli(
         &app,
         &[
@@ -650,7 +677,7 @@ async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_
             "--deployment",
             &deployment_id,
             "--parallel",
-            "5",
+            "9",
         ],
     )
     .await;
@@ -677,6 +704,16 @@ async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_
     );
     assert!(
         transcript.contains(&"chose “Talk to an agent”"),
+        "{transcript:#?}"
+    );
+    assert!(
+        transcript.contains(&"📎 receipt.png (67 bytes)"),
+        "{transcript:#?}"
+    );
+    assert!(
+        transcript
+            .iter()
+            .any(|line| line.starts_with("setup.exe was refused (4001): File type application/")),
         "{transcript:#?}"
     );
     // The file's custom attribute and what the flow set are the customer's participant data.
@@ -728,6 +765,31 @@ async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_
         outcome(4)["reason"],
         "participant data {orderStatus=lost} not written within 3 s \
          (the customer has {orderStatus=shipped, source=synthetic-ci, wmdSynthetic=true})"
+    );
+    assert_eq!(outcome(5)["step"], 1, "{:#}", results[5]);
+    assert_eq!(
+        outcome(5)["reason"],
+        "receipt.png was accepted: uploaded and scanned clean"
+    );
+    assert_eq!(outcome(6)["step"], 1, "{:#}", results[6]);
+    assert!(
+        outcome(6)["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("setup.exe was refused (4001): File type application/"),
+        "{:#}",
+        results[6]
+    );
+    assert_eq!(outcome(7)["step"], 1, "{:#}", results[7]);
+    assert_eq!(
+        outcome(7)["reason"],
+        "fake.png was refused (4003): File content does not match its type"
+    );
+    assert_eq!(outcome(8)["step"], 2, "{:#}", results[8]);
+    assert_eq!(
+        outcome(8)["reason"],
+        "no attachment named containing \"invoice\" within 3 s \
+         (last offered: attachment: label-1042.png (Image))"
     );
 }
 
@@ -910,9 +972,22 @@ async fn guest_run_ends_every_synthetic_conversation_unless_told_to_keep_them() 
         }
     };
 
+    const DETAILS_QUERY: &str = "POST /api/v2/analytics/conversations/details/query";
+    const MESSAGE_LOOKUP: &str = "GET /api/v2/conversations/messages/{id}/details";
+    let queries_before = app.served(DETAILS_QUERY).await;
+    let lookups_before = app.served(MESSAGE_LOOKUP).await;
     std::fs::write(&file, scenarios(50)).unwrap();
     let ended = run(&[]).await;
     assert_eq!(ended.len(), 50);
+    // The visitors were found together: one lookup each for the message (there is no
+    // batch form), and one details query a cycle for everyone still unrouted, not one
+    // a visitor a second.
+    assert_eq!(app.served(MESSAGE_LOOKUP).await - lookups_before, 50);
+    let queries = app.served(DETAILS_QUERY).await - queries_before;
+    assert!(
+        (1..=10).contains(&queries),
+        "{queries} details queries for 50 visitors"
+    );
     for conversation_id in ended {
         assert_eq!(customer_state(conversation_id).await, "disconnected");
     }
