@@ -184,6 +184,72 @@ pub async fn drive(
     Ok(guest::drive(target, &plan, cancel, on_line).await)
 }
 
+/// How far back `guest leftovers` looks when not told.
+pub const DEFAULT_LEFTOVERS_SPAN: &str = "24h";
+
+/// One synthetic conversation found open, and what became of it when asked to end it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeftoverConversation {
+    #[serde(flatten)]
+    pub conversation: guest::leftovers::Leftover,
+    pub queue_name: Option<String>,
+    /// `Some(true)` ended now; `None` not asked to.
+    pub ended: Option<bool>,
+    /// Why it could not be ended.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Leftovers {
+    /// Open web messaging conversations looked at.
+    pub searched: usize,
+    pub synthetic: Vec<LeftoverConversation>,
+}
+
+/// The synthetic conversations (`wmdSynthetic=true`) started within `since` that are
+/// still open; with `end`, each one's customer is disconnected.
+pub async fn leftovers(session: &Session, since: &str, end: bool) -> Result<Leftovers> {
+    let span = crate::metrics::parse_span(since)
+        .map_err(|e| AppError::invalid(format!("how far back to look: {e}")).on(Field::Interval))?;
+    let client = &session.client;
+    let (found, searched) = guest::leftovers::find(client, span).await?;
+    let mut names: std::collections::HashMap<String, Option<String>> = Default::default();
+    let mut synthetic = Vec::new();
+    for conversation in found {
+        let queue_name = match &conversation.queue_id {
+            Some(id) => match names.get(id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = client.queues().get(id).await.ok().and_then(|q| q.name);
+                    names.insert(id.clone(), name.clone());
+                    name
+                }
+            },
+            None => None,
+        };
+        let (ended, problem) = if end {
+            match guest::leftovers::end(client, &conversation.conversation_id).await {
+                Ok(ended) => (Some(ended), None),
+                Err(problem) => (Some(false), Some(problem)),
+            }
+        } else {
+            (None, None)
+        };
+        synthetic.push(LeftoverConversation {
+            conversation,
+            queue_name,
+            ended,
+            problem,
+        });
+    }
+    Ok(Leftovers {
+        searched,
+        synthetic,
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct ScenarioRunRequest {
     /// `--deployment`, which wins over the file's.

@@ -20,6 +20,18 @@ pub enum GuestCommand {
     Drive(DriveArgs),
     /// Run a scenario file (YAML or JSON) of scripted conversations, e.g. in CI.
     Run(RunArgs),
+    /// Synthetic conversations (tagged wmdSynthetic=true) still open; `--end` ends them.
+    Leftovers(LeftoversArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LeftoversArgs {
+    /// How far back to look (`24h`, `7d`).
+    #[arg(long, default_value = visitor::DEFAULT_LEFTOVERS_SPAN)]
+    pub since: String,
+    /// Disconnect the customer of each one found.
+    #[arg(long)]
+    pub end: bool,
 }
 
 #[derive(Debug, Args)]
@@ -180,7 +192,62 @@ pub async fn guest_command(connected: &Connected, command: GuestCommand) -> Resu
     match command {
         GuestCommand::Drive(args) => drive(connected, args).await,
         GuestCommand::Run(args) => run(connected, args).await,
+        GuestCommand::Leftovers(args) => leftovers(connected, args).await,
     }
+}
+
+async fn leftovers(connected: &Connected, args: LeftoversArgs) -> Result<(), CliError> {
+    let found = visitor::leftovers(&connected.session, &args.since, args.end).await?;
+    match connected.output {
+        OutputFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&found).unwrap_or_default()
+        ),
+        OutputFormat::Table => {
+            for leftover in &found.synthetic {
+                let conversation = &leftover.conversation;
+                let fate = match (leftover.ended, &leftover.problem) {
+                    (_, Some(problem)) => format!("  left open: {problem}"),
+                    (Some(true), None) => "  ended".into(),
+                    (Some(false), None) => "  already ended".into(),
+                    (None, None) => String::new(),
+                };
+                outln!(
+                    "{}  started {}  queue {}{fate}",
+                    conversation.conversation_id,
+                    conversation.started.as_deref().unwrap_or("?"),
+                    leftover
+                        .queue_name
+                        .as_deref()
+                        .or(conversation.queue_id.as_deref())
+                        .unwrap_or("none"),
+                );
+            }
+            outln!(
+                "{} synthetic conversation(s) open among {} open web messaging conversation(s) since {}{}",
+                found.synthetic.len(),
+                found.searched,
+                args.since,
+                if args.end || found.synthetic.is_empty() {
+                    ""
+                } else {
+                    "; --end ends them"
+                }
+            );
+        }
+    }
+    let unended = found
+        .synthetic
+        .iter()
+        .filter(|l| l.problem.is_some())
+        .count();
+    if unended > 0 {
+        return Err(CliError {
+            kind: ExitKind::Api,
+            message: format!("{unended} synthetic conversation(s) could not be ended"),
+        });
+    }
+    Ok(())
 }
 
 fn warn_real_org(connected: &Connected) {

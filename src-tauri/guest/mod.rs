@@ -9,6 +9,7 @@
 pub mod content;
 pub mod drive;
 pub mod finder;
+pub mod leftovers;
 pub mod protocol;
 pub mod run;
 pub mod site;

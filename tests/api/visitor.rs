@@ -996,9 +996,55 @@ async fn guest_run_ends_every_synthetic_conversation_unless_told_to_keep_them() 
 
     std::fs::write(&file, scenarios(3)).unwrap();
     let kept = run(&["--keep-conversations"]).await;
-    for conversation_id in kept {
+    for conversation_id in kept.clone() {
         assert_eq!(customer_state(conversation_id).await, "connected");
     }
     let waiting = app.traffic(&support, json!({})).await;
     assert_eq!(waiting["waiting"], 3, "{waiting}");
+
+    // `guest leftovers` finds exactly the kept ones among every open web messaging
+    // conversation of the org, and ends them on request.
+    let leftovers = |end: bool| {
+        let app = &app;
+        async move {
+            let mut args = vec!["--output", "json", "guest", "leftovers"];
+            if end {
+                args.push("--end");
+            }
+            let output = cli(app, &args).await;
+            let found = stdout_json(&output);
+            assert_eq!(output.status.code(), Some(0), "{found:#}");
+            found
+        }
+    };
+    let found = leftovers(false).await;
+    let mut listed: Vec<String> = found["synthetic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["conversationId"].as_str().unwrap().to_string())
+        .collect();
+    listed.sort();
+    let mut kept_sorted = kept.clone();
+    kept_sorted.sort();
+    assert_eq!(listed, kept_sorted, "{found:#}");
+    assert_eq!(found["synthetic"][0]["queueName"], "Support", "{found:#}");
+    // The simulated traffic's own open web messages were looked at and left alone.
+    assert!(found["searched"].as_u64().unwrap() > 3, "{found:#}");
+    assert!(found["synthetic"][0]["ended"].is_null(), "{found:#}");
+    let ended = leftovers(true).await;
+    assert!(
+        ended["synthetic"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["ended"] == true),
+        "{ended:#}"
+    );
+    for conversation_id in kept {
+        assert_eq!(customer_state(conversation_id).await, "disconnected");
+    }
+    let waiting = app.traffic(&support, json!({})).await;
+    assert_eq!(waiting["waiting"], 0, "{waiting}");
+    assert_eq!(leftovers(false).await["synthetic"], json!([]));
 }

@@ -116,6 +116,16 @@ impl AnalyticsPredicate {
             ..Default::default()
         }
     }
+
+    /// The dimension has no value (`notExists`), e.g. a conversation not yet ended.
+    pub fn absent(dimension: &str) -> Self {
+        AnalyticsPredicate {
+            predicate_type: Some("dimension".into()),
+            dimension: Some(dimension.into()),
+            operator: Some("notExists".into()),
+            ..Default::default()
+        }
+    }
 }
 
 #[skip_serializing_none]

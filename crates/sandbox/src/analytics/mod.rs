@@ -146,6 +146,8 @@ pub(super) fn dimension_of(
         "messageType" => (conversation.media_type == MESSAGE).then(|| "webmessaging".into()),
         "direction" | "originatingDirection" => Some("inbound".into()),
         "conversationId" => Some(conversation.conversation_id.clone()),
+        "conversationEnd" => (conversation.ended != DateTime::<Utc>::MAX_UTC)
+            .then(|| super::state::iso(conversation.ended)),
         "userId" => conversation.agent_user_id.clone(),
         "purpose" => Some("acd".into()),
         "segmentType" => Some("interact".into()),
