@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -272,6 +273,83 @@ impl fmt::Display for Content {
 
 /// The text and content of a message as one transcript line: quick replies gathered
 /// after the text as Messenger draws them under it.
+/// Rich content as Messenger draws it: a row of quick-reply chips, cards with their
+/// buttons, a file, a picker's choices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Drawn {
+    QuickReplies {
+        choices: Vec<String>,
+    },
+    Card {
+        title: String,
+        description: Option<String>,
+        image: Option<String>,
+        buttons: Vec<String>,
+    },
+    Attachment {
+        filename: String,
+        media_type: String,
+        url: Option<String>,
+    },
+    Picker {
+        title: String,
+        choices: Vec<String>,
+    },
+    /// A visitor's answer, or a type this version does not draw.
+    Note {
+        text: String,
+    },
+}
+
+fn drawn_card(card: &Card) -> Drawn {
+    Drawn::Card {
+        title: card.title.clone(),
+        description: card.description.clone(),
+        image: card.image.clone(),
+        buttons: card.actions.iter().map(|a| a.text.clone()).collect(),
+    }
+}
+
+/// What the window draws of `content`: cards, files and pickers in order, the quick
+/// replies as one row of chips at the end, as Messenger places them.
+pub fn drawn(content: &[Content]) -> Vec<Drawn> {
+    let mut items = Vec::new();
+    let mut chips = Vec::new();
+    for item in content {
+        match item {
+            Content::QuickReply { text, .. } => chips.push(text.clone()),
+            Content::Card(card) => items.push(drawn_card(card)),
+            Content::Carousel { cards } => items.extend(cards.iter().map(drawn_card)),
+            Content::Attachment {
+                filename,
+                media_type,
+                url,
+                ..
+            } => items.push(Drawn::Attachment {
+                filename: filename.clone(),
+                media_type: media_type.clone(),
+                url: url.clone(),
+            }),
+            Content::DatePicker { title, times } => items.push(Drawn::Picker {
+                title: title.clone(),
+                choices: times.clone(),
+            }),
+            Content::ListPicker { title, items: list } => items.push(Drawn::Picker {
+                title: title.clone(),
+                choices: list.clone(),
+            }),
+            other => items.push(Drawn::Note {
+                text: other.to_string(),
+            }),
+        }
+    }
+    if !chips.is_empty() {
+        items.push(Drawn::QuickReplies { choices: chips });
+    }
+    items
+}
+
 pub fn shown(text: &str, content: &[Content]) -> String {
     let mut parts: Vec<String> = Vec::new();
     if !text.is_empty() {

@@ -27,6 +27,7 @@ use crate::monitor::tracker::TrackingState;
 use super::content::{self, Choice, Content};
 pub use super::finder::RoutedTo;
 use super::finder::{Finder, Wants};
+use super::leftovers;
 use super::protocol::{self, ServerEvent, Speaker, SYNTHETIC_ATTRIBUTE};
 use super::steps::{self, Matcher, Step};
 use super::upload::{self, UploadProgress};
@@ -82,7 +83,18 @@ pub struct Line {
     /// Milliseconds since the drive started.
     pub at_ms: u64,
     pub voice: Voice,
+    /// The whole line as text: the message and its rich content, as the CLI prints it.
     pub text: String,
+    /// The message's own text, when it came with rich content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub said: Option<String>,
+    /// Its rich content, to draw as Messenger does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rich: Vec<content::Drawn>,
+    /// When the service sent the message (RFC 3339): bot and agent lines are kept in
+    /// this order, whatever order their frames arrived in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -156,10 +168,13 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 #[derive(Default)]
 struct Observed {
     session_started: bool,
-    /// Bot and agent lines, in order, with when they arrived.
-    replies: Vec<(Speaker, String)>,
-    /// The rich content of each bot and agent message that had some, in order.
-    offers: Vec<Vec<Content>>,
+    /// Bot and agent lines, in the order they were sent.
+    replies: Vec<(Sent, Speaker, String)>,
+    /// The rich content of each bot and agent message that had some, in the order sent.
+    offers: Vec<(Sent, Vec<Content>)>,
+    /// The latest send time heard, for a message that gives none.
+    latest_sent: Option<chrono::DateTime<chrono::Utc>>,
+    arrivals: u64,
     /// The customer's participant data as last read, when a step asks for it.
     participant_data: Option<BTreeMap<String, String>>,
     agent_joined: bool,
@@ -185,6 +200,7 @@ struct Visitor<'a> {
     tracing_counter: u64,
     unacknowledged: HashMap<String, (Value, u32)>,
     observed: Observed,
+    cursors: Cursors,
     /// Follows the conversation, when the plan needs it followed.
     finder: Option<&'a Finder<'a>>,
     wants: Wants,
@@ -252,6 +268,7 @@ pub async fn drive(
         tracing_counter: 0,
         unacknowledged: HashMap::new(),
         observed: Observed::default(),
+        cursors: Cursors::default(),
         finder: target.finder.or(own_finder.as_ref()).filter(|_| follows),
         wants: Wants {
             positions: true,
@@ -325,11 +342,21 @@ enum Shown {
     Items,
 }
 
-/// Where the steps have read up to: replies, and messages with rich content.
+/// Where the steps have read up to: replies, and messages with rich content. Indexes
+/// into lists kept in the order messages were sent; a late frame of an earlier message
+/// lands before the cursor and moves it on.
 #[derive(Default)]
 struct Cursors {
     reply: usize,
     offer: usize,
+}
+
+/// When a message was sent, then in which order it arrived: how messages are ordered.
+type Sent = (chrono::DateTime<chrono::Utc>, u64);
+
+/// Where `sent` goes in a list ordered by when its items (sent as `sent_of` says) were.
+fn place<T>(list: &[T], sent: Sent, sent_of: impl Fn(&T) -> Sent) -> usize {
+    list.partition_point(|item| sent_of(item) <= sent)
 }
 
 enum Wanted<'m> {
@@ -373,13 +400,30 @@ enum Wanted<'m> {
 
 impl Visitor<'_> {
     fn line(&mut self, voice: Voice, text: impl Into<String>) {
-        let line = Line {
+        self.add_line(Line {
             at_ms: elapsed_ms(self.started),
             voice,
             text: text.into(),
-        };
+            said: None,
+            rich: Vec::new(),
+            sent_at: None,
+        });
+    }
+
+    /// Streams `line` and keeps it in the transcript: a message sent before messages
+    /// already shown goes before them.
+    fn add_line(&mut self, line: Line) {
         (self.on_line)(&line);
-        self.report.transcript.push(line);
+        let transcript = &mut self.report.transcript;
+        let later = line.sent_at.as_ref().and_then(|sent| {
+            transcript
+                .iter()
+                .position(|shown| shown.sent_at.as_ref().is_some_and(|other| other > sent))
+        });
+        match later {
+            Some(at) => transcript.insert(at, line),
+            None => transcript.push(line),
+        }
     }
 
     fn next_tracing_id(&mut self) -> String {
@@ -426,7 +470,6 @@ impl Visitor<'_> {
         if let Err(message) = self.send_paced(join, tracing_id).await {
             return Outcome::Error { message };
         }
-        let mut cursors = Cursors::default();
         for (index, step) in plan.steps.iter().enumerate() {
             let step_deadline = match step.within() {
                 Some(within) => (Instant::now() + within).min(deadline),
@@ -450,7 +493,7 @@ impl Visitor<'_> {
                 Step::Upload { file, refused, .. } => {
                     self.upload(file, *refused, step_deadline).await
                 }
-                step => self.expect(step, step_deadline, &mut cursors).await,
+                step => self.expect(step, step_deadline).await,
             };
             match held {
                 Ok(true) => {}
@@ -475,13 +518,8 @@ impl Visitor<'_> {
 
     /// Waits for what an `expect-…` or `choose` step looks for; a choice is sent once
     /// offered.
-    async fn expect(
-        &mut self,
-        step: &Step,
-        until: Instant,
-        cursors: &mut Cursors,
-    ) -> Result<bool, Outcome> {
-        let (reply_cursor, offer_cursor) = (cursors.reply, cursors.offer);
+    async fn expect(&mut self, step: &Step, until: Instant) -> Result<bool, Outcome> {
+        let (reply_cursor, offer_cursor) = (self.cursors.reply, self.cursors.offer);
         let wanted = match step {
             Step::ExpectReply { matcher, .. } => Wanted::Reply {
                 matcher,
@@ -526,7 +564,7 @@ impl Visitor<'_> {
             // before it up, so the next one waits for a new offer.
             let (at, choice) = self.offer_for(step, offer_cursor);
             if choice.is_some() {
-                cursors.offer = at + 1;
+                self.cursors.offer = at + 1;
             }
             if let Some(choice) = choice {
                 self.choose(&choice)
@@ -534,13 +572,13 @@ impl Visitor<'_> {
                     .map_err(|message| Outcome::Error { message })?;
             }
         } else if let Step::ExpectReply { matcher, .. } = step {
-            cursors.reply = self
+            self.cursors.reply = self
                 .observed
                 .replies
                 .iter()
                 .enumerate()
                 .skip(reply_cursor)
-                .find(|(_, (_, text))| matcher.is_match(text))
+                .find(|(_, (_, _, text))| matcher.is_match(text))
                 .map(|(i, _)| i + 1)
                 .unwrap_or(reply_cursor);
         }
@@ -658,7 +696,7 @@ impl Visitor<'_> {
         }
         match step {
             Step::ExpectReply { matcher, .. } => {
-                let last = self.observed.replies.last().map(|(_, text)| text.as_str());
+                let last = self.observed.replies.last().map(|(_, _, text)| text.as_str());
                 match last {
                     Some(last) => {
                         format!("no reply {matcher} within {within} s (last reply: \"{last}\")")
@@ -736,7 +774,7 @@ impl Visitor<'_> {
                 .replies
                 .iter()
                 .skip(*cursor)
-                .any(|(_, text)| matcher.is_match(text)),
+                .any(|(_, _, text)| matcher.is_match(text)),
             Wanted::Routed { queue } => match (&self.observed.routed, queue) {
                 (Some(_), None) => true,
                 (Some(routed), Some(wanted)) => {
@@ -790,7 +828,7 @@ impl Visitor<'_> {
             .iter()
             .enumerate()
             .skip(cursor)
-            .find_map(|(at, content)| match wanted {
+            .find_map(|(at, (_, content))| match wanted {
                 Wanted::QuickReplies { labels, .. } => {
                     let offered: Vec<&str> = content
                         .iter()
@@ -841,7 +879,7 @@ impl Visitor<'_> {
 
     /// What the last message offering such content offered, for a failure's reason.
     fn last_offered(&self, kind: impl Fn(&Content) -> bool, shown: Shown) -> String {
-        let last = self.observed.offers.iter().rev().find_map(|content| {
+        let last = self.observed.offers.iter().rev().find_map(|(_, content)| {
             let items: Vec<&Content> = content.iter().filter(|item| kind(item)).collect();
             (!items.is_empty()).then_some(items)
         });
@@ -945,29 +983,8 @@ impl Visitor<'_> {
                 text,
                 nickname,
                 content,
-            } => {
-                if self.report.timings.first_reply_ms.is_none() {
-                    self.report.timings.first_reply_ms = Some(elapsed_ms(self.started));
-                }
-                let voice = if speaker == Speaker::Bot {
-                    Voice::Bot
-                } else {
-                    if !self.observed.agent_joined {
-                        self.agent_joined();
-                    }
-                    Voice::Agent
-                };
-                let said = content::shown(&text, &content);
-                let shown = match &nickname {
-                    Some(nickname) => format!("{nickname}: {said}"),
-                    None => said,
-                };
-                self.line(voice, shown);
-                if !content.is_empty() {
-                    self.observed.offers.push(content);
-                }
-                self.observed.replies.push((speaker, text));
-            }
+                sent_at,
+            } => self.heard(speaker, text, nickname, content, sent_at),
             ServerEvent::Disconnected => {
                 self.observed.disconnected = true;
                 self.line(Voice::Event, "the conversation was disconnected");
@@ -1037,6 +1054,60 @@ impl Visitor<'_> {
             | ServerEvent::Ignored => {}
         }
         Ok(())
+    }
+
+    /// A bot's or agent's message, placed among the others by when it was sent.
+    fn heard(
+        &mut self,
+        speaker: Speaker,
+        text: String,
+        nickname: Option<String>,
+        content: Vec<Content>,
+        sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        if self.report.timings.first_reply_ms.is_none() {
+            self.report.timings.first_reply_ms = Some(elapsed_ms(self.started));
+        }
+        let voice = if speaker == Speaker::Bot {
+            Voice::Bot
+        } else {
+            if !self.observed.agent_joined {
+                self.agent_joined();
+            }
+            Voice::Agent
+        };
+        let named = |said: String| match &nickname {
+            Some(nickname) => format!("{nickname}: {said}"),
+            None => said,
+        };
+        let observed = &mut self.observed;
+        let time = sent_at
+            .or(observed.latest_sent)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+        observed.latest_sent = observed.latest_sent.max(Some(time));
+        observed.arrivals += 1;
+        let sent = (time, observed.arrivals);
+        let line = Line {
+            at_ms: elapsed_ms(self.started),
+            voice,
+            text: named(content::shown(&text, &content)),
+            said: (!content.is_empty()).then(|| named(text.clone())),
+            rich: content::drawn(&content),
+            sent_at: sent_at.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        };
+        if !content.is_empty() {
+            let at = place(&observed.offers, sent, |(other, _)| *other);
+            observed.offers.insert(at, (sent, content));
+            if at < self.cursors.offer {
+                self.cursors.offer += 1;
+            }
+        }
+        let at = place(&observed.replies, sent, |(other, ..)| *other);
+        observed.replies.insert(at, (sent, speaker, text));
+        if at < self.cursors.reply {
+            self.cursors.reply += 1;
+        }
+        self.add_line(line);
     }
 
     /// The attachment whose `onAttachment` went with `tracing_id`, still unanswered.
@@ -1211,26 +1282,6 @@ async fn end_conversation(client: &Client, observed: &Observed) -> Result<Option
         }
         (None, None) => return Ok(None),
     };
-    let conversation = client
-        .conversations()
-        .message_conversation(&conversation_id)
-        .await
-        .map_err(|error| format!("the conversation could not be read ({error})"))?;
-    let present = conversation.customers().filter(|c| c.is_present());
-    for customer in present {
-        let Some(participant_id) = &customer.id else {
-            continue;
-        };
-        client
-            .conversations()
-            .disconnect_participant(&conversation_id, participant_id)
-            .await
-            .map_err(|error| match error.status() {
-                Some(403) => "the profile may not disconnect conversations \
-                     (conversation:communication:disconnect)"
-                    .to_string(),
-                _ => format!("the disconnect was refused ({error})"),
-            })?;
-    }
+    leftovers::end(client, &conversation_id).await?;
     Ok(Some(conversation_id))
 }

@@ -162,6 +162,9 @@ pub enum ServerEvent {
         nickname: Option<String>,
         /// Quick replies, cards and the rest, in the order sent.
         content: Vec<Content>,
+        /// When the service says it was sent (`channel.time`), which orders messages
+        /// whatever order their frames arrive in.
+        sent_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     Disconnected,
     Typing,
@@ -302,6 +305,9 @@ fn structured_message(body: &Value, tracing_id: Option<String>) -> ServerEvent {
             text: text.unwrap_or_default().to_string(),
             nickname: text_at(body, "/channel/from/nickname").map(str::to_string),
             content,
+            sent_at: text_at(body, "/channel/time")
+                .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
+                .map(|time| time.with_timezone(&chrono::Utc)),
         },
     }
 }
@@ -320,6 +326,7 @@ mod tests {
                 text: "Hi! How can we help?".into(),
                 nickname: None,
                 content: vec![],
+                sent_at: Some("2025-01-01T10:00:01Z".parse().unwrap()),
             })
         );
         let agent = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"b5","type":"Text","direction":"Outbound","text":"Hi, I'm Sam.","originatingEntity":"Human","channel":{"from":{"nickname":"Sam"}}}}"#;

@@ -1048,3 +1048,50 @@ async fn guest_run_ends_every_synthetic_conversation_unless_told_to_keep_them() 
     assert_eq!(waiting["waiting"], 0, "{waiting}");
     assert_eq!(leftovers(false).await["synthetic"], json!([]));
 }
+
+/// Frames that arrive out of order are put back in the order they were sent: the
+/// transcript shows the order card before the label sent behind it, though the label's
+/// frame came first, and the steps read them in that order.
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_are_ordered_by_when_they_were_sent_not_when_they_arrived() {
+    let app = spawn_sandbox().await;
+    let (deployment_id, _) = app.seeded_channel().await;
+    app.control(
+        "/sandbox/guest/faults",
+        json!({"kind": "outOfOrder", "count": 1}),
+    )
+    .await;
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("order.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "deployment: {deployment_id}\nscenarios:\n  Tracks an order:\n    - choose: Track my order\n    - expect-attachment: label-1042.png\n    - expect-card: Your order\n    - choose: Talk to an agent\n"
+        ),
+    )
+    .unwrap();
+    let output = cli(
+        &app,
+        &["--output", "json", "guest", "run", file.to_str().unwrap()],
+    )
+    .await;
+    let results = stdout_json(&output);
+    assert_eq!(output.status.code(), Some(0), "{results:#}");
+    let transcript = results[0]["report"]["transcript"].as_array().unwrap();
+    let find = |prefix: &str| {
+        transcript
+            .iter()
+            .position(|line| line["text"].as_str().unwrap().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix}: {transcript:#?}"))
+    };
+    let (card, label) = (find("card: Your order #1042"), find("Your shipping label"));
+    assert!(card < label, "{transcript:#?}");
+    assert!(
+        transcript[label]["atMs"].as_u64() < transcript[card]["atMs"].as_u64(),
+        "the label's frame arrived first: {transcript:#?}"
+    );
+    assert!(
+        transcript[card]["sentAt"].as_str() < transcript[label]["sentAt"].as_str(),
+        "{transcript:#?}"
+    );
+}

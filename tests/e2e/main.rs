@@ -917,6 +917,18 @@ async fn first_start_create_publish_monitor_export() {
             .contains("How can we help"),
         "the bot greeted the visitor"
     );
+    // The greeting's quick replies are chips under its text, as Messenger draws them.
+    let chips = wait_js(
+        &driver,
+        "Array.from(document.querySelectorAll('#drive-transcript .bubble.bot .chips .chip')).map((c) => c.textContent).join('|')",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(
+        chips.as_str(),
+        Some("Track my order|Talk to an agent"),
+        "{chips}"
+    );
     assert!(
         position.as_str().unwrap().starts_with("Position 3"),
         "two customers were ahead: {position}"

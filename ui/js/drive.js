@@ -28,11 +28,37 @@ export async function show(params = {}) {
   updateStart();
 }
 
+/** One item of a message's rich content, as Messenger draws it. */
+function richItem(item) {
+  const chips = (choices, kind = 'chip') => h('div', { class: 'chips' }, ...choices.map((choice) => h('span', { class: kind }, choice)));
+  switch (item.kind) {
+    case 'quickReplies':
+      return chips(item.choices);
+    case 'card':
+      return h('div', { class: 'rich-card' },
+        h('strong', {}, item.title),
+        item.description ? h('p', {}, item.description) : null,
+        item.buttons.length ? chips(item.buttons, 'chip button') : null);
+    case 'attachment':
+      return h('div', { class: 'rich-file' }, h('span', { 'aria-hidden': 'true' }, '📎 '), item.filename, h('span', { class: 'muted small' }, ` · ${item.mediaType}`));
+    case 'picker':
+      return h('div', { class: 'rich-card' }, h('strong', {}, item.title), chips(item.choices));
+    default:
+      return h('div', { class: 'muted small' }, item.text ?? '');
+  }
+}
+
 function bubble(line) {
   const at = `${(line.atMs / 1000).toFixed(1)} s`;
   if (line.voice === 'event') return h('li', { class: 'event' }, `${line.text} · ${at}`);
   const who = { guest: 'You', bot: 'Bot', agent: 'Agent' }[line.voice];
-  return h('li', { class: `bubble ${line.voice}` }, h('span', { class: 'who' }, `${who} · ${at}`), line.text);
+  if (!line.rich?.length) {
+    return h('li', { class: `bubble ${line.voice}` }, h('span', { class: 'who' }, `${who} · ${at}`), line.text);
+  }
+  return h('li', { class: `bubble ${line.voice} rich` },
+    h('span', { class: 'who' }, `${who} · ${at}`),
+    line.said ? h('div', {}, line.said) : null,
+    ...line.rich.map(richItem));
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -101,8 +127,17 @@ async function start() {
   updateStart();
   const onLine = new Channel();
   onLine.onmessage = (line) => {
-    $('#drive-transcript').append(bubble(line));
-    $('#drive-transcript').lastElementChild.scrollIntoView({ block: 'nearest' });
+    const transcript = $('#drive-transcript');
+    const node = bubble(line);
+    // Messages are shown in the order they were sent, as Messenger does, whatever order
+    // their frames arrived in.
+    let later = null;
+    if (line.sentAt) {
+      node.dataset.sentAt = line.sentAt;
+      later = Array.from(transcript.querySelectorAll('li[data-sent-at]')).find((li) => li.dataset.sentAt > line.sentAt) ?? null;
+    }
+    transcript.insertBefore(node, later);
+    node.scrollIntoView({ block: 'nearest' });
     const match = /^position (\d+) in the queue(?:, estimated wait (\d+) s)?/.exec(line.text);
     if (line.voice === 'event' && match) {
       positions.push({ atMs: line.atMs, position: Number(match[1]), estimate: match[2] ? Number(match[2]) : null });

@@ -398,7 +398,8 @@ struct GuestFaultRequest {
 }
 
 /// `{"kind":"dropSocket","count":1}` cuts the next guest sockets after their session is
-/// configured; `{"kind":"flowError"}` makes the next conversation's flow fail.
+/// configured; `{"kind":"flowError"}` makes the next conversation's flow fail;
+/// `{"kind":"outOfOrder"}` delivers the next order card after the label sent behind it.
 pub async fn push_guest_fault(State(state): State<SandboxState>, body: Bytes) -> Response {
     let request: GuestFaultRequest = match parse(&body) {
         Ok(request) => request,

@@ -370,12 +370,19 @@ impl Org {
     fn track_order(&mut self, token: &str, conversation_id: &str) {
         let sim_now = self.traffic.now();
         let label = self.shipping_label(token);
+        let (card_after, label_after) = if self.guests.take_fault(GuestFault::OutOfOrder) {
+            (BOT_DELAY * 2, BOT_DELAY)
+        } else {
+            (BOT_DELAY, BOT_DELAY * 2)
+        };
+        // The label is sent after the card whatever order the frames arrive in.
+        let label_sent = sim_now + chrono::Duration::milliseconds(BOT_DELAY.as_millis() as i64);
         if let Some(session) = self.guests.session_mut(token) {
-            schedule(session, BOT_DELAY, frames::bot_card(order_card(), sim_now));
+            schedule(session, card_after, frames::bot_card(order_card(), sim_now));
             schedule(
                 session,
-                BOT_DELAY * 2,
-                frames::bot_attachment("Your shipping label", label, sim_now),
+                label_after,
+                frames::bot_attachment("Your shipping label", label, label_sent),
             );
         }
         if let Some(record) = self.guests.conversation_mut(conversation_id) {

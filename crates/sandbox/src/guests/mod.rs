@@ -141,6 +141,10 @@ pub enum GuestFault {
     DropSocket,
     /// The next conversations' flows fail: no greeting, the conversation is disconnected.
     FlowError,
+    /// The next "Track my order" answers reach the socket out of order: the shipping
+    /// label (sent second) before the order card (sent first), as frames of one
+    /// conversation may arrive.
+    OutOfOrder,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -460,14 +464,21 @@ impl Guests {
     }
 }
 
+/// Queues `frame` for the session's sockets `after` from now, in order of when each is
+/// due (frames due together keep the order they were queued in).
 pub(crate) fn schedule(session: &mut GuestSession, after: Duration, frame: Value) {
-    session.outbox.push_back((
-        Instant::now() + after,
-        Push {
-            frame,
-            ..Default::default()
-        },
-    ));
+    let due = Instant::now() + after;
+    let at = session.outbox.partition_point(|(queued, _)| *queued <= due);
+    session.outbox.insert(
+        at,
+        (
+            due,
+            Push {
+                frame,
+                ..Default::default()
+            },
+        ),
+    );
 }
 
 /// The conversation ends; the page hears of it only when conversation disconnect is on.
