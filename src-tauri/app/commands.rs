@@ -10,9 +10,9 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::payload::{
-    Canary, ChannelDetail, ChannelForm, ConnectionTest, EditorOptions, ExportedChannel,
-    FallbackPanel, Live, Metrics, Monitor, Overview, Profiles, Progress, PromotionPlan,
-    ResumedWatch, RunningWork,
+    Canary, ChannelDetail, ChannelForm, ChosenFile, ConnectionTest, EditorOptions, ExportedChannel,
+    FallbackPanel, Live, Metrics, Monitor, OpenSynthetic, Overview, Profiles, Progress,
+    PromotionPlan, ResumedWatch, RunningWork,
 };
 use super::{AppState, CommandError};
 use crate::application::channels::{
@@ -494,6 +494,23 @@ pub async fn test_drive(
         .workspace
         .test_drive(setup, &operation, &forward)
         .await?)
+}
+
+/// A file for the test drive to send, chosen in the native dialog.
+#[tauri::command]
+pub async fn choose_drive_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<ChosenFile>> {
+    let Some(path) = state.files.open(&app, ("Any file", &["*"])).await else {
+        return Ok(None);
+    };
+    Ok(Some(state.workspace.choose_drive_file(path).await?.into()))
+}
+
+#[tauri::command]
+pub async fn guest_leftovers(state: State<'_, AppState>, end: bool) -> Result<OpenSynthetic> {
+    Ok(state.workspace.guest_leftovers(end).await?.into())
 }
 
 #[tauri::command]

@@ -12,15 +12,18 @@ pub enum FilePicker {
     Directory(PathBuf),
 }
 
+/// The newest file of `extension` in `folder`; `*` takes any file.
 fn newest_with_extension(folder: &Path, extension: &str) -> Option<PathBuf> {
     std::fs::read_dir(folder)
         .ok()?
         .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_file())
         .filter(|entry| {
-            entry
-                .path()
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+            extension == "*"
+                || entry
+                    .path()
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(extension))
         })
         .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).ok())
         .map(|entry| entry.path())
@@ -61,6 +64,15 @@ impl FilePicker {
                 .1
                 .first()
                 .and_then(|extension| newest_with_extension(folder, extension)),
+            FilePicker::Native if filter.1 == ["*"] => {
+                // Any file: no filter, so the dialog shows everything.
+                use tauri_plugin_dialog::DialogExt;
+                let (sender, receiver) = tokio::sync::oneshot::channel();
+                app.dialog().file().pick_file(move |path| {
+                    let _ = sender.send(path.and_then(|p| p.into_path().ok()));
+                });
+                receiver.await.ok().flatten()
+            }
             FilePicker::Native => {
                 use tauri_plugin_dialog::DialogExt;
                 let (sender, receiver) = tokio::sync::oneshot::channel();

@@ -337,6 +337,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::promote,
             commands::diff_file,
             commands::test_drive,
+            commands::choose_drive_file,
+            commands::guest_leftovers,
             commands::live_view,
             commands::check_page,
             commands::start_canary,

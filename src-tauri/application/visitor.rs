@@ -44,7 +44,12 @@ pub struct DriveRequest {
     pub attributes: Map<String, Value>,
     /// Leave the conversation in its queue at the end instead of disconnecting it.
     pub keep_conversation: bool,
+    /// Files to send after the messages, each through the guest attachment flow.
+    pub uploads: Vec<std::path::PathBuf>,
 }
+
+/// How long a drive's file may take to be uploaded, scanned and sent.
+const DRIVE_UPLOAD_WITHIN: Duration = Duration::from_secs(60);
 
 /// `KEY=VALUE` pairs as custom attributes.
 pub fn custom_attributes(pairs: &[String]) -> Result<Map<String, Value>> {
@@ -156,6 +161,11 @@ pub async fn drive(
         request.says.clone()
     };
     let mut steps: Vec<Step> = says.into_iter().map(Step::Say).collect();
+    steps.extend(request.uploads.iter().map(|file| Step::Upload {
+        file: file.clone(),
+        refused: false,
+        within: DRIVE_UPLOAD_WITHIN,
+    }));
     if request.expect_routed {
         steps.push(Step::ExpectRouted {
             queue: None,

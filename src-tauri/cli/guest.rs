@@ -57,6 +57,10 @@ pub struct DriveArgs {
     /// through the API at the end, so no agent is offered it).
     #[arg(long = "keep-conversation")]
     pub keep_conversation: bool,
+    /// A file to send after the messages, through the guest attachment flow; repeat
+    /// for several.
+    #[arg(long = "upload", value_name = "FILE")]
+    pub uploads: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +270,7 @@ async fn drive(connected: &Connected, args: DriveArgs) -> Result<(), CliError> {
     let request = DriveRequest {
         attributes,
         keep_conversation: args.keep_conversation,
+        uploads: args.uploads,
         confirmation: super::confirmation(
             connected,
             &args.deployment,

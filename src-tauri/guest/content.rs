@@ -289,7 +289,8 @@ pub enum Drawn {
     },
     Attachment {
         filename: String,
-        media_type: String,
+        /// What is known of it: its media type (`Image`), or its size when sent.
+        detail: String,
         url: Option<String>,
     },
     Picker {
@@ -328,7 +329,7 @@ pub fn drawn(content: &[Content]) -> Vec<Drawn> {
                 ..
             } => items.push(Drawn::Attachment {
                 filename: filename.clone(),
-                media_type: media_type.clone(),
+                detail: media_type.clone(),
                 url: url.clone(),
             }),
             Content::DatePicker { title, times } => items.push(Drawn::Picker {

@@ -668,10 +668,18 @@ impl Visitor<'_> {
         self.send_paced(frame, tracing_id.clone())
             .await
             .map_err(|message| Outcome::Error { message })?;
-        self.line(
-            Voice::Guest,
-            format!("📎 {} ({})", local.name, local.shown_size()),
-        );
+        self.add_line(Line {
+            at_ms: elapsed_ms(self.started),
+            voice: Voice::Guest,
+            text: format!("file: {} ({})", local.name, local.shown_size()),
+            said: None,
+            rich: vec![content::Drawn::Attachment {
+                filename: local.name.clone(),
+                detail: local.shown_size(),
+                url: None,
+            }],
+            sent_at: None,
+        });
         let sent = self
             .pump(
                 Wanted::Acknowledged {

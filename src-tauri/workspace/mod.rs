@@ -40,7 +40,7 @@ pub use monitoring::{MonitorView, QueueStatus};
 pub use promotion::{PromotionForm, PromotionPlanView};
 pub use settings::{RecordedWatch, Settings, SettingsStore, DEFAULT_THRESHOLDS};
 pub use shutdown::{RunningWatch, RunningWork, ShutdownReport};
-pub use visitor::{CanaryView, LiveView, TestDriveSetup};
+pub use visitor::{CanaryView, DriveFile, LiveView, TestDriveSetup};
 pub use watch::{FallbackSetup, FallbackView};
 
 pub use crate::application::profiles::{ProfileForm, SANDBOX_PROFILE};
@@ -174,6 +174,9 @@ pub struct Workspace {
     notice: Mutex<Option<String>>,
     /// The promotion plan last shown; Promote carries out exactly it, once.
     promotion_plan: Mutex<Option<application::promotion::PromotionPlan>>,
+    /// Files chosen in a native dialog for a test drive, by the id the window holds:
+    /// the window names a chosen file, never a path.
+    drive_files: Mutex<HashMap<String, PathBuf>>,
 }
 
 /// Where a workspace keeps its files.
@@ -293,6 +296,7 @@ impl Workspace {
             events,
             notice: Mutex::default(),
             promotion_plan: Mutex::default(),
+            drive_files: Mutex::default(),
         };
         let wanted = remembered.unwrap_or_else(|| SANDBOX_PROFILE.to_string());
         if let Err(error) = workspace.activate(&wanted) {

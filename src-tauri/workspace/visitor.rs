@@ -48,7 +48,21 @@ pub struct TestDriveSetup {
     /// `KEY=VALUE` lines: custom attributes for the flow.
     #[serde(default)]
     pub attributes: Vec<String>,
+    /// Files to send, by the ids [`Workspace::choose_drive_file`] gave.
+    #[serde(default)]
+    pub files: Vec<String>,
 }
+
+/// A file chosen for a test drive.
+#[derive(Debug, Clone)]
+pub struct DriveFile {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+}
+
+/// Most files kept chosen at once.
+const MAX_DRIVE_FILES: usize = 20;
 
 /// A channel's Live panel.
 #[derive(Debug, Clone)]
@@ -66,10 +80,25 @@ impl Workspace {
     ) -> Result<DriveReport> {
         let session = self.session();
         let attributes = visitor::custom_attributes(&setup.attributes)?;
+        let uploads = {
+            let chosen = lock(&self.drive_files);
+            setup
+                .files
+                .iter()
+                .map(|id| {
+                    chosen.get(id).cloned().ok_or_else(|| {
+                        crate::application::AppError::invalid(
+                            "a chosen file is no longer known: choose it again",
+                        )
+                    })
+                })
+                .collect::<Result<Vec<PathBuf>>>()?
+        };
         let guard = self.begin_operation(operation, "a test drive".into());
         let request = DriveRequest {
             attributes,
             keep_conversation: false,
+            uploads,
             deployment_id: setup.deployment_id,
             origin: setup.origin.filter(|o| !o.trim().is_empty()),
             says: setup
@@ -82,6 +111,30 @@ impl Workspace {
             confirmation: Confirmation::typed(setup.confirmation),
         };
         visitor::drive(&session.app, &request, guard.token.clone(), on_line).await
+    }
+
+    /// Keeps a file chosen in a native dialog for the next test drives.
+    pub async fn choose_drive_file(&self, path: PathBuf) -> Result<DriveFile> {
+        let file = crate::guest::upload::LocalFile::open(&path)
+            .await
+            .map_err(crate::application::AppError::file)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut chosen = lock(&self.drive_files);
+        if chosen.len() >= MAX_DRIVE_FILES {
+            chosen.clear();
+        }
+        chosen.insert(id.clone(), path);
+        Ok(DriveFile {
+            id,
+            name: file.name,
+            size: file.size,
+        })
+    }
+
+    /// The synthetic conversations of the last day still open; with `end`, ended.
+    pub async fn guest_leftovers(&self, end: bool) -> Result<visitor::Leftovers> {
+        let session = self.session();
+        visitor::leftovers(&session.app, visitor::DEFAULT_LEFTOVERS_SPAN, end).await
     }
 
     pub async fn live_view(&self, deployment_id: &str) -> Result<LiveView> {

@@ -93,6 +93,9 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
             .await
             .unwrap();
     });
+    let folder = tempfile::tempdir().unwrap();
+    let photo = folder.path().join("photo.png");
+    std::fs::write(&photo, PNG_PIXEL).unwrap();
     let output = cli(
         &app,
         &[
@@ -106,6 +109,8 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
             "hi",
             "--say",
             "I need an agent",
+            "--upload",
+            photo.to_str().unwrap(),
             "--expect-routed",
             "--timeout",
             "60",
@@ -114,6 +119,15 @@ async fn guest_drive_shows_greeting_routing_positions_and_the_agent() {
     .await;
     let report = stdout_json(&output);
     staffing.await.unwrap();
+    let sent_photo = report["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|line| line["voice"] == "guest" && line["text"] == "file: photo.png (67 bytes)");
+    assert!(
+        sent_photo,
+        "the photo went through the attachment flow: {report:#}"
+    );
     assert_eq!(output.status.code(), Some(0), "{report:#}");
     assert_eq!(report["outcome"]["result"], "passed");
     assert_eq!(report["routed"]["queueName"], "Support");
@@ -707,7 +721,7 @@ async fn a_scenario_chooses_quick_replies_checks_a_card_and_names_the_step_that_
         "{transcript:#?}"
     );
     assert!(
-        transcript.contains(&"📎 receipt.png (67 bytes)"),
+        transcript.contains(&"file: receipt.png (67 bytes)"),
         "{transcript:#?}"
     );
     assert!(

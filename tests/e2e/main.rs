@@ -117,6 +117,15 @@ async fn text_of(driver: &WebDriver, css: &str) -> String {
         .unwrap()
 }
 
+/// The smallest PNG there is, as a visitor's photo.
+const PNG_PIXEL: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
 async fn nav(driver: &WebDriver, screen: &str) {
     click(driver, &format!("#nav button[data-screen='{screen}']")).await;
 }
@@ -133,6 +142,12 @@ async fn click(driver: &WebDriver, css: &str) {
 
 /// Picks the option of a `<select>` whose text is `label`, as a user would.
 async fn choose(driver: &WebDriver, css: &str, label: &str) -> String {
+    // Options often arrive with a request the screen makes on showing: wait for it, as a
+    // user would, on a slow machine too.
+    let exists = format!(
+        "[...(document.querySelector({css:?})?.options ?? [])].some(o => o.textContent === {label:?})"
+    );
+    wait_js(driver, &exists, Duration::from_secs(30)).await;
     let chosen = driver
         .execute(
             "const s = document.querySelector(arguments[0]); const o = [...s.options].find(o => o.textContent === arguments[1]); s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return o.value;",
@@ -771,12 +786,12 @@ async fn first_start_create_publish_monitor_export() {
     assert!(text_of(&driver, "#profiles-table")
         .await
         .contains("EMEA (Dublin)"));
-    let mut files = vec![scratch.path().to_path_buf()];
+    let mut folders = vec![scratch.path().to_path_buf()];
     let mut checked = 0;
-    while let Some(next) = files.pop() {
+    while let Some(next) = folders.pop() {
         for entry in std::fs::read_dir(next).unwrap().flatten() {
             if entry.path().is_dir() {
-                files.push(entry.path());
+                folders.push(entry.path());
             } else if let Ok(bytes) = std::fs::read(entry.path()) {
                 checked += 1;
                 assert!(
@@ -904,6 +919,22 @@ async fn first_start_create_publish_monitor_export() {
     );
     nav(&driver, "drive").await;
     choose(&driver, "#drive-channel", "Support Site").await;
+    // A photo to send: the dialog (here, the test's folder) gives its newest file.
+    std::fs::write(files.join("receipt.png"), PNG_PIXEL).unwrap();
+    click(&driver, "#drive-attach").await;
+    let attached = wait_js(
+        &driver,
+        "document.querySelector('#drive-files')?.textContent",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        attached
+            .as_str()
+            .unwrap()
+            .contains("receipt.png · 67 bytes"),
+        "{attached}"
+    );
     click(&driver, "#drive-start").await;
     let position = wait_js(
         &driver,
@@ -965,7 +996,28 @@ async fn first_start_create_publish_monitor_export() {
     assert!(text_of(&driver, "#drive-timings")
         .await
         .contains("Agent joined"));
+    assert!(
+        text_of(&driver, "#drive-transcript")
+            .await
+            .contains("receipt.png · 67 bytes"),
+        "the photo was sent through the attachment flow"
+    );
     shot(&driver, &screenshots, "test-drive").await;
+    // The drive ended its own conversation: none is left open.
+    click(&driver, "#leftovers-find").await;
+    let leftovers = wait_js(
+        &driver,
+        "document.querySelector('#leftovers-result.ok')?.textContent",
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(
+        leftovers
+            .as_str()
+            .unwrap()
+            .starts_with("0 synthetic conversation(s) open among"),
+        "{leftovers}"
+    );
 
     // Live & embed: the served version, the snippet and the CSP for this Sandbox.
     nav(&driver, "live").await;

@@ -62,6 +62,8 @@ export const api = {
   promote: (confirmation, operation, onProgress) => call('promote', { confirmation, operation, onProgress }),
   // The visitor's view.
   testDrive: (setup, operation, onLine) => call('test_drive', { setup, operation, onLine }),
+  chooseDriveFile: () => call('choose_drive_file'),
+  guestLeftovers: (end) => call('guest_leftovers', { end }),
   liveView: (deploymentId) => call('live_view', { deploymentId }),
   checkPage: (deploymentId, url) => call('check_page', { deploymentId, url }),
   startCanary: (deploymentId, file, everyMinutes, confirmation, dark) =>

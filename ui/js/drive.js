@@ -7,6 +7,8 @@ import { api } from './api.js';
 let app;
 let running = null;
 let positions = [];
+/** Files chosen to send, as the app holds them: `{id, name, size}`. */
+let files = [];
 
 export function init(shell) {
   app = shell;
@@ -15,6 +17,57 @@ export function init(shell) {
     if (running) api.cancelOperation(running);
   });
   $('#drive-real-ok').addEventListener('change', () => updateStart());
+  $('#drive-attach').addEventListener('click', () => attach());
+  $('#leftovers-find').addEventListener('click', () => leftovers(false));
+  $('#leftovers-end').addEventListener('click', () => leftovers(true));
+}
+
+function size(bytes) {
+  return bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+function drawFiles() {
+  fill($('#drive-files'), files.map((file) => h('li', {},
+    h('span', { class: 'file-badge' }, 'File'), file.name, h('span', { class: 'muted small' }, ` · ${size(file.size)} `),
+    h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${file.name}`, onclick: () => {
+      files = files.filter((kept) => kept.id !== file.id);
+      drawFiles();
+    } }, 'remove'))));
+}
+
+async function attach() {
+  try {
+    const file = await api.chooseDriveFile();
+    if (!file) return;
+    files.push(file);
+    drawFiles();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** Synthetic conversations still open; `end` disconnects their customers. */
+async function leftovers(end) {
+  const result = $('#leftovers-result');
+  result.textContent = end ? 'Ending…' : 'Looking…';
+  result.className = '';
+  try {
+    const found = await api.guestLeftovers(end);
+    fill($('#leftovers-list'), found.synthetic.map((row) => h('li', { dataset: { conversation: row.conversationId } },
+      h('code', {}, row.conversationId),
+      ` · ${row.queueName ?? 'no queue'} · started ${row.started ?? '?'}`,
+      row.problem ? h('span', { class: 'warn-text' }, ` · left open: ${row.problem}`) : row.ended ? h('span', { class: 'ok' }, ' · ended') : null)));
+    const count = found.synthetic.length;
+    const looked = `among ${found.searched} open web messaging conversation(s)`;
+    result.textContent = end
+      ? `${found.synthetic.filter((row) => row.ended).length} of ${count} ended ${looked}.`
+      : `${count} synthetic conversation(s) open ${looked}.`;
+    result.className = count && !end ? 'warn-text' : 'ok';
+    $('#leftovers-end').disabled = end || count === 0;
+  } catch (error) {
+    showError(error);
+    result.textContent = '';
+  }
 }
 
 function updateStart() {
@@ -40,7 +93,7 @@ function richItem(item) {
         item.description ? h('p', {}, item.description) : null,
         item.buttons.length ? chips(item.buttons, 'chip button') : null);
     case 'attachment':
-      return h('div', { class: 'rich-file' }, h('span', { 'aria-hidden': 'true' }, '📎 '), item.filename, h('span', { class: 'muted small' }, ` · ${item.mediaType}`));
+      return h('div', { class: 'rich-file' }, h('span', { class: 'file-badge' }, 'File'), item.filename, h('span', { class: 'muted small' }, ` · ${item.detail}`));
     case 'picker':
       return h('div', { class: 'rich-card' }, h('strong', {}, item.title), chips(item.choices));
     default:
@@ -152,6 +205,7 @@ async function start() {
     expectRouted: $('#drive-expect-routed').checked,
     timeoutSeconds: Number($('#drive-timeout').value),
     attributes: $('#drive-attributes').value.split('\n').map((s) => s.trim()).filter(Boolean),
+    files: files.map((file) => file.id),
     confirmation: typed ?? null,
   };
   try {

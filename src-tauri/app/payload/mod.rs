@@ -17,7 +17,7 @@ pub use channels::{ChannelDetail, EditorOptions, ExportedChannel, Overview, Prog
 pub use events::{ResumedWatch, RunningWork, WorkspaceEvent};
 pub use form::ChannelForm;
 pub use profiles::{ConnectionTest, Profiles};
-pub use visitor::{Canary, Live};
+pub use visitor::{Canary, ChosenFile, Live, OpenSynthetic};
 pub use watch::{FallbackPanel, Metrics, Monitor, PromotionPlan};
 
 /// An id and the name people know it by (a queue, a flow, a configuration).
