@@ -80,6 +80,16 @@ async fn run(visitors: usize, deployment_id: &str, sandbox: &RunningSandbox) -> 
         status_kib("VmHWM:") / 1024,
         client.api_requests(),
     );
+    let mut reasons: Vec<String> = results
+        .iter()
+        .filter(|r| !r.report.passed())
+        .map(|r| format!("{:?}", r.report.outcome))
+        .collect();
+    reasons.sort();
+    reasons.dedup();
+    for reason in reasons.iter().take(3) {
+        println!("  failed: {reason}");
+    }
     let timing = |pick: fn(&ScenarioResult) -> Option<u64>| {
         results.iter().filter_map(pick).collect::<Vec<_>>()
     };

@@ -533,6 +533,7 @@ fn round_that_could_not_run(
                 waited_seconds: None,
                 timings: Default::default(),
                 transcript: Vec::new(),
+                first_message_id: None,
             },
         })
         .collect()

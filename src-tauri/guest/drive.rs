@@ -146,6 +146,9 @@ pub struct DriveReport {
     pub waited_seconds: Option<i64>,
     pub timings: Timings,
     pub transcript: Vec<Line>,
+    /// The id of the visitor's first message, from which its conversation is found.
+    #[serde(skip)]
+    pub first_message_id: Option<String>,
 }
 
 impl DriveReport {
@@ -230,6 +233,7 @@ pub async fn drive(
         waited_seconds: None,
         timings: Timings::default(),
         transcript: Vec::new(),
+        first_message_id: None,
     };
     let socket = match connect(&target.socket_url, plan.origin.as_deref()).await {
         Ok(socket) => socket,
@@ -271,7 +275,13 @@ pub async fn drive(
         cursors: Cursors::default(),
         finder: target.finder.or(own_finder.as_ref()).filter(|_| follows),
         wants: Wants {
-            positions: true,
+            // A place in line matters to a visitor who waits for an agent; one that only
+            // checks where it was routed would spend a request on an estimate for nothing.
+            positions: plan.follow_queue
+                || plan
+                    .steps
+                    .iter()
+                    .any(|s| matches!(s, Step::ExpectAgent { .. })),
             estimate_each_move: plan.follow_queue,
             participant_data: reads_participant_data,
         },
@@ -1254,42 +1264,40 @@ impl Visitor<'_> {
             .await;
         }
         let _ = self.socket.close(None).await;
-        if let Some(client) = self.ender {
-            let ended = end_conversation(client, &self.observed).await;
-            match ended {
-                Ok(Some(conversation_id)) => {
-                    self.report.conversation_id.get_or_insert(conversation_id);
-                    self.line(Voice::Event, "the conversation was ended through the API");
-                }
-                Ok(None) => {}
-                Err(why) => self.line(
-                    Voice::Event,
-                    format!("the conversation was left open: {why}"),
-                ),
-            }
-        }
+        self.report.first_message_id = self.observed.first_message_id.clone();
         self.report.outcome = outcome;
         self.report.timings.total_ms = elapsed_ms(self.started);
+        if let Some(client) = self.ender {
+            end_visit(client, &mut self.report).await;
+            self.report.timings.total_ms = elapsed_ms(self.started);
+        }
         self.report
     }
 }
 
-/// Disconnects the customer of the visitor's conversation, found from its first message
-/// when tracking did not find it; `None` when there was no conversation to end.
-async fn end_conversation(client: &Client, observed: &Observed) -> Result<Option<String>, String> {
-    let conversation_id = match (&observed.conversation_id, &observed.first_message_id) {
-        (Some(id), _) => id.clone(),
-        (None, Some(message_id)) => {
-            match client.conversations().message_details(message_id).await {
-                Ok(details) => match details.conversation_id {
-                    Some(id) => id,
-                    None => return Ok(None),
-                },
-                Err(error) => return Err(format!("its conversation was not found ({error})")),
-            }
+/// Ends the conversation of a finished visit, saying in its transcript what became of
+/// it.
+pub async fn end_visit(client: &Client, report: &mut DriveReport) {
+    let ended = leftovers::end_visit(
+        client,
+        report.conversation_id.as_deref(),
+        report.first_message_id.as_deref(),
+    )
+    .await;
+    let said = match ended {
+        Ok(Some(conversation_id)) => {
+            report.conversation_id.get_or_insert(conversation_id);
+            "the conversation was ended through the API".to_string()
         }
-        (None, None) => return Ok(None),
+        Ok(None) => return,
+        Err(why) => format!("the conversation was left open: {why}"),
     };
-    leftovers::end(client, &conversation_id).await?;
-    Ok(Some(conversation_id))
+    report.transcript.push(Line {
+        at_ms: report.timings.total_ms,
+        voice: Voice::Event,
+        text: said,
+        said: None,
+        rich: Vec::new(),
+        sent_at: None,
+    });
 }

@@ -143,3 +143,28 @@ pub async fn end(client: &Client, conversation_id: &str) -> Result<bool, String>
     }
     Ok(ended)
 }
+
+/// Ends the conversation of a finished visit, found from its first message when
+/// tracking did not find it: the conversation ended, or why it was left open; `Ok(None)`
+/// when the visit never had one.
+pub async fn end_visit(
+    client: &Client,
+    conversation_id: Option<&str>,
+    first_message_id: Option<&str>,
+) -> Result<Option<String>, String> {
+    let conversation_id = match (conversation_id, first_message_id) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(message_id)) => {
+            match client.conversations().message_details(message_id).await {
+                Ok(details) => match details.conversation_id {
+                    Some(id) => id,
+                    None => return Ok(None),
+                },
+                Err(error) => return Err(format!("its conversation was not found ({error})")),
+            }
+        }
+        (None, None) => return Ok(None),
+    };
+    end(client, &conversation_id).await?;
+    Ok(Some(conversation_id))
+}

@@ -10,12 +10,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::genesys::Client;
 
-use super::drive::{drive, DrivePlan, DriveReport, DriveTarget, Line, Outcome, Voice};
+use super::drive::{drive, end_visit, DrivePlan, DriveReport, DriveTarget, Line, Outcome, Voice};
 use super::finder::Finder;
 use super::steps::{Scenario, Step};
 
 /// Most scenarios run at once.
 pub const MAX_PARALLEL: usize = 200;
+/// Conversations ended at once after a run (each a read and a disconnect, paced).
+const ENDED_AT_ONCE: usize = 16;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -68,7 +70,8 @@ pub async fn run_scenarios(
                 attributes: scenario.attributes.clone(),
                 linger: Duration::ZERO,
                 follow_queue: false,
-                end_conversation: end_conversations,
+                // Ended together once every visitor is done, below.
+                end_conversation: false,
             };
             (index, scenario.name.clone(), plan)
         })
@@ -110,6 +113,15 @@ pub async fn run_scenarios(
         following
     );
     results.sort_by_key(|(index, _)| *index);
+    if let (Some(client), true) = (client, end_conversations) {
+        // After every visitor is done, so ending conversations (two requests each) never
+        // takes the rate window from visitors still being followed into their queue.
+        futures::stream::iter(results.iter_mut())
+            .for_each_concurrent(ENDED_AT_ONCE, |(_, result)| {
+                end_visit(client, &mut result.report)
+            })
+            .await;
+    }
     results.into_iter().map(|(_, result)| result).collect()
 }
 

@@ -1031,6 +1031,46 @@ async fn guest_run_ends_every_synthetic_conversation_unless_told_to_keep_them() 
             found
         }
     };
+    // The conversation details name the same customer participant as the conversations
+    // API, as Genesys Cloud does, so a client may end it from either.
+    let details = app
+        .client
+        .analytics()
+        .conversation_details(&webmsg_desk::genesys::models::ConversationQuery {
+            interval: {
+                let now = app.org_now().await;
+                format!(
+                    "{}/{}",
+                    (now - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                    (now + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                )
+            },
+            conversation_filters: Some(vec![
+                webmsg_desk::genesys::models::AnalyticsFilter::any_of(
+                    "conversationId",
+                    [kept[0].clone()],
+                ),
+            ]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let analytics_customer = details.conversations.unwrap()[0]
+        .participants
+        .iter()
+        .flatten()
+        .find(|p| p.purpose.as_deref() == Some("customer"))
+        .and_then(|p| p.participant_id.clone());
+    let conversation = app
+        .client
+        .conversations()
+        .message_conversation(&kept[0])
+        .await
+        .unwrap();
+    assert_eq!(
+        analytics_customer,
+        conversation.customers().next().and_then(|c| c.id.clone())
+    );
     let found = leftovers(false).await;
     let mut listed: Vec<String> = found["synthetic"]
         .as_array()

@@ -56,10 +56,20 @@ fn conversation_json(org: &Org, c: &CompletedConversation, now: DateTime<Utc>) -
     if finished {
         customer_segment["segmentEnd"] = json!(iso(c.ended));
     }
+    // A guest's customer has the participant id the conversations API gives it, as in
+    // Genesys Cloud, where both name the same participant.
+    let guest = org.guests.conversation(&c.conversation_id);
+    let customer_id = guest
+        .map(|record| record.customer_participant_id.clone())
+        .unwrap_or_else(|| format!("{}-c", &c.conversation_id[..8]));
+    let queue_participant_id = guest
+        .and_then(|record| record.queue.as_ref())
+        .map(|(_, participant_id)| participant_id.clone())
+        .unwrap_or_else(|| format!("{}-q", &c.conversation_id[..8]));
     let mut participants = vec![
-        json!({"participantId": format!("{}-c", &c.conversation_id[..8]), "participantName": c.customer_name, "purpose": "customer",
+        json!({"participantId": customer_id, "participantName": c.customer_name, "purpose": "customer",
                "sessions": [session(vec![], vec![customer_segment])]}),
-        json!({"participantId": format!("{}-q", &c.conversation_id[..8]), "participantName": queue_name, "purpose": "acd",
+        json!({"participantId": queue_participant_id, "participantName": queue_name, "purpose": "acd",
                "sessions": [session(acd_metrics, vec![acd_segment])]}),
     ];
     if let (Some(answered), Some(user_id)) = (c.answered, &c.agent_user_id) {
