@@ -31,7 +31,7 @@ pub use crate::guests::frames;
 use crate::guests::Inbound;
 pub use crate::guests::{
     Behaviour, GuestFault, GuestSession, Guests, Push, GREETING, MENU, ORDER_CARD_TITLE,
-    ORDER_STATUS, ORDER_STATUS_KEY, SHIPPING_LABEL,
+    ORDER_STATUS, ORDER_STATUS_KEY, PIXEL_PNG, SHIPPING_LABEL,
 };
 
 use super::audit_trail::text_at;

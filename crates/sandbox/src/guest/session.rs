@@ -354,16 +354,6 @@ impl Org {
     }
 }
 
-/// What the seeded flows answer "Track my order" with.
-/// The smallest PNG there is: one transparent pixel.
-const LABEL_PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-    0x42, 0x60, 0x82,
-];
-
 impl Org {
     /// "Track my order": the order's card, its shipping label, and the order's status as
     /// participant data (as Architect's Set Participant Data would).
@@ -400,18 +390,19 @@ impl Org {
             token: token.to_string(),
             file_name: SHIPPING_LABEL.to_string(),
             file_type: "image/png".into(),
-            declared_size: Some(LABEL_PNG.len() as u64),
+            declared_size: Some(PIXEL_PNG.len() as u64),
             signature: String::new(),
             tagging: String::new(),
             state: crate::guests::uploads::UploadState::Uploaded,
-            bytes: LABEL_PNG.to_vec(),
+            bytes: PIXEL_PNG.to_vec(),
         };
         self.guests.uploads.insert(id.clone(), label);
         let url = format!("{}/uploads/{id}", self.public_base_url);
-        frames::attachment_content(&id, SHIPPING_LABEL, "image/png", LABEL_PNG.len(), &url)
+        frames::attachment_content(&id, SHIPPING_LABEL, "image/png", PIXEL_PNG.len(), &url)
     }
 }
 
+/// What the seeded flows answer "Track my order" with.
 fn order_card() -> Value {
     json!({
         "title": ORDER_CARD_TITLE,
